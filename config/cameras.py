@@ -7,9 +7,25 @@ never leave the process in clear (see ``streams.redact``).
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from config.streams import StrictModel
+
+
+class MotionZone(StrictModel):
+    """A rectangle of the picture, in fractions of its width and height, watched for motion."""
+
+    name: str = Field(min_length=1, max_length=64, title="Zone name shown in alerts")
+    x: float = Field(ge=0, lt=1, title="Left edge, fraction of the width")
+    y: float = Field(ge=0, lt=1, title="Top edge, fraction of the height")
+    w: float = Field(gt=0, le=1, title="Width, fraction of the picture width")
+    h: float = Field(gt=0, le=1, title="Height, fraction of the picture height")
+
+    @model_validator(mode="after")
+    def _inside_picture(self) -> MotionZone:
+        if self.x + self.w > 1.0001 or self.y + self.h > 1.0001:
+            raise ValueError(f"zone {self.name!r} extends past the picture edge")
+        return self
 
 
 class CameraConfig(StrictModel):
@@ -17,8 +33,17 @@ class CameraConfig(StrictModel):
     name: str = Field(min_length=1, max_length=100, title="Display name")
     center: str = Field(pattern=r"^[0-9]{6,12}$", title="行政区划 code of the owning center")
     grid: str | None = Field(None, title="Grid code the camera watches, if any")
-    sub_url: str = Field(min_length=1, title="Sub-stream URL (rtsp://, http://, file path or sim://)")
+    sub_url: str = Field(
+        min_length=1, title="Sub-stream URL (rtsp://, http://, file path, sim:// or whip:)"
+    )
     main_url: str | None = Field(None, title="Main-stream URL; defaults to the sub-stream")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     enabled: bool = True
+    fps: float | None = Field(
+        None, gt=0, le=120, title="Expected frame rate; measured from the stream when unset"
+    )
+    motion_zones: list[MotionZone] = Field(
+        default_factory=list, title="Zones where motion raises a tamper/intrusion event"
+    )
+    tamper: bool = Field(True, title="Run tamper checks on this camera's sub-stream")
