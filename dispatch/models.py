@@ -1,0 +1,275 @@
+"""The dispatch schema: the center tree, grids, departments, cameras, cases and their trail.
+
+Every center carries a materialized ``path`` of 行政区划 codes from the root
+(``532600/532622/532622101/532622101201``), and every case a denormalized copy of its owning
+center's path (``owning_path``), so "this center and everything below it" is one indexed
+prefix query (``owning_path = :p OR owning_path LIKE :p || '/%'``).
+
+Enumerated columns hold the string values of :mod:`dispatch.types`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.db import Base
+
+UtcDateTime = sa.DateTime(timezone=True)
+JsonDict = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class Center(Base):
+    """A 综治中心 at level 1 (prefecture) to 4 (village)."""
+
+    __tablename__ = "centers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    level: Mapped[int] = mapped_column(sa.SmallInteger)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+
+    parent: Mapped[Center | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Center]] = relationship(back_populates="parent")
+
+    __table_args__ = (sa.CheckConstraint("level BETWEEN 1 AND 4", name="level"),)
+
+
+class Grid(Base):
+    """A 网格 under a village (level-4) center."""
+
+    __tablename__ = "grids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    households: Mapped[int] = mapped_column(sa.Integer, default=0)
+    grid_workers: Mapped[int] = mapped_column(sa.Integer, default=0)
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+
+    center: Mapped[Center] = relationship()
+
+
+class Unit(Base):
+    """A 十联户 unit (10–50 households) in a grid, with its 联户长."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    grid_id: Mapped[int] = mapped_column(sa.ForeignKey("grids.id"), index=True)
+    households: Mapped[int] = mapped_column(sa.Integer)
+    head: Mapped[str] = mapped_column(sa.String(50))
+
+    grid: Mapped[Grid] = relationship()
+
+
+class Department(Base):
+    """A department stationed at a center, resident (常驻) or rotating (轮驻)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    mode: Mapped[str] = mapped_column(sa.String(16))
+
+    center: Mapped[Center] = relationship()
+
+
+class Person(Base):
+    """A grid worker, center staff member, department liaison or 联户长 (no accounts here)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+
+
+class Camera(Base):
+    """A camera in the registry. Stream URLs are secrets and live only in the config file."""
+
+    __tablename__ = "cameras"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"))
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="unknown")
+    status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    center: Mapped[Center] = relationship()
+
+
+class Case(Base):
+    """A matter (事件 / 矛盾纠纷 / 隐患 / 诉求) and its current state.
+
+    ``state`` only changes through :mod:`dispatch.cases`, which writes a :class:`CaseEvent` in
+    the same transaction; ``version`` makes concurrent writers conflict instead of overwrite.
+    ``due_at`` already includes suspensions and approved extensions, so "on time" is
+    ``closed_at <= due_at`` and "overdue" is ``due_at < now`` for an open case.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    complexity: Mapped[str | None] = mapped_column(sa.String(16))
+    channel: Mapped[str] = mapped_column(sa.String(24))
+    source: Mapped[str | None] = mapped_column(sa.String(64))
+    external_id: Mapped[str | None] = mapped_column(sa.String(128))
+    risk: Mapped[str] = mapped_column(sa.String(8), default="low")
+    state: Mapped[str] = mapped_column(sa.String(16), index=True)
+    suspended_from: Mapped[str | None] = mapped_column(sa.String(16))
+    center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    owning_path: Mapped[str] = mapped_column(sa.String(64))
+    reported_center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"))
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"))
+    camera_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cameras.id"))
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    reporter: Mapped[str] = mapped_column(sa.String(64), default="")
+
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paused_seconds: Mapped[int] = mapped_column(sa.Integer, default=0)
+    extended: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    extension_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    rework_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 返工 after verification
+    redo_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 重办 after 不满意
+    return_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 退单 of orders
+    escalation_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    supervision_stage: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # 0, 1 催办, 2 通报
+    supervised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    satisfaction: Mapped[str | None] = mapped_column(sa.String(24))
+    handled_level: Mapped[int | None] = mapped_column(sa.SmallInteger)  # level that resolved it
+    leader: Mapped[str | None] = mapped_column(sa.String(50))  # 领导包保
+    plan: Mapped[str | None] = mapped_column(sa.Text)  # 一案一策
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+    center: Mapped[Center] = relationship(foreign_keys=[center_id])
+    orders: Mapped[list[DispatchOrder]] = relationship(
+        back_populates="case", order_by="DispatchOrder.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.seq", viewonly=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.UniqueConstraint("source", "external_id", name="uq_cases_source_external_id"),
+        sa.Index("ix_cases_owning_path_reported_at", "owning_path", "reported_at"),
+        sa.Index("ix_cases_closed_at", "closed_at"),
+    )
+
+
+class DispatchOrder(Base):
+    """An order (派单) to a department or a lower center: lead (主办) or assisting (协办)."""
+
+    __tablename__ = "dispatch_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    center_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centers.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(8))
+    state: Mapped[str] = mapped_column(sa.String(12))
+    dispatched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    dispatched_by: Mapped[str] = mapped_column(sa.String(64))
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    signed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    returned_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    case: Mapped[Case] = relationship(back_populates="orders")
+    department: Mapped[Department | None] = relationship()
+    center: Mapped[Center | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(department_id IS NULL) <> (center_id IS NULL)", name="one_target"
+        ),
+    )
+
+
+class CaseEvent(Base):
+    """One append-only line of a case's audit trail. Never updated, never deleted."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(24))
+    from_state: Mapped[str | None] = mapped_column(sa.String(16))
+    to_state: Mapped[str] = mapped_column(sa.String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events", viewonly=True)
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),)
+
+
+class Attachment(Base):
+    """A photo or document of a case; bytes live under the data folder, named by sha256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column(sa.Integer)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    stored_path: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+
+
+class Alert(Base):
+    """A duty alert. ``open_key`` equals ``dedup_key`` while the condition holds and is NULL
+    once cleared, so a unique constraint keeps one open alert per condition."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    severity: Mapped[str] = mapped_column(sa.String(12))
+    center_path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    camera_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cameras.id"), index=True)
+    message: Mapped[str] = mapped_column(sa.Text)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    dedup_key: Mapped[str] = mapped_column(sa.String(120), index=True)
+    open_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acked_by: Mapped[str | None] = mapped_column(sa.String(64))
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,0 +1,139 @@
+"""Shared vocabulary of the dispatch domain: the enumerations stored in the database.
+
+Values are stored as plain strings (portable across SQLite and PostgreSQL, readable in SQL);
+these enums are the one place that lists them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    REPORTED = "reported"  # 待受理
+    ACCEPTED = "accepted"  # 已受理, 待派单
+    REFUSED = "refused"  # 不予受理 (terminal)
+    DISPATCHED = "dispatched"  # 已派单, 待签收
+    SIGNED = "signed"  # 已签收
+    HANDLING = "handling"  # 处置中
+    RESOLVED = "resolved"  # 已办结, 待核查
+    VERIFIED = "verified"  # 已核查, 待回访
+    VISITED = "visited"  # 已回访, 待归档
+    CLOSED = "closed"  # 已归档
+    SUSPENDED = "suspended"  # 缓办 (SLA clock paused)
+    MERGED = "merged"  # 已合并 into another case (terminal)
+
+
+#: States in which a case is still owed a result (the SLA clock runs, except while suspended).
+OPEN_STATES: frozenset[CaseState] = frozenset(
+    {
+        CaseState.REPORTED,
+        CaseState.ACCEPTED,
+        CaseState.DISPATCHED,
+        CaseState.SIGNED,
+        CaseState.HANDLING,
+        CaseState.RESOLVED,
+        CaseState.VERIFIED,
+        CaseState.VISITED,
+        CaseState.SUSPENDED,
+    }
+)
+TERMINAL_STATES: frozenset[CaseState] = frozenset(
+    {CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED}
+)
+
+
+class Channel(StrEnum):
+    GRID_WORKER = "grid_worker"  # 网格员上报
+    HOTLINE_12345 = "hotline_12345"  # 12345 热线
+    POLICE_PUSH = "police_push"  # 警情推送
+    CITIZEN_SNAPSHOT = "citizen_snapshot"  # 随手拍
+    WALK_IN = "walk_in"  # 来访
+    HANDED_DOWN = "handed_down"  # 上级交办
+    CAMERA_ALERT = "camera_alert"  # 视频告警
+    REFERRAL = "referral"  # 线索移送 (court / prosecutor)
+
+
+class CaseKind(StrEnum):
+    DISPUTE = "dispute"  # 矛盾纠纷
+    HAZARD = "hazard"  # 安全隐患
+    SERVICE_REQUEST = "service_request"  # 民生诉求
+    PETITION = "petition"  # 信访
+    SPECIAL_POPULATION = "special_population"  # 特殊人群
+    EMERGENCY = "emergency"  # 突发事件
+    GATHERING = "gathering"  # 聚集活动
+
+
+class Complexity(StrEnum):
+    """How much handling a matter needs; selects the SLA deadline with the risk grade."""
+
+    EMERGENCY = "emergency"  # hours
+    SIMPLE = "simple"  # 1 working day
+    ORDINARY = "ordinary"  # 7 working days
+    COMPLEX = "complex"  # 20 working days
+
+
+class Risk(StrEnum):
+    HIGH = "high"  # 高
+    MEDIUM = "medium"  # 中
+    LOW = "low"  # 低
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意
+
+
+SATISFIED_VALUES: frozenset[Satisfaction] = frozenset(
+    {Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED}
+)
+
+
+class OrderRole(StrEnum):
+    LEAD = "lead"  # 主办
+    ASSIST = "assist"  # 协办
+
+
+class OrderState(StrEnum):
+    PENDING = "pending"  # 待签收
+    SIGNED = "signed"  # 已签收
+    RETURNED = "returned"  # 已退单
+    DONE = "done"  # 已办结
+    CANCELLED = "cancelled"  # 已撤回 (case escalated, merged or re-dispatched)
+
+
+class DepartmentMode(StrEnum):
+    RESIDENT = "resident"  # 常驻
+    ROTATING = "rotating"  # 轮驻
+
+
+class CameraStatus(StrEnum):
+    UNKNOWN = "unknown"
+    ONLINE = "online"
+    DEGRADED = "degraded"
+    OFFLINE = "offline"
+    TAMPERED = "tampered"
+
+
+class AlertKind(StrEnum):
+    CASE_OVERDUE = "case_overdue"
+    CASE_NEAR_DEADLINE = "case_near_deadline"
+    HIGH_RISK_CASE = "high_risk_case"
+    ESCALATION = "escalation"
+    SUPERVISION = "supervision"
+    CAMERA_OFFLINE = "camera_offline"
+    CAMERA_TAMPERED = "camera_tampered"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class PersonKind(StrEnum):
+    GRID_WORKER = "grid_worker"  # 网格员
+    STAFF = "staff"  # 中心工作人员
+    LIAISON = "liaison"  # 部门联络员
+    UNIT_HEAD = "unit_head"  # 联户长
