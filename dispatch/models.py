@@ -10,7 +10,7 @@ Enumerated columns hold the string values of :mod:`dispatch.types`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.db import Base
 
-UtcDateTime = sa.DateTime(timezone=True)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so values are normalised to UTC on the way in and tagged UTC on
+    the way out; naive datetimes are refused rather than guessed.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware value")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 JsonDict = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
@@ -171,6 +195,7 @@ class Case(Base):
     leader: Mapped[str | None] = mapped_column(sa.String(50))  # 领导包保
     plan: Mapped[str | None] = mapped_column(sa.Text)  # 一案一策
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
+    event_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # seq of the last CaseEvent
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
 
     center: Mapped[Center] = relationship(foreign_keys=[center_id])
