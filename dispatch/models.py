@@ -20,7 +20,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch.db import Base
 
 
-
 class UtcDateTime(sa.TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware.
 
@@ -44,6 +43,7 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
 JsonDict = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
@@ -57,14 +57,18 @@ class Center(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     level: Mapped[int] = mapped_column(sa.SmallInteger)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centers.id"), index=True)
-    path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    path: Mapped[str] = mapped_column(sa.String(64))
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
 
     parent: Mapped[Center | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Center]] = relationship(back_populates="parent")
 
-    __table_args__ = (sa.CheckConstraint("level BETWEEN 1 AND 4", name="level"),)
+    __table_args__ = (
+        sa.CheckConstraint("level BETWEEN 1 AND 4", name="level"),
+        # The pattern opclass lets PostgreSQL use the index for LIKE 'prefix/%' in any collation.
+        sa.Index("ix_centers_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
 
 
 class Grid(Base):
@@ -209,7 +213,12 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         sa.UniqueConstraint("source", "external_id", name="uq_cases_source_external_id"),
-        sa.Index("ix_cases_owning_path_reported_at", "owning_path", "reported_at"),
+        sa.Index(
+            "ix_cases_owning_path_reported_at",
+            "owning_path",
+            "reported_at",
+            postgresql_ops={"owning_path": "varchar_pattern_ops"},
+        ),
         sa.Index("ix_cases_closed_at", "closed_at"),
     )
 
@@ -237,9 +246,7 @@ class DispatchOrder(Base):
     center: Mapped[Center | None] = relationship()
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "(department_id IS NULL) <> (center_id IS NULL)", name="one_target"
-        ),
+        sa.CheckConstraint("(department_id IS NULL) <> (center_id IS NULL)", name="one_target"),
     )
 
 
@@ -288,7 +295,7 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(24))
     severity: Mapped[str] = mapped_column(sa.String(12))
-    center_path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    center_path: Mapped[str] = mapped_column(sa.String(64))
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     camera_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cameras.id"), index=True)
     message: Mapped[str] = mapped_column(sa.Text)
@@ -298,3 +305,11 @@ class Alert(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acked_by: Mapped[str | None] = mapped_column(sa.String(64))
     acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_alerts_center_path",
+            "center_path",
+            postgresql_ops={"center_path": "varchar_pattern_ops"},
+        ),
+    )

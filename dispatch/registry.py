@@ -1,0 +1,201 @@
+"""The center tree and its furniture in the database: import a deployment, look centers up.
+
+:func:`import_deployment` upserts by code and never deletes (cases keep pointing at what they
+referenced). It runs inside the caller's transaction, so a failure leaves nothing half-imported,
+and a second import of the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from config.deployment import Deployment
+from dispatch.errors import NotFound
+from dispatch.models import Camera, Case, Center, Department, Grid, Unit
+
+
+@dataclass
+class ImportSummary:
+    """Rows created and updated per table; ``unchanged`` counts entries already up to date."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+    def _count(self, table: str, created: bool) -> None:
+        target = self.created if created else self.updated
+        target[table] = target.get(table, 0) + 1
+
+
+def _upsert(
+    session: Session,
+    summary: ImportSummary,
+    table: str,
+    existing: dict[str, Any],
+    key: str,
+    factory: type[Any],
+    values: dict[str, Any],
+) -> Any:
+    row = existing.get(key)
+    if row is None:
+        row = factory(**values)
+        session.add(row)
+        existing[key] = row
+        summary._count(table, created=True)
+        return row
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if changed:
+        for k, v in changed.items():
+            setattr(row, k, v)
+        summary._count(table, created=False)
+    else:
+        summary.unchanged += 1
+    return row
+
+
+def _by_code(session: Session, model: type[Any], attr: str = "code") -> dict[str, Any]:
+    return {getattr(row, attr): row for row in session.scalars(sa.select(model))}
+
+
+def import_deployment(session: Session, deployment: Deployment) -> ImportSummary:
+    """Upsert centers, grids, units, departments and cameras (never stream URLs)."""
+    summary = ImportSummary()
+    centers = _by_code(session, Center)
+    moved: list[Center] = []
+    for entry in sorted(deployment.centers, key=lambda c: c.level):
+        parent = centers[entry.parent] if entry.parent else None
+        if parent is not None and parent.id is None:
+            session.flush()
+        path = f"{parent.path}/{entry.code}" if parent else entry.code
+        old = centers.get(entry.code)
+        if old is not None and old.path != path:
+            moved.append(old)
+        _upsert(
+            session,
+            summary,
+            "centers",
+            centers,
+            entry.code,
+            Center,
+            dict(
+                code=entry.code,
+                name=entry.name,
+                level=entry.level,
+                parent_id=parent.id if parent else None,
+                path=path,
+                lat=entry.lat,
+                lon=entry.lon,
+            ),
+        )
+    session.flush()
+    _follow_moved_centers(session, moved)
+
+    grids = _by_code(session, Grid)
+    for g in deployment.grids:
+        _upsert(
+            session,
+            summary,
+            "grids",
+            grids,
+            g.code,
+            Grid,
+            dict(
+                code=g.code,
+                name=g.name,
+                center_id=centers[g.center].id,
+                households=g.households,
+                grid_workers=g.grid_workers,
+                lat=g.lat,
+                lon=g.lon,
+            ),
+        )
+    session.flush()
+    units = _by_code(session, Unit)
+    for u in deployment.units:
+        _upsert(
+            session,
+            summary,
+            "units",
+            units,
+            u.code,
+            Unit,
+            dict(code=u.code, grid_id=grids[u.grid].id, households=u.households, head=u.head),
+        )
+    departments = _by_code(session, Department)
+    for d in deployment.departments:
+        _upsert(
+            session,
+            summary,
+            "departments",
+            departments,
+            d.code,
+            Department,
+            dict(code=d.code, name=d.name, center_id=centers[d.center].id, mode=d.mode.value),
+        )
+    cameras = _by_code(session, Camera, "id")
+    for c in deployment.cameras:
+        _upsert(
+            session,
+            summary,
+            "cameras",
+            cameras,
+            c.id,
+            Camera,
+            dict(
+                id=c.id,
+                name=c.name,
+                center_id=centers[c.center].id,
+                grid_id=grids[c.grid].id if c.grid else None,
+                lat=c.lat,
+                lon=c.lon,
+                enabled=c.enabled,
+            ),
+        )
+    session.flush()
+    return summary
+
+
+def _follow_moved_centers(session: Session, moved: Iterable[Center]) -> None:
+    """A center that changed parent takes its cases' denormalized path along."""
+    for center in moved:
+        session.execute(
+            sa.update(Case).where(Case.center_id == center.id).values(owning_path=center.path)
+        )
+
+
+def center_by_code(session: Session, code: str) -> Center:
+    center = session.scalar(sa.select(Center).where(Center.code == code))
+    if center is None:
+        raise NotFound("center", code)
+    return center
+
+
+def center_by_path(session: Session, path: str) -> Center:
+    code = path.rsplit("/", 1)[-1]
+    center = center_by_code(session, code)
+    if center.path != path:
+        raise NotFound("center", path)
+    return center
+
+
+def children(session: Session, center: Center) -> list[Center]:
+    return list(
+        session.scalars(
+            sa.select(Center).where(Center.parent_id == center.id).order_by(Center.code)
+        )
+    )
+
+
+def subtree_filter(column: Any, path: str) -> sa.ColumnElement[bool]:
+    """``column`` lies at ``path`` or below it: one indexed prefix query."""
+    # Paths hold only digits and "/", so nothing needs escaping in the LIKE pattern.
+    return sa.or_(column == path, column.like(path + "/%"))
