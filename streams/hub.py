@@ -1,0 +1,269 @@
+"""The stream hub: cameras in, health and tamper events out, shared JPEGs for viewers.
+
+Lifecycle (ASGI lifespan)::
+
+    hub = StreamHub(cameras, settings)
+    await hub.start()          # or hub.start_sync() outside asyncio
+    ...
+    await hub.stop()           # or hub.stop_sync(); joins every thread it started
+
+Sub-streams are opened at start and kept open (health, tamper, tiles). A main stream is opened
+when its first viewer arrives and closed ``main_idle_seconds`` after the last one left.
+Event callbacks run on the hub's watchdog thread or a reader thread: keep them short and hand
+work to your own loop (``loop.call_soon_threadsafe``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import av
+
+from config.cameras import CameraConfig
+from config.streams import StreamSettings
+from streams.jpeg import encode_jpeg
+from streams.redact import display_url
+from streams.stream import Stream
+from streams.tamper import TamperDetector
+from streams.types import CameraEvent, CameraHealth, EventCallback, Status, StreamRole
+from streams.watchdog import Measure, grade, is_stalled, stall_threshold, status
+
+log = logging.getLogger("streams.hub")
+
+
+class UnknownCamera(KeyError):
+    """No camera with that id is configured."""
+
+
+@dataclass
+class Camera:
+    config: CameraConfig
+    sub: Stream
+    main: Stream | None  # None: the main stream is the sub-stream
+    status: Status = "offline"
+    stalled: bool = True
+    tamper: TamperDetector | None = None
+    health: CameraHealth | None = field(default=None, repr=False)
+
+    def stream(self, role: StreamRole) -> Stream:
+        return self.main if role == "main" and self.main is not None else self.sub
+
+
+class StreamHub:
+    def __init__(self, cameras: list[CameraConfig], settings: StreamSettings) -> None:
+        self.settings = settings
+        self._cameras: dict[str, Camera] = {}
+        self._lock = threading.RLock()
+        self._subscribers: list[EventCallback] = []
+        self._stop = threading.Event()
+        self._watchdog: threading.Thread | None = None
+        self._started = False
+        self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        for cfg in cameras:
+            if cfg.enabled:
+                self._cameras[cfg.id] = self._build(cfg)
+
+    # lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        await asyncio.to_thread(self.start_sync)
+
+    async def stop(self) -> None:
+        """Close WebRTC sessions (``on_stop`` callbacks), then stop and join every thread."""
+        for callback in list(self._on_stop):
+            try:
+                await callback()
+            except Exception:
+                log.exception("stop callback failed")
+        await asyncio.to_thread(self.stop_sync)
+
+    def on_stop(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._on_stop.append(callback)
+
+    @property
+    def running(self) -> bool:
+        return self._started and not self._stop.is_set()
+
+    def start_sync(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            self._stop.clear()
+            for cam in self._cameras.values():
+                cam.sub.start()
+        self._watchdog = threading.Thread(target=self._watch, name="streams:watchdog", daemon=True)
+        self._watchdog.start()
+
+    def stop_sync(self) -> None:
+        self._stop.set()
+        if self._watchdog is not None:
+            self._watchdog.join(10)
+            self._watchdog = None
+        with self._lock:
+            self._started = False
+            cameras = list(self._cameras.values())
+        for cam in cameras:
+            self._stop_camera(cam)
+
+    # cameras ---------------------------------------------------------------------------
+    def _build(self, cfg: CameraConfig) -> Camera:
+        s = self.settings
+        sub = Stream(cfg.id, "sub", cfg.sub_url, s, width=s.tile_width, expected_fps=cfg.fps)
+        main = None
+        if cfg.main_url and cfg.main_url != cfg.sub_url:
+            main = Stream(cfg.id, "main", cfg.main_url, s, width=s.main_width)
+        cam = Camera(cfg, sub, main)
+        if cfg.tamper and s.tamper.enabled:
+            cam.tamper = TamperDetector(
+                s.tamper, cfg.motion_zones, lambda detail, frame: self._tampered(cam, detail, frame)
+            )
+            sub.frame_hooks.append(cam.tamper)
+        return cam
+
+    def add_camera(self, cfg: CameraConfig) -> None:
+        """Add (or replace) a camera; its sub-stream opens at once if the hub is running."""
+        self.remove_camera(cfg.id)
+        cam = self._build(cfg)
+        with self._lock:
+            self._cameras[cfg.id] = cam
+            if self._started:
+                cam.sub.start()
+
+    def remove_camera(self, camera_id: str) -> None:
+        with self._lock:
+            cam = self._cameras.pop(camera_id, None)
+        if cam is not None:
+            self._stop_camera(cam)
+
+    def _stop_camera(self, cam: Camera) -> None:
+        cam.sub.stop()
+        if cam.main is not None:
+            cam.main.stop()
+
+    def camera(self, camera_id: str) -> Camera:
+        try:
+            return self._cameras[camera_id]
+        except KeyError:
+            raise UnknownCamera(camera_id) from None
+
+    def camera_ids(self) -> list[str]:
+        return list(self._cameras)
+
+    def configs(self) -> list[CameraConfig]:
+        return [cam.config for cam in self._cameras.values()]
+
+    # viewing ---------------------------------------------------------------------------
+    def open_stream(self, camera_id: str, role: StreamRole = "sub") -> Stream:
+        """The stream to watch; a main stream is started on demand (close it by idling)."""
+        cam = self.camera(camera_id)
+        stream = cam.stream(role)
+        if stream is cam.main and not stream.running:
+            stream.idle_since = time.monotonic()
+            stream.start()
+        return stream
+
+    def snapshot(self, camera_id: str, stream: StreamRole = "sub", wait: float | None = None) -> bytes | None:
+        """The newest picture as JPEG; waits up to ``wait`` s (default: connect timeout)
+        for a first frame of a stream just opened. ``None`` when there is no picture."""
+        s = self.open_stream(camera_id, stream)
+        deadline = time.monotonic() + (self.settings.connect_timeout if wait is None else wait)
+        while True:
+            got = s.jpeg()
+            if got is not None or time.monotonic() >= deadline or self._stop.is_set():
+                return got[1] if got else None
+            time.sleep(0.05)
+
+    # events ----------------------------------------------------------------------------
+    def subscribe(self, callback: EventCallback) -> None:
+        """Call ``callback(CameraEvent)`` on every status change and tamper detection."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+    def unsubscribe(self, callback: EventCallback) -> None:
+        with self._lock:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+    def _publish(self, event: CameraEvent) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("event subscriber failed")
+
+    def _tampered(self, cam: Camera, detail: str, frame: av.VideoFrame) -> None:
+        snapshot = encode_jpeg(frame, self.settings.tile_width, self.settings.jpeg_quality)
+        logging.getLogger(f"streams.{cam.config.id}").warning("tamper: %s", detail)
+        self._publish(
+            CameraEvent(cam.config.id, cam.config.center, "tamper", status=cam.status,
+                        detail=detail, snapshot_jpeg=snapshot)
+        )
+
+    # watchdog --------------------------------------------------------------------------
+    def _watch(self) -> None:
+        while not self._stop.wait(self.settings.watchdog_interval):
+            now = time.monotonic()
+            with self._lock:
+                cameras = list(self._cameras.values())
+            for cam in cameras:
+                try:
+                    self._check(cam, now)
+                except Exception:
+                    log.exception("watchdog check failed for %s", cam.config.id)
+
+    def _measure(self, stream: Stream, now: float) -> Measure:
+        fps_in, _ = stream.rates(now)
+        stalls, reconnects = stream.hourly(now)
+        age = None if stream.last_frame_at is None else now - stream.last_frame_at
+        return Measure(stream.connected, age, fps_in, stream.expected_fps(), stalls, reconnects)
+
+    def _check(self, cam: Camera, now: float) -> None:
+        minimum = self.settings.stall_min_seconds
+        m = self._measure(cam.sub, now)
+        stalled = is_stalled(m, minimum)
+        if stalled and not cam.stalled and cam.sub.last_frame_at is not None:
+            cam.sub.note_stall(now)
+            m = self._measure(cam.sub, now)
+        cam.stalled = stalled
+        new = status(m, minimum)
+        cam.health = self._health(cam, m, new, now)
+        if new != cam.status:
+            old, cam.status = cam.status, new
+            logging.getLogger(f"streams.{cam.config.id}").info("status %s -> %s", old, new)
+            self._publish(CameraEvent(cam.config.id, cam.config.center, "status", new, old,
+                                      detail=cam.sub.error or ""))
+        main = cam.main
+        if (main is not None and main.running and main.viewers == 0 and main.idle_since is not None
+                and now - main.idle_since > self.settings.main_idle_seconds):
+            main.stop()
+
+    def _health(self, cam: Camera, m: Measure, st: Status, now: float) -> CameraHealth:
+        _, fps_out = cam.sub.rates(now)
+        return CameraHealth(
+            camera_id=cam.config.id, center=cam.config.center, name=cam.config.name,
+            status=st, grade=grade(m, self.settings.stall_min_seconds),
+            fps_in=round(m.fps_in, 2), fps_out=round(fps_out, 2), expected_fps=m.expected_fps,
+            last_frame_age=None if m.last_frame_age is None else round(m.last_frame_age, 3),
+            stalls_last_hour=m.stalls_last_hour, reconnects_last_hour=m.reconnects_last_hour,
+            viewers=cam.sub.viewers + (cam.main.viewers if cam.main else 0),
+            main_open=bool(cam.main and cam.main.running),
+            source=display_url(cam.config.sub_url), error=cam.sub.error,
+        )
+
+    def health(self) -> list[CameraHealth]:
+        """Health of every camera (recomputed now, so it is fresh even between ticks)."""
+        now = time.monotonic()
+        out = []
+        for cam in list(self._cameras.values()):
+            m = self._measure(cam.sub, now)
+            out.append(self._health(cam, m, status(m, self.settings.stall_min_seconds), now))
+        return out
+
+    def stall_threshold(self, camera_id: str) -> float:
+        stream = self.camera(camera_id).sub
+        return stall_threshold(stream.expected_fps(), self.settings.stall_min_seconds)

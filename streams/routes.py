@@ -1,0 +1,234 @@
+"""Starlette routes of the stream hub, for ``st.App(routes=...)`` or any Starlette app.
+
+``build_stream_routes(hub, settings, authorize=...)`` returns:
+
+- ``GET /streams/{camera}.mjpg?stream=sub|main`` — multipart MJPEG (tiles, focus view)
+- ``GET /streams/{camera}.jpg?stream=sub|main`` — the newest picture
+- ``GET /streams/health`` — JSON health of every camera
+- ``POST /whip?camera=ID[&center=CODE&name=..]``, ``DELETE /whip/{resource}`` — WHIP (RFC 9725)
+- ``POST /whep/{camera}?stream=sub|main``, ``DELETE /whep/{camera}/{resource}`` — WHEP
+- ``GET /metrics`` — Prometheus text
+
+``authorize(request, camera_id)`` is awaited (or called) before every answer; it returns
+``None`` to allow or a ``Response`` to send instead. The default allows everything, so access
+control is added by the composition root without touching this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from config.streams import StreamSettings
+from streams import metrics
+from streams.hub import StreamHub, UnknownCamera
+from streams.stream import Stream
+from streams.types import StreamRole
+from streams.webrtc import SdpError, WebRtcGateway
+
+Authorize = Callable[[Request, str | None], "Response | None | Awaitable[Response | None]"]
+BOUNDARY = "zongzhiframe"
+_ROLES: tuple[StreamRole, ...] = ("sub", "main")
+
+
+def _error(status: int, zh: str, en: str) -> JSONResponse:
+    return JSONResponse({"error": f"{zh} / {en}"}, status_code=status)
+
+
+def _role(request: Request) -> StreamRole | None:
+    role = request.query_params.get("stream", "sub")
+    return role if role in _ROLES else None  # type: ignore[return-value]
+
+
+async def _allow(request: Request, camera_id: str | None) -> None:
+    return None
+
+
+class StreamRoutes:
+    def __init__(self, hub: StreamHub, settings: StreamSettings, authorize: Authorize) -> None:
+        self.hub, self.settings, self._authorize = hub, settings, authorize
+        self.webrtc = WebRtcGateway(hub, settings)
+
+    async def _guard(self, request: Request, camera_id: str | None) -> Response | None:
+        verdict = self._authorize(request, camera_id)
+        if inspect.isawaitable(verdict):
+            verdict = await verdict
+        if verdict is not None:
+            return verdict
+        if camera_id is not None and camera_id not in self.hub.camera_ids():
+            return _error(404, "未知摄像机", f"unknown camera {camera_id}")
+        return None
+
+    async def _stream_for(self, request: Request) -> tuple[Stream | None, Response | None]:
+        camera_id = request.path_params["camera"]
+        denied = await self._guard(request, camera_id)
+        if denied is not None:
+            return None, denied
+        role = _role(request)
+        if role is None:
+            return None, _error(400, "stream 参数只能是 sub 或 main", "stream must be sub or main")
+        return await run_in_threadpool(self.hub.open_stream, camera_id, role), None
+
+    async def mjpeg(self, request: Request) -> Response:
+        stream, denied = await self._stream_for(request)
+        if stream is None:
+            return denied  # type: ignore[return-value]
+        return StreamingResponse(
+            self._parts(stream),
+            media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    async def _parts(self, stream: Stream) -> AsyncIterator[bytes]:
+        key = stream.add_viewer()
+        event = stream.viewer_event(key)
+        last = 0
+        try:
+            cached = stream.jpeg()  # a new viewer sees the current picture at once
+            while self.hub.running:
+                if cached is None or cached[0] == last:
+                    event.clear()
+                    cached = stream.latest_jpeg()
+                    if cached is None or cached[0] == last:
+                        try:
+                            await asyncio.wait_for(event.wait(), timeout=1.0)
+                        except TimeoutError:
+                            pass
+                        cached = stream.latest_jpeg()
+                        continue
+                seq, data = cached
+                if last and seq > last + 1:
+                    stream.count_skipped(key, seq - last - 1)
+                last = seq
+                yield (
+                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n"
+                ).encode() + data + b"\r\n"
+        finally:
+            stream.remove_viewer(key)
+
+    async def snapshot(self, request: Request) -> Response:
+        camera_id = request.path_params["camera"]
+        denied = await self._guard(request, camera_id)
+        if denied is not None:
+            return denied
+        role = _role(request)
+        if role is None:
+            return _error(400, "stream 参数只能是 sub 或 main", "stream must be sub or main")
+        data = await run_in_threadpool(self.hub.snapshot, camera_id, role)
+        if data is None:
+            return _error(503, "暂无画面", "no picture yet")
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+    async def health(self, request: Request) -> Response:
+        denied = await self._guard(request, None)
+        if denied is not None:
+            return denied
+        body = [asdict(h) for h in self.hub.health()]
+        return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
+
+    async def metrics(self, request: Request) -> Response:
+        denied = await self._guard(request, None)
+        if denied is not None:
+            return denied
+        text = await run_in_threadpool(metrics.render, self.hub)
+        return PlainTextResponse(text, media_type=metrics.CONTENT_TYPE)
+
+    async def _offer(self, request: Request) -> str | Response:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/sdp":
+            return _error(415, "请求体必须是 application/sdp", "body must be application/sdp")
+        try:
+            return (await request.body()).decode("utf-8")
+        except UnicodeDecodeError:
+            return _error(400, "SDP 不是 UTF-8 文本", "SDP is not UTF-8 text")
+
+    def _created(self, answer: str, location: str) -> Response:
+        return Response(answer, status_code=201, media_type="application/sdp",
+                        headers={"Location": location})
+
+    async def whip(self, request: Request) -> Response:
+        camera_id = request.query_params.get("camera", "")
+        verdict = self._authorize(request, camera_id or None)
+        if inspect.isawaitable(verdict):
+            verdict = await verdict
+        if verdict is not None:
+            return verdict
+        if not camera_id:
+            return _error(400, "缺少 camera 参数", "query parameter camera is required")
+        offer = await self._offer(request)
+        if isinstance(offer, Response):
+            return offer
+        try:
+            answer, resource = await self.webrtc.publish(
+                offer, camera_id, request.query_params.get("center"), request.query_params.get("name")
+            )
+        except SdpError as exc:
+            return _error(400, "推流请求无效", str(exc))
+        return self._created(answer, f"/whip/{resource}")
+
+    async def whip_delete(self, request: Request) -> Response:
+        return await self._delete(request, "whip", None)
+
+    async def whep(self, request: Request) -> Response:
+        denied = await self._guard(request, request.path_params["camera"])
+        if denied is not None:
+            return denied
+        role = _role(request)
+        if role is None:
+            return _error(400, "stream 参数只能是 sub 或 main", "stream must be sub or main")
+        offer = await self._offer(request)
+        if isinstance(offer, Response):
+            return offer
+        camera_id = request.path_params["camera"]
+        try:
+            answer, resource = await self.webrtc.view(offer, camera_id, role)
+        except SdpError as exc:
+            return _error(400, "拉流请求无效", str(exc))
+        except UnknownCamera:
+            return _error(404, "未知摄像机", f"unknown camera {camera_id}")
+        return self._created(answer, f"/whep/{camera_id}/{resource}")
+
+    async def whep_delete(self, request: Request) -> Response:
+        return await self._delete(request, "whep", request.path_params["camera"])
+
+    async def _delete(self, request: Request, kind: str, camera_id: str | None) -> Response:
+        resource = request.path_params["resource"]
+        session = self.webrtc.sessions.get(resource)
+        verdict = self._authorize(request, session.camera_id if session else camera_id)
+        if inspect.isawaitable(verdict):
+            verdict = await verdict
+        if verdict is not None:
+            return verdict
+        if session is None or session.kind != kind:
+            return _error(404, "没有该会话", "no such session")
+        await self.webrtc.end(resource)
+        return Response(status_code=200)
+
+
+def build_stream_routes(
+    hub: StreamHub, settings: StreamSettings, authorize: Authorize | None = None
+) -> list[BaseRoute]:
+    """The hub's HTTP routes (see the module docstring); WebRTC sessions end on hub stop."""
+    r = StreamRoutes(hub, settings, authorize or _allow)
+    hub.on_stop(r.webrtc.close)
+    routes: list[Any] = [
+        Route("/streams/health", r.health, methods=["GET"]),
+        Route("/streams/{camera}.mjpg", r.mjpeg, methods=["GET"]),
+        Route("/streams/{camera}.jpg", r.snapshot, methods=["GET"]),
+        Route("/whip", r.whip, methods=["POST"]),
+        Route("/whip/{resource}", r.whip_delete, methods=["DELETE"]),
+        Route("/whep/{camera}", r.whep, methods=["POST"]),
+        Route("/whep/{camera}/{resource}", r.whep_delete, methods=["DELETE"]),
+        Route("/metrics", r.metrics, methods=["GET"]),
+    ]
+    return routes

@@ -1,0 +1,310 @@
+"""One open stream of one camera: a named reader thread keeping only the newest frame.
+
+The reader opens the source, reads until it fails, and reconnects with backoff. While someone
+watches, it encodes each new frame once to JPEG; every viewer shares those bytes. Viewers in
+asyncio wait on their own ``asyncio.Event`` which the reader sets through their loop, so a slow
+viewer only ever misses frames; it never holds the reader or other viewers back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import av
+
+from config.streams import StreamSettings
+from streams.jpeg import encode_jpeg
+from streams.redact import redact_text, url_secrets
+from streams.sources import Delivery, FrameInbox, Source, SourceError, is_push_url, open_source
+from streams.types import StreamRole
+from streams.watchdog import backoff_delay
+
+FrameHook = Callable[[av.VideoFrame], None]
+PacketHook = Callable[[Delivery], None]
+_WINDOW = 5.0  # seconds over which frame rates are measured
+_HOUR = 3600.0
+
+
+@dataclass
+class Viewer:
+    loop: asyncio.AbstractEventLoop
+    event: asyncio.Event
+    skipped: int = 0
+
+
+class Stream:
+    def __init__(
+        self,
+        camera_id: str,
+        role: StreamRole,
+        url: str,
+        settings: StreamSettings,
+        *,
+        width: int,
+        expected_fps: float | None = None,
+        inbox: FrameInbox | None = None,
+    ) -> None:
+        self.camera_id, self.role, self.settings, self.width = camera_id, role, settings, width
+        self._url = url
+        self._secrets = url_secrets(url)
+        self.inbox = inbox if inbox is not None or not is_push_url(url) else FrameInbox()
+        self.log = logging.getLogger(f"streams.{camera_id}")
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.configured_fps = expected_fps
+        self.source_fps: float | None = None
+        self.codec: str | None = None
+        self.passthrough = False  # packets are Annex B H.264 a WebRTC viewer can take as-is
+        self.extradata: bytes | None = None
+        # newest frame and its JPEG
+        self.seq = 0
+        self.frame: av.VideoFrame | None = None
+        self.frame_wall: float = 0.0
+        self._jpeg: tuple[int, bytes] | None = None
+        # measurements
+        self.connected = False
+        self.connected_at: float | None = None
+        self.last_frame_at: float | None = None
+        self.last_frame_wall: float | None = None
+        self.error: str | None = None
+        self.frames_in = 0
+        self.frames_encoded = 0
+        self.encode_seconds = 0.0
+        self.skipped_total = 0
+        self.reconnects_total = 0
+        self._arrivals: deque[float] = deque(maxlen=1024)
+        self._encodes: deque[float] = deque(maxlen=1024)
+        self.reconnects: deque[float] = deque()
+        self.stalls: deque[float] = deque()
+        # consumers
+        self._viewers: dict[int, Viewer] = {}
+        self._next_viewer = 0
+        self.frame_hooks: list[FrameHook] = []  # analytics, run on the reader thread
+        self._packet_hooks: dict[int, PacketHook] = {}
+        self.idle_since: float | None = time.monotonic()
+
+    # lifecycle -------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name=f"capture:{self.camera_id}" + ("" if self.role == "sub" else ":main"),
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                self.log.error("reader thread did not stop within %.0f s", timeout)
+        self.connected = False
+        self._wake_viewers()
+
+    # reader thread ---------------------------------------------------------------------
+    def _run(self) -> None:
+        attempt = 0
+        first = True
+        while not self._stop.is_set():
+            if not first:
+                self.reconnects_total += 1
+                with self._lock:
+                    self.reconnects.append(time.monotonic())
+            first = False
+            delivered = self._session()
+            if self._stop.is_set():
+                break
+            # Waiting on a publisher's inbox costs nothing: no need to back off from it.
+            attempt = 0 if delivered or self.inbox is not None else attempt + 1
+            delay = backoff_delay(attempt, self.settings.reconnect_initial, self.settings.reconnect_max)
+            self.log.info("reconnecting in %.2f s", delay)
+            self._stop.wait(delay)
+
+    def _session(self) -> bool:
+        """One connection: open, read until failure; returns whether any frame arrived."""
+        delivered = False
+        try:
+            source: Source = open_source(self._url, self.settings, self._stop, self.inbox)
+        except SourceError as exc:
+            self._fail(str(exc))
+            return False
+        except Exception as exc:  # any library error: never let its text carry the URL out
+            self._fail(f"cannot open: {type(exc).__name__}: {exc}")
+            return False
+        self.codec, self.source_fps = source.codec, source.expected_fps
+        self.extradata = getattr(source, "annexb_extradata", None)
+        self.passthrough = bool(getattr(source, "annexb", False)) and source.codec == "h264"
+        self.connected, self.connected_at, self.error = True, time.monotonic(), None
+        self.log.info("connected (%s)", self.codec or "raw")
+        try:
+            while not self._stop.is_set():
+                item = source.read(self.wants_frames())
+                if item is None:
+                    if not self._stop.is_set():
+                        self._fail("end of stream")
+                    break
+                delivered = True
+                self._ingest(item)
+        except SourceError as exc:
+            self._fail(str(exc))
+        except Exception as exc:
+            self._fail(f"read failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.connected = False
+            try:
+                source.close()
+            except Exception as exc:
+                self.log.debug("close failed: %s", self._clean(str(exc)))
+        return delivered
+
+    def _fail(self, message: str) -> None:
+        self.error = self._clean(message)
+        self.log.warning("%s", self.error)
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text, *self._secrets)
+
+    def _ingest(self, item: Delivery) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.frames_in += 1
+            self.last_frame_at = now
+            self.last_frame_wall = time.time()
+            self._arrivals.append(now)
+        for hook in list(self._packet_hooks.values()):
+            hook(item)
+        frame = item.frame
+        if frame is None:
+            return
+        with self._lock:
+            self.seq += 1
+            self.frame, self.frame_wall = frame, time.time()
+        for frame_hook in self.frame_hooks:
+            try:
+                frame_hook(frame)
+            except Exception:
+                self.log.exception("analysis failed")
+        if self._viewers:
+            self.jpeg()
+            self._wake_viewers()
+
+    # frames and JPEG -------------------------------------------------------------------
+    def wants_frames(self) -> bool:
+        return bool(self._viewers or self.frame_hooks or self._packet_hooks)
+
+    def jpeg(self) -> tuple[int, bytes] | None:
+        """The newest frame as JPEG, encoded at most once per frame, or ``None`` before any."""
+        with self._lock:
+            seq, frame, cached = self.seq, self.frame, self._jpeg
+        if cached is not None and cached[0] == seq:
+            return cached
+        if frame is None:
+            return None
+        started = time.perf_counter()
+        data = encode_jpeg(frame, self.width, self.settings.jpeg_quality)
+        spent = time.perf_counter() - started
+        with self._lock:
+            if self._jpeg is None or self._jpeg[0] < seq:
+                self._jpeg = (seq, data)
+                self.frames_encoded += 1
+                self.encode_seconds += spent
+                self._encodes.append(time.monotonic())
+            return self._jpeg
+
+    def latest_jpeg(self) -> tuple[int, bytes] | None:
+        with self._lock:
+            return self._jpeg
+
+    # viewers ---------------------------------------------------------------------------
+    def add_viewer(self) -> int:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            self._next_viewer += 1
+            key = self._next_viewer
+            self._viewers[key] = Viewer(loop, asyncio.Event())
+            self.idle_since = None
+        return key
+
+    def viewer_event(self, key: int) -> asyncio.Event:
+        return self._viewers[key].event
+
+    def count_skipped(self, key: int, skipped: int) -> None:
+        with self._lock:
+            self.skipped_total += skipped
+            if key in self._viewers:
+                self._viewers[key].skipped += skipped
+
+    def remove_viewer(self, key: int) -> None:
+        with self._lock:
+            self._viewers.pop(key, None)
+            if not self._viewers and not self._packet_hooks:
+                self.idle_since = time.monotonic()
+
+    @property
+    def viewers(self) -> int:
+        return len(self._viewers) + len(self._packet_hooks)
+
+    def _wake_viewers(self) -> None:
+        for viewer in list(self._viewers.values()):
+            try:
+                viewer.loop.call_soon_threadsafe(viewer.event.set)
+            except RuntimeError:  # that viewer's loop has closed: it is gone
+                pass
+
+    def add_packet_hook(self, hook: PacketHook) -> int:
+        """Receive every delivery on the reader thread (WebRTC viewers); returns a key."""
+        with self._lock:
+            self._next_viewer += 1
+            self._packet_hooks[self._next_viewer] = hook
+            self.idle_since = None
+            return self._next_viewer
+
+    def remove_packet_hook(self, key: int) -> None:
+        with self._lock:
+            self._packet_hooks.pop(key, None)
+            if not self._viewers and not self._packet_hooks:
+                self.idle_since = time.monotonic()
+
+    # measurements ----------------------------------------------------------------------
+    def expected_fps(self) -> float | None:
+        return self.configured_fps or self.source_fps
+
+    def rates(self, now: float) -> tuple[float, float]:
+        """Frames per second received and encoded over the last few seconds (0 if unknown)."""
+        with self._lock:
+            arrivals = [t for t in self._arrivals if now - t <= _WINDOW]
+            encodes = [t for t in self._encodes if now - t <= _WINDOW]
+        return _rate(arrivals), _rate(encodes)
+
+    def hourly(self, now: float) -> tuple[int, int]:
+        with self._lock:
+            for q in (self.stalls, self.reconnects):
+                while q and now - q[0] > _HOUR:
+                    q.popleft()
+            return len(self.stalls), len(self.reconnects)
+
+    def note_stall(self, now: float) -> None:
+        with self._lock:
+            self.stalls.append(now)
+
+
+def _rate(times: list[float]) -> float:
+    # Measured between the first and last event in the window, so a stream that just
+    # (re)connected is not judged slow for the part of the window before it existed.
+    if len(times) < 3 or times[-1] <= times[0]:
+        return 0.0
+    return (len(times) - 1) / (times[-1] - times[0])

@@ -1,0 +1,87 @@
+"""Tamper checks on a sub-stream: black, frozen, heavily blurred picture, motion in zones.
+
+Runs on the reader thread on a small grey picture (the Y plane scaled by swscale), so it costs
+well under a millisecond per frame. A condition must hold for ``hold_seconds`` before it is
+reported, and is reported again only after ``repeat_seconds`` while it lasts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import av
+import cv2
+import numpy as np
+
+from config.cameras import MotionZone
+from config.streams import TamperSettings
+from streams.jpeg import grey_small
+
+Report = Callable[[str, av.VideoFrame], None]  # (detail, frame that showed it)
+
+
+@dataclass
+class _Condition:
+    since: float | None = None
+    reported_at: float | None = None
+
+
+class TamperDetector:
+    def __init__(self, settings: TamperSettings, zones: list[MotionZone], report: Report) -> None:
+        self.settings, self.zones, self._report = settings, zones, report
+        self._previous: np.ndarray | None = None
+        self._conditions: dict[str, _Condition] = {}
+
+    def __call__(self, frame: av.VideoFrame) -> None:
+        self.check(frame, time.monotonic())
+
+    def check(self, frame: av.VideoFrame, now: float) -> list[str]:
+        """Run every check on ``frame``; returns the details reported for it."""
+        s = self.settings
+        grey = grey_small(frame, s.analysis_width)
+        previous, self._previous = self._previous, grey
+        found: dict[str, bool] = {
+            "black": float(grey.mean()) < s.black_luma,
+            "blur": float(cv2.Laplacian(grey, cv2.CV_32F).var()) < s.blur_variance,
+        }
+        diff = None
+        if previous is not None and previous.shape == grey.shape:
+            diff = cv2.absdiff(grey, previous)
+            found["frozen"] = float(diff.mean()) < s.frozen_diff
+        # A black picture is also edge-free and still: report it once, as black.
+        if found["black"]:
+            found["blur"] = found["frozen"] = False
+        for zone in self.zones:
+            found[f"motion:{zone.name}"] = diff is not None and self._moved(diff, zone)
+        reported = []
+        for detail, present in found.items():
+            if self._update(detail, present, now):
+                reported.append(detail)
+                self._report(detail, frame)
+        return reported
+
+    def _moved(self, diff: np.ndarray, zone: MotionZone) -> bool:
+        h, w = diff.shape
+        x0, y0 = int(zone.x * w), int(zone.y * h)
+        x1, y1 = max(x0 + 1, int((zone.x + zone.w) * w)), max(y0 + 1, int((zone.y + zone.h) * h))
+        area = diff[y0:y1, x0:x1]
+        moving = np.count_nonzero(area > self.settings.motion_diff)
+        return moving >= self.settings.motion_area * area.size
+
+    def _update(self, detail: str, present: bool, now: float) -> bool:
+        cond = self._conditions.setdefault(detail, _Condition())
+        if not present:
+            cond.since = cond.reported_at = None
+            return False
+        if cond.since is None:
+            cond.since = now
+        # Motion is an event in itself; the picture conditions must persist to count.
+        hold = 0.0 if detail.startswith("motion:") else self.settings.hold_seconds
+        if now - cond.since < hold:
+            return False
+        if cond.reported_at is not None and now - cond.reported_at < self.settings.repeat_seconds:
+            return False
+        cond.reported_at = now
+        return True
