@@ -1,0 +1,98 @@
+"""The ``authorize(request, camera_id)`` hook of the stream routes: scope and role per camera.
+
+A camera belongs to the center of its registry row (``cameras`` table); cameras that exist
+only in the hub (a phone publishing by WHIP for the length of its session) are resolved by
+``fallback_center``, given by the composition root. The verdicts:
+
+- no principal → 401 (the middleware normally answers first);
+- unknown camera → 404;
+- camera outside the caller's subtree, or a role that may not view/publish → 403;
+- ``camera_id`` None (hub-wide health and metrics) → only callers allowed ``metrics.read``
+  whose scope is a root center, because the answer lists every camera.
+
+Every refusal is written to the access audit (by the middleware, through the scope marker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from dispatch.accounts import access
+from dispatch.accounts.audit import mark_denied
+from dispatch.models import Camera, Center
+from dispatch.principal import Principal
+
+CameraAuthorize = Callable[[Request, str | None], Awaitable[Response | None]]
+FallbackCenter = Callable[[str], str | None]
+
+
+def _refuse(request: Request, status: int, resource: str, center_path: str | None, reason: str) -> Response:
+    mark_denied(request.scope, status, resource, center_path, reason)
+    messages = {
+        401: ("请先登录", "log in first"),
+        403: ("无权访问该摄像机", "access to this camera is denied"),
+        404: ("未知摄像机", "unknown camera"),
+    }
+    zh, en = messages[status]
+    return JSONResponse({"error": f"{zh} / {en}"}, status_code=status)
+
+
+def stream_action(request: Request) -> str:
+    """WHIP publishes; everything else (MJPEG, snapshot, WHEP, ending a session) views."""
+    path = request.url.path
+    return access.STREAM_PUBLISH if path == "/whip" or path.startswith("/whip/") else access.STREAM_VIEW
+
+
+def camera_center_path(session: Session, camera_id: str) -> str | None:
+    return session.scalar(
+        sa.select(Center.path).join(Camera, Camera.center_id == Center.id).where(Camera.id == camera_id)
+    )
+
+
+def center_path_of(session: Session, code_or_path: str) -> str | None:
+    code = code_or_path.strip().rstrip("/").rsplit("/", 1)[-1]
+    return session.scalar(sa.select(Center.path).where(Center.code == code)) if code else None
+
+
+def camera_authorizer(
+    session_factory: sessionmaker[Session], fallback_center: FallbackCenter | None = None
+) -> CameraAuthorize:
+    """Build the hook for ``build_stream_routes(hub, settings, authorize=...)``."""
+
+    def lookup(camera_id: str, new_center: str | None) -> str | None:
+        with session_factory() as db:
+            path = camera_center_path(db, camera_id)
+            if path is None and fallback_center is not None:
+                code = fallback_center(camera_id)
+                path = center_path_of(db, code) if code else None
+            if path is None and new_center:
+                path = center_path_of(db, new_center)
+            return path
+
+    async def authorize(request: Request, camera_id: str | None) -> Response | None:
+        principal: Principal | None = request.scope.get("principal")
+        action = stream_action(request)
+        resource = f"camera:{camera_id}" if camera_id else f"hub:{request.url.path}"
+        if principal is None:
+            return _refuse(request, 401, resource, None, "no principal")
+        if camera_id is None:
+            if "/" in principal.center_path or not access.may(principal, access.METRICS_READ):
+                return _refuse(request, 403, resource, None, "hub-wide view needs a root scope")
+            return None
+        # A new WHIP publisher names the center its camera joins; it must be in scope too.
+        new_center = request.query_params.get("center") if action == access.STREAM_PUBLISH else None
+        path = await run_in_threadpool(lookup, camera_id, new_center)
+        if path is None:
+            return _refuse(request, 404, resource, None, "unknown camera")
+        decision = access.check(principal, action, path)
+        if not decision.allowed:
+            return _refuse(request, decision.status, resource, path, decision.reason)
+        return None
+
+    return authorize

@@ -1,0 +1,155 @@
+"""``/login`` and ``/logout``: the form, the session cookie, and their CSRF checks.
+
+A new session token is issued at every login (no session fixation). The form carries a CSRF
+token matching a cookie (double submit) and must come from this origin. Logging out is a POST
+with the session's CSRF token; ``GET /logout`` only shows a button for it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from dashboard.auth.cookies import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    client_address,
+    csrf_for_session,
+    set_cookie_header,
+    tokens_match,
+)
+from dashboard.auth.csrf import origin_refusal
+from dashboard.auth.page import MESSAGES, PAGE_HEADERS, login_page, logout_page
+from dispatch.accounts import audit, sessions
+from dispatch.accounts.audit import AuditEvent
+from dispatch.accounts.settings import AuthSettings
+
+MAX_FORM_BYTES = 8192
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths of this site: no scheme, no host, no protocol-relative ``//`` or ``/\\``."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path in ("/login", "/logout"):
+        return "/"
+    return target
+
+
+def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
+
+
+def build_login_routes(
+    session_factory: sessionmaker[Session], settings: AuthSettings | None = None
+) -> list[Route]:
+    settings = settings or AuthSettings()
+
+    def cookie(request: Request, name: str, value: str, *, http_only: bool, max_age: int | None = None) -> str:
+        return set_cookie_header(
+            name, value, scope=request.scope, settings=settings, http_only=http_only, max_age=max_age
+        )
+
+    def form_page(request: Request, message: str | None, status: int, *, info: bool = False,
+                  username: str = "", extra: dict[str, str] | None = None) -> Response:
+        token = request.cookies.get(CSRF_COOKIE) or ""
+        fresh = len(token) < 32
+        if fresh:
+            token = secrets.token_hex(32)
+        nxt = safe_next(request.query_params.get("next") or request.scope.get("zongzhi.next"))
+        response = _html(login_page(token, nxt, message, info, username), status, extra)
+        if fresh:
+            response.headers.append("set-cookie", cookie(request, CSRF_COOKIE, token, http_only=False))
+        return response
+
+    async def show_login(request: Request) -> Response:
+        if request.scope.get("principal") is not None and request.scope["zongzhi.auth"].via == "session":
+            return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+        key = request.query_params.get("m")
+        return form_page(request, MESSAGES.get(key or ""), 200, info=key == "logged_out")
+
+    async def do_login(request: Request) -> Response:
+        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+            return _html(login_page("", "/", "请求过大 · request too large"), 413)
+        form = await request.form(max_files=0, max_fields=8)
+        username = str(form.get("username") or "").strip()[:64]
+        password = str(form.get("password") or "")[:256]
+        request.scope["zongzhi.next"] = str(form.get("next") or "/")
+        address = client_address(request.scope, settings)
+        if origin_refusal(request.scope, settings) or not tokens_match(
+            str(form.get(CSRF_FIELD) or ""), request.cookies.get(CSRF_COOKIE)
+        ):
+            await run_in_threadpool(
+                audit.record_now, session_factory, AuditEvent.CSRF_REFUSED,
+                address=address, resource="POST /login", status=403,
+            )
+            return form_page(request, MESSAGES["csrf"], 403, username=username)
+
+        def attempt() -> sessions.LoginOutcome:
+            with session_factory.begin() as db:
+                return sessions.login(
+                    db, username, password, settings, address=address,
+                    user_agent=request.headers.get("user-agent", ""),
+                )
+
+        outcome = await run_in_threadpool(attempt)
+        if not outcome.ok:
+            if outcome.reason == "throttled":
+                seconds = max(1, int(outcome.retry_after + 0.999))
+                return form_page(
+                    request, MESSAGES["throttled"].format(seconds=seconds), 429,
+                    username=username, extra={"Retry-After": str(seconds)},
+                )
+            return form_page(request, MESSAGES["failed"], 401, username=username)
+        assert outcome.token is not None
+        response = RedirectResponse(safe_next(request.scope["zongzhi.next"]), status_code=303)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, outcome.token, http_only=True))
+        response.headers.append(
+            "set-cookie", cookie(request, CSRF_COOKIE, csrf_for_session(outcome.token), http_only=False)
+        )
+        return response
+
+    async def show_logout(request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token or request.scope.get("principal") is None:
+            return RedirectResponse("/login", status_code=303)
+        return _html(logout_page(csrf_for_session(token)))
+
+    async def do_logout(request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        form = await request.form(max_files=0, max_fields=4)
+        supplied = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
+        address = client_address(request.scope, settings)
+        if token and (origin_refusal(request.scope, settings) or not tokens_match(supplied, csrf_for_session(token))):
+            await run_in_threadpool(
+                audit.record_now, session_factory, AuditEvent.CSRF_REFUSED,
+                address=address, resource="POST /logout", status=403,
+            )
+            return _html(logout_page(csrf_for_session(token)), 403)
+        if token:
+            def end() -> None:
+                with session_factory.begin() as db:
+                    sessions.logout(db, token, address=address)
+            await run_in_threadpool(end)
+        response = RedirectResponse("/login?m=logged_out", status_code=303)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, "", http_only=True, max_age=0))
+        response.headers.append("set-cookie", cookie(request, CSRF_COOKIE, "", http_only=False, max_age=0))
+        return response
+
+    return [
+        Route("/login", show_login, methods=["GET", "HEAD"]),
+        Route("/login", do_login, methods=["POST"]),
+        Route("/logout", show_logout, methods=["GET", "HEAD"]),
+        Route("/logout", do_logout, methods=["POST"]),
+    ]

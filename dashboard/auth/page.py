@@ -1,0 +1,88 @@
+"""The login and logout pages: self-contained HTML (inline style, no script, no external asset).
+
+Chinese first, English second. Every value placed in the page is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from dashboard.auth.cookies import CSRF_FIELD
+
+#: Headers of every page here: nothing may frame it, load from elsewhere, or cache it.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+MESSAGES = {
+    "failed": "用户名或密码错误 · Wrong user name or password",
+    "throttled": "尝试次数过多，请 {seconds} 秒后再试 · Too many attempts; try again in {seconds} s",
+    "csrf": "页面已过期，请重新登录 · The page expired; please log in again",
+    "logged_out": "已退出登录 · You have logged out",
+    "expired": "会话已过期，请重新登录 · Your session expired; please log in again",
+}
+
+_STYLE = """
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;
+background:#0b1220;color:#e5e9f0;font-family:"Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",
+"PingFang SC",sans-serif}
+main{width:min(92vw,380px);background:#121b2e;border:1px solid #24324d;border-radius:10px;
+padding:32px 28px;box-shadow:0 10px 40px rgba(0,0,0,.4)}
+h1{font-size:20px;margin:0 0 4px}p.sub{margin:0 0 22px;color:#93a1bd;font-size:13px}
+label{display:block;font-size:13px;margin:14px 0 6px;color:#c3cde0}
+input{width:100%;box-sizing:border-box;padding:10px 12px;border-radius:6px;border:1px solid #2f4166;
+background:#0b1220;color:#e5e9f0;font-size:15px}
+button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:6px;background:#2563eb;
+color:#fff;font-size:15px;cursor:pointer}
+.msg{padding:10px 12px;border-radius:6px;background:#3b1d24;color:#fecdd3;font-size:13px;margin-bottom:8px}
+.info{background:#15324a;color:#cfe8ff}
+"""
+
+
+def _shell(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><main>{body}</main></body></html>"
+    )
+
+
+def login_page(
+    csrf_token: str, next_path: str = "/", message: str | None = None, info: bool = False,
+    username: str = "",
+) -> str:
+    note = f'<div class="msg{" info" if info else ""}" role="alert">{escape(message)}</div>' if message else ""
+    return _shell(
+        "登录 · Log in",
+        "<h1>综治中心视频指挥调度</h1>"
+        '<p class="sub">Video command and dispatch · 请登录 / Please log in</p>'
+        f"{note}"
+        '<form method="post" action="/login" autocomplete="on">'
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        '<label for="username">用户名 · User name</label>'
+        f'<input id="username" name="username" autocomplete="username" required maxlength="64" '
+        f'value="{escape(username)}" autofocus>'
+        '<label for="password">密码 · Password</label>'
+        '<input id="password" name="password" type="password" autocomplete="current-password" '
+        'required maxlength="256">'
+        '<button type="submit">登录 · Log in</button></form>',
+    )
+
+
+def logout_page(csrf_token: str) -> str:
+    return _shell(
+        "退出登录 · Log out",
+        "<h1>退出登录</h1><p class=\"sub\">Log out of the command center</p>"
+        '<form method="post" action="/logout">'
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token)}">'
+        '<button type="submit">退出登录 · Log out</button></form>',
+    )

@@ -1,0 +1,178 @@
+"""Logging in and out, and browser sessions that expire (idle and absolute).
+
+The cookie carries a 256-bit random token; the database keeps only its SHA-256, so a copy of
+the database opens no session.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from dispatch.accounts import audit, throttle
+from dispatch.accounts.audit import AuditEvent
+from dispatch.accounts.crypto import (
+    as_utc,
+    digest,
+    name_digest,
+    needs_rehash,
+    new_session_token,
+    rehash,
+    utcnow,
+    verify_password,
+)
+from dispatch.accounts.models import User, WebSession
+from dispatch.accounts.settings import AuthSettings
+from dispatch.accounts.users import principal_for_user
+from dispatch.principal import Principal
+
+log = logging.getLogger("dispatch.accounts.sessions")
+
+#: last_seen_at is written at most this often, so reading pages does not write on every request.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """``token`` is the new session's cookie value when ``ok``; ``retry_after`` (seconds) is
+    set when the account or the address is slowed down."""
+
+    ok: bool
+    reason: str = ""
+    token: str | None = None
+    user: User | None = None
+    retry_after: float = 0.0
+
+
+@dataclass(frozen=True)
+class SessionLookup:
+    principal: Principal | None
+    reason: str = ""  # "", "unknown", "ended", "expired", "idle", "disabled"
+    session_id: int | None = None
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    settings: AuthSettings,
+    *,
+    address: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """Check a password, with throttling and audit; opens a session when it matches.
+
+    The caller commits in every case: failures must be counted even when the login fails.
+    """
+    now = now or utcnow()
+    user = session.scalars(
+        sa.select(User).options(joinedload(User.center), joinedload(User.department))
+        .where(User.username == username)
+    ).one_or_none()
+    account_key = (
+        throttle.user_key(user.id) if user else throttle.name_key(name_digest(username))
+    )
+    addr_key = throttle.address_key(address)
+    actor = user.username if user else None
+    unknown = {} if user else {"name_digest": name_digest(username)}
+
+    wait = max(throttle.retry_after(session, account_key, now), throttle.retry_after(session, addr_key, now))
+    if wait > 0:
+        audit.record(
+            session, AuditEvent.LOGIN_THROTTLED, actor=actor, address=address, status=429,
+            retry_after=round(wait, 1), **unknown,
+        )
+        return LoginOutcome(False, "throttled", retry_after=wait)
+
+    matched = verify_password(user.password_hash if user else None, password)
+    if not matched or user is None or user.disabled:
+        if user is None:
+            reason = "unknown_user"
+        else:
+            reason = "bad_password" if not matched else "disabled"
+        delay = max(
+            throttle.record_failure(session, account_key, settings.user_throttle, now),
+            throttle.record_failure(session, addr_key, settings.address_throttle, now),
+        )
+        audit.record(
+            session, AuditEvent.LOGIN_FAILED, actor=actor, address=address, status=401,
+            reason=reason, **unknown,
+        )
+        return LoginOutcome(False, reason, retry_after=delay)
+
+    throttle.clear(session, account_key)
+    if needs_rehash(user.password_hash):
+        user.password_hash = rehash(password)
+    token = new_session_token()
+    session.add(
+        WebSession(
+            token_hash=digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=settings.session_absolute_hours),
+            idle_seconds=settings.session_idle_minutes * 60,
+            address=address[:64],
+            user_agent=user_agent[:200],
+        )
+    )
+    user.last_login_at = now
+    audit.record(
+        session, AuditEvent.LOGIN, actor=user.username, address=address, status=200,
+        center_path=user.center.path,
+    )
+    return LoginOutcome(True, token=token, user=user)
+
+
+def resolve(session: Session, token: str, *, now: datetime | None = None) -> SessionLookup:
+    """The principal of the session whose cookie value is ``token``, if it is still valid.
+
+    An expired session is ended (and audited) the first time it is presented.
+    """
+    now = now or utcnow()
+    row = session.scalars(
+        sa.select(WebSession).options(
+            joinedload(WebSession.user).joinedload(User.center),
+            joinedload(WebSession.user).joinedload(User.department),
+        ).where(WebSession.token_hash == digest(token))
+    ).one_or_none()
+    if row is None:
+        return SessionLookup(None, "unknown")
+    if row.ended_at is not None:
+        return SessionLookup(None, "ended", row.id)
+    reason = ""
+    if now >= as_utc(row.expires_at):
+        reason = "expired"
+    elif now - as_utc(row.last_seen_at) > timedelta(seconds=row.idle_seconds):
+        reason = "idle"
+    elif row.user.disabled:
+        reason = "disabled"
+    if reason:
+        row.ended_at = now
+        audit.record(
+            session, AuditEvent.SESSION_EXPIRED, actor=row.user.username, status=401,
+            reason=reason, session=row.id,
+        )
+        return SessionLookup(None, reason, row.id)
+    if now - as_utc(row.last_seen_at) >= TOUCH_INTERVAL:
+        row.last_seen_at = now
+    return SessionLookup(principal_for_user(row.user), "", row.id)
+
+
+def logout(session: Session, token: str, *, address: str = "", now: datetime | None = None) -> bool:
+    """End the session of ``token``; True when an open session was ended."""
+    now = now or utcnow()
+    row = session.scalars(
+        sa.select(WebSession).options(joinedload(WebSession.user))
+        .where(WebSession.token_hash == digest(token))
+    ).one_or_none()
+    if row is None or row.ended_at is not None:
+        return False
+    row.ended_at = now
+    audit.record(session, AuditEvent.LOGOUT, actor=row.user.username, address=address, status=200)
+    return True

@@ -1,0 +1,81 @@
+"""Failed-login throttling per account and per address, stored in the database.
+
+Counts are incremented with one atomic upsert, so concurrent attempts from several processes
+all count. The check runs before the password is verified: a locked key costs the attacker
+nothing but also costs the server no argon2 work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dispatch.accounts.crypto import as_utc, utcnow
+from dispatch.accounts.models import LoginThrottle
+from dispatch.accounts.settings import ThrottlePolicy
+
+
+def user_key(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def name_key(name_digest: str) -> str:
+    return f"name:{name_digest}"
+
+
+def address_key(address: str) -> str:
+    return f"addr:{address[:64]}"
+
+
+def retry_after(session: Session, key: str, now: datetime | None = None) -> float:
+    """Seconds until ``key`` may try again (0 when it may try now)."""
+    now = now or utcnow()
+    table = LoginThrottle.__table__
+    locked_until = session.execute(
+        sa.select(table.c.locked_until).where(table.c.key == key)
+    ).scalar_one_or_none()
+    if locked_until is None:
+        return 0.0
+    return max(0.0, (as_utc(locked_until) - now).total_seconds())
+
+
+def record_failure(
+    session: Session, key: str, policy: ThrottlePolicy, now: datetime | None = None
+) -> float:
+    """Count one failure for ``key``; returns the lock now in force, in seconds."""
+    now = now or utcnow()
+    table = LoginThrottle.__table__
+    stale_before = now - timedelta(seconds=policy.window_seconds)
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    stmt = insert(table).values(
+        key=key, failures=1, first_failure_at=now, last_failure_at=now, locked_until=None
+    )
+    # A failure after a quiet window starts the count again.
+    stale = table.c.last_failure_at < stale_before
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "failures": sa.case((stale, 1), else_=table.c.failures + 1),
+            "first_failure_at": sa.case((stale, now), else_=table.c.first_failure_at),
+            "last_failure_at": now,
+        },
+    )
+    session.execute(stmt)
+    failures = session.execute(
+        sa.select(table.c.failures).where(table.c.key == key)
+    ).scalar_one()
+    delay = policy.delay_after(failures)
+    locked_until = now + timedelta(seconds=delay) if delay else None
+    session.execute(
+        sa.update(table).where(table.c.key == key).values(locked_until=locked_until)
+    )
+    return delay
+
+
+def clear(session: Session, key: str) -> None:
+    """Forget the failures of ``key`` (after a successful login of that account)."""
+    session.execute(sa.delete(LoginThrottle.__table__).where(LoginThrottle.__table__.c.key == key))
