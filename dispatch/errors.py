@@ -59,3 +59,10 @@ class ConflictError(DispatchError):
         self.case_id = case_id
         message = f"case {case_id} was changed by someone else meanwhile; reload it and try again"
         super().__init__(f"{message} ({detail})" if detail else message)
+
+
+class RuleViolation(DispatchError):
+    """The action is allowed in this state but a domain rule forbids it here (e.g. escalating
+    from the top-level center, merging a case into itself)."""
+
+    status = 409

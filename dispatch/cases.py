@@ -1,0 +1,567 @@
+"""Case services: report, act, read. They take a Session and a Principal; the caller owns the
+transaction. Every change appends a :class:`CaseEvent` in the same transaction and queues a
+``case`` message published after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dispatch import orders as order_rules
+from dispatch.alerts import clear_alert, raise_alert
+from dispatch.effects import apply_event, replay, snapshot
+from dispatch.errors import (
+    ActionNotAllowed,
+    ConflictError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+)
+from dispatch.events import queue_publish
+from dispatch.intake import CaseIntake
+from dispatch.models import Camera, Case, CaseEvent, Center, DispatchOrder, Grid
+from dispatch.payloads import validate_payload
+from dispatch.principal import Principal
+from dispatch.registry import center_by_code, subtree_filter
+from dispatch.sla import TZ, Sla
+from dispatch.types import AlertKind, CaseState, OrderRole, OrderState, Risk, Severity
+from dispatch.workflow import (
+    BY_ACTION,
+    NEEDS_LEADER_AND_PLAN,
+    REPORT_ROLES,
+    Transition,
+    allowed_actions,
+    role_allows,
+)
+
+#: Case alerts that end when the case leaves the open states.
+CASE_ALERT_KINDS = (AlertKind.CASE_OVERDUE, AlertKind.CASE_NEAR_DEADLINE, AlertKind.HIGH_RISK_CASE)
+
+
+def case_number(case: Case, reported_at: datetime) -> str:
+    """``ZZ-<county code>-<local date>-<id>``, e.g. ``ZZ-532622-20261124-000042``."""
+    codes = case.owning_path.split("/")
+    county = codes[1] if len(codes) > 1 else codes[0]
+    return f"ZZ-{county}-{reported_at.astimezone(TZ):%Y%m%d}-{case.id:06d}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _queue(session: Session, case: Case, action: str) -> None:
+    queue_publish(
+        session,
+        "case",
+        {
+            "id": case.id,
+            "number": case.number,
+            "state": case.state,
+            "action": action,
+            "owning_path": case.owning_path,
+            "version": case.version,
+        },
+    )
+
+
+def report_case(
+    session: Session,
+    principal: Principal,
+    intake: CaseIntake,
+    *,
+    sla: Sla,
+    now: datetime | None = None,
+) -> tuple[Case, bool]:
+    """Create a case, or return the existing one for the same source and external id.
+
+    Returns ``(case, created)``. Two concurrent reports of the same external id race on a
+    unique constraint: the loser's flush raises ``IntegrityError`` and the caller retries
+    (the API does), then finds the winner's case here.
+    """
+    now = now or datetime.now(UTC)
+    if not principal.has(*REPORT_ROLES):
+        raise Forbidden("your role may not report cases")
+    key = intake.idempotency_key()
+    if (
+        principal.allowed_sources is not None
+        and (key[0] if key else intake.channel.value) not in principal.allowed_sources
+    ):
+        raise Forbidden("this source may not report through your credentials")
+    if key is not None:
+        existing = session.scalar(
+            sa.select(Case).where(Case.source == key[0], Case.external_id == key[1])
+        )
+        if existing is not None:
+            if not principal.sees(existing.owning_path):
+                raise Forbidden(
+                    f"external id {key[1]} already belongs to a case outside your center"
+                )
+            return existing, False
+    try:
+        center = center_by_code(session, intake.center)
+    except NotFound:
+        raise InvalidInput("center", f"unknown center {intake.center}") from None
+    if not principal.sees(center.path):
+        raise Forbidden(f"center {intake.center} is outside your center")
+    grid_id = _grid_under(session, intake.grid, center) if intake.grid else None
+    if intake.camera_id and session.get(Camera, intake.camera_id) is None:
+        raise InvalidInput("camera_id", f"unknown camera {intake.camera_id}")
+    reported_at = intake.reported_at.astimezone(UTC) if intake.reported_at else now
+    if reported_at > now + timedelta(minutes=5):
+        raise InvalidInput("reported_at", "lies in the future")
+    due_at = sla.deadline(intake.kind, intake.risk, reported_at, intake.complexity)
+    case = Case(
+        title=intake.title,
+        description=intake.description,
+        kind=intake.kind.value,
+        channel=intake.channel.value,
+        source=key[0] if key else None,
+        external_id=intake.external_id,
+        reported_center_id=center.id,
+        grid_id=grid_id,
+        camera_id=intake.camera_id,
+        lat=intake.lat,
+        lon=intake.lon,
+        reporter=intake.reporter or principal.actor,
+    )
+    facts = {
+        "center_id": center.id,
+        "center": center.code,
+        "owning_path": center.path,
+        "risk": intake.risk.value,
+        "complexity": intake.complexity.value if intake.complexity else None,
+        "due_at": _iso(due_at),
+        "leader": intake.leader,
+        "plan": intake.plan,
+        "channel": intake.channel.value,
+    }
+    apply_event(case, "report", None, CaseState.REPORTED, facts, reported_at)
+    session.add(case)
+    session.flush()
+    case.number = case_number(case, reported_at)
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            seq=case.event_count,
+            at=reported_at,
+            actor=principal.actor,
+            action="report",
+            from_state=None,
+            to_state=case.state,
+            payload=facts,
+        )
+    )
+    session.flush()
+    _after_change(session, case, "report", now)
+    return case, True
+
+
+def _grid_under(session: Session, code: str, center: Center) -> int:
+    row = session.execute(
+        sa.select(Grid.id, Center.path)
+        .join(Center, Grid.center_id == Center.id)
+        .where(Grid.code == code)
+    ).first()
+    if row is None:
+        raise InvalidInput("grid", f"unknown grid {code}")
+    if not (row.path == center.path or row.path.startswith(center.path + "/")):
+        raise InvalidInput("grid", f"grid {code} is not under center {center.code}")
+    return int(row.id)
+
+
+@dataclass
+class _Ctx:
+    session: Session
+    principal: Principal
+    case: Case
+    payload: dict[str, Any]
+    sla: Sla
+    now: datetime
+    order: DispatchOrder | None = None
+
+
+def _need_leader_and_plan(ctx: _Ctx) -> None:
+    risk = ctx.payload.get("risk", ctx.case.risk)
+    leader = ctx.payload.get("leader", ctx.case.leader)
+    plan = ctx.payload.get("plan", ctx.case.plan)
+    if risk == Risk.HIGH and not (leader and plan):
+        missing = "payload.leader" if not leader else "payload.plan"
+        raise InvalidInput(
+            missing, "a high-risk case needs a responsible leader (包保) and a plan (一案一策)"
+        )
+
+
+def _accept(ctx: _Ctx) -> dict[str, Any]:
+    c = ctx.case
+    due = ctx.sla.deadline(
+        c.kind,
+        ctx.payload.get("risk", c.risk),
+        c.reported_at,
+        ctx.payload.get("complexity", c.complexity),
+    )
+    return {"due_at": _iso(due + timedelta(seconds=c.paused_seconds))}
+
+
+def _dispatch(ctx: _Ctx) -> dict[str, Any]:
+    s, c = ctx.session, ctx.case
+    lead = order_rules.resolve_target(s, c, ctx.payload["lead"], "payload.lead")
+    assists = [
+        order_rules.resolve_target(s, c, t, f"payload.assists[{i}]")
+        for i, t in enumerate(ctx.payload.get("assists", []))
+    ]
+    made = order_rules.create_orders(s, c, lead, assists, ctx.principal.actor, ctx.now)
+    labels = [lead["label"], *(a["label"] for a in assists)]
+    return {
+        "orders": [
+            {"id": o.id, "role": o.role, "target": label}
+            for o, label in zip(made, labels, strict=True)
+        ]
+    }
+
+
+def _order_facts(ctx: _Ctx) -> dict[str, Any]:
+    assert ctx.order is not None
+    return {"order_role": ctx.order.role}
+
+
+def _sign(ctx: _Ctx) -> dict[str, Any]:
+    assert ctx.order is not None
+    ctx.order.state, ctx.order.signed_at = OrderState.SIGNED.value, ctx.now
+    ctx.order.signed_by = ctx.principal.actor
+    return _order_facts(ctx)
+
+
+def _return(ctx: _Ctx) -> dict[str, Any]:
+    o = ctx.order
+    assert o is not None
+    o.state, o.returned_at, o.returned_reason = (
+        OrderState.RETURNED.value,
+        ctx.now,
+        ctx.payload["reason"],
+    )
+    if o.role == OrderRole.LEAD.value:  # the center re-dispatches the whole matter
+        order_rules.cancel_active(ctx.session, ctx.case.id)
+    return _order_facts(ctx)
+
+
+def _resolve(ctx: _Ctx) -> dict[str, Any]:
+    assert ctx.order is not None
+    for o in order_rules.active_orders(ctx.session, ctx.case.id):
+        o.state = OrderState.DONE.value
+    return {**_order_facts(ctx), "handled_level": order_rules.handled_level(ctx.session, ctx.order)}
+
+
+def _back_to_handling(ctx: _Ctx) -> dict[str, Any]:
+    if ctx.payload.get("satisfaction", "unsatisfied") == "unsatisfied":
+        lead = order_rules.lead_order(ctx.session, ctx.case.id)
+        if lead is not None and lead.state == OrderState.DONE.value:
+            lead.state = OrderState.SIGNED.value
+    return {}
+
+
+def _escalate(ctx: _Ctx) -> dict[str, Any]:
+    center = ctx.session.get(Center, ctx.case.center_id)
+    assert center is not None
+    if center.parent_id is None:
+        raise RuleViolation(
+            f"center {center.code} is at the top level: there is no parent to escalate to"
+        )
+    parent = ctx.session.get(Center, center.parent_id)
+    assert parent is not None
+    order_rules.cancel_active(ctx.session, ctx.case.id)
+    return {
+        "from_center": center.code,
+        "to_center": parent.code,
+        "to_center_id": parent.id,
+        "to_path": parent.path,
+    }
+
+
+def _resume(ctx: _Ctx) -> dict[str, Any]:
+    c = ctx.case
+    paused = max(0, int((ctx.now - (c.suspended_at or ctx.now)).total_seconds()))
+    due = c.due_at + timedelta(seconds=paused) if c.due_at else None
+    return {"paused_seconds": paused, "due_at": _iso(due)}
+
+
+def _extend(ctx: _Ctx) -> dict[str, Any]:
+    days = ctx.payload["days"]
+    if days > ctx.sla.policy.max_extension_days:
+        raise InvalidInput(
+            "payload.days", f"at most {ctx.sla.policy.max_extension_days} working days"
+        )
+    assert ctx.case.due_at is not None
+    return {"due_at": _iso(ctx.sla.extend(ctx.case.due_at, days))}
+
+
+def _merge(ctx: _Ctx) -> dict[str, Any]:
+    into = ctx.session.get(Case, ctx.payload["into"])
+    if into is None or not ctx.principal.sees(into.owning_path):
+        raise InvalidInput("payload.into", f"unknown case {ctx.payload['into']}")
+    if into.id == ctx.case.id or into.state in (CaseState.MERGED, CaseState.REFUSED):
+        raise RuleViolation(f"case {into.id} cannot absorb this case (it is {into.state})")
+    return {"into_number": into.number}
+
+
+def _reopen(ctx: _Ctx) -> dict[str, Any]:
+    c = ctx.case
+    return {"due_at": _iso(ctx.sla.deadline(c.kind, c.risk, ctx.now, c.complexity))}
+
+
+def _none(ctx: _Ctx) -> dict[str, Any]:
+    return {}
+
+
+FACTS: Mapping[str, Callable[[_Ctx], dict[str, Any]]] = {
+    "accept": _accept,
+    "dispatch": _dispatch,
+    "sign": _sign,
+    "return": _return,
+    "start": _order_facts,
+    "resolve": _resolve,
+    "rework": _back_to_handling,
+    "visit": _back_to_handling,
+    "escalate": _escalate,
+    "resume": _resume,
+    "extend": _extend,
+    "merge": _merge,
+    "reopen": _reopen,
+}
+
+
+def can_see(session: Session, principal: Principal, case: Case) -> bool:
+    """The owning center's subtree sees a case; so does whoever holds one of its orders."""
+    if principal.sees(case.owning_path):
+        return True
+    return any(
+        order_rules.holds(session, principal, o)
+        for o in session.scalars(sa.select(DispatchOrder).where(DispatchOrder.case_id == case.id))
+    )
+
+
+def get_case(session: Session, principal: Principal, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or not can_see(session, principal, case):
+        raise NotFound("case", case_id)  # never reveal cases outside the caller's scope
+    return case
+
+
+def perform(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    action: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    sla: Sla,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Take ``action`` on a case, as declared in :data:`dispatch.workflow.TRANSITIONS`.
+
+    Raises NotFound, ActionNotAllowed (state and allowed actions named), Forbidden,
+    InvalidInput (field named), RuleViolation or ConflictError (someone acted first).
+    """
+    now = now or datetime.now(UTC)
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        raise InvalidInput(
+            "action", f"unknown action {action!r}; known: {', '.join(sorted(BY_ACTION))}"
+        )
+    case = get_case(session, principal, case_id)
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(
+            case_id, f"you saw version {expected_version}, it is now {case.version}"
+        )
+    if case.state not in transition.sources:
+        raise ActionNotAllowed(action, case.state, allowed_actions(case.state, principal))
+    if not role_allows(transition, principal):
+        needed = ", ".join(sorted(transition.roles))
+        raise Forbidden(f"action {action!r} needs one of the roles: {needed}")
+    clean = validate_payload(transition, payload or {})
+    ctx = _Ctx(session, principal, case, clean, sla, now)
+    if transition.on_order:
+        ctx.order = order_rules.check_order(session, principal, case, action, clean["order_id"])
+    elif not principal.sees(case.owning_path):
+        raise Forbidden(f"case {case.id} belongs to another center; act through your order")
+    if action in NEEDS_LEADER_AND_PLAN:
+        _need_leader_and_plan(ctx)
+    facts = FACTS.get(action, _none)(ctx)
+    record = {**clean, **facts}
+    _apply(session, principal, case, transition, record, now)
+    _after_change(session, case, action, now)
+    return case
+
+
+def _apply(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    transition: Transition,
+    record: dict[str, Any],
+    now: datetime,
+) -> None:
+    branch = record.get(transition.branch_on) if transition.branch_on else None
+    from_state = case.state
+    to_state = transition.next_state(CaseState(from_state), branch, case.suspended_from)
+    apply_event(case, transition.action, from_state, to_state, record, now)
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            seq=case.event_count,
+            at=now,
+            actor=principal.actor,
+            action=transition.action,
+            from_state=from_state,
+            to_state=to_state,
+            payload=record,
+        )
+    )
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(case.id) from None
+    except sa.exc.IntegrityError as exc:
+        if "case_events" in str(exc.orig) or "seq" in str(exc.orig):
+            raise ConflictError(case.id) from None
+        raise
+
+
+def _after_change(session: Session, case: Case, action: str, now: datetime) -> None:
+    """Alerts that follow from the new state, then the bus message."""
+    if case.state not in (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED):
+        if case.risk == Risk.HIGH:
+            raise_alert(
+                session,
+                AlertKind.HIGH_RISK_CASE,
+                Severity.CRITICAL,
+                case.owning_path,
+                f"高风险事件 high-risk case {case.number}: {case.title}",
+                f"high_risk_case:{case.id}",
+                case_id=case.id,
+                now=now,
+            )
+    else:
+        for kind in CASE_ALERT_KINDS:
+            clear_alert(session, f"{kind.value}:{case.id}", now)
+    if action == "escalate":
+        raise_alert(
+            session,
+            AlertKind.ESCALATION,
+            Severity.WARNING,
+            case.owning_path,
+            f"事件上报 case escalated to this center: {case.number}",
+            f"escalation:{case.id}:{case.event_count}",
+            case_id=case.id,
+            now=now,
+        )
+    elif action in ("urge", "notify", "extend", "reopen"):
+        clear_alert(session, f"{AlertKind.CASE_NEAR_DEADLINE.value}:{case.id}", now)
+        if action in ("extend", "reopen"):
+            clear_alert(session, f"{AlertKind.CASE_OVERDUE.value}:{case.id}", now)
+        else:
+            raise_alert(
+                session,
+                AlertKind.SUPERVISION,
+                Severity.WARNING,
+                case.owning_path,
+                f"{'催办 urged' if action == 'urge' else '通报 notified'}: {case.number}",
+                f"supervision:{case.id}:{case.event_count}",
+                case_id=case.id,
+                now=now,
+            )
+    _queue(session, case, action)
+
+
+@dataclass
+class CasePage:
+    items: list[Case]
+    total: int
+
+
+def list_cases(
+    session: Session,
+    principal: Principal,
+    scope_path: str,
+    *,
+    states: list[str] | None = None,
+    risk: str | None = None,
+    kind: str | None = None,
+    channel: str | None = None,
+    overdue: bool | None = None,
+    reported_from: datetime | None = None,
+    reported_to: datetime | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> CasePage:
+    """Cases owned within ``scope_path``'s subtree, newest first."""
+    if not principal.sees(scope_path):
+        raise Forbidden(f"scope {scope_path} is outside your center")
+    where = [subtree_filter(Case.owning_path, scope_path)]
+    if states:
+        where.append(Case.state.in_(states))
+    for column, value in ((Case.risk, risk), (Case.kind, kind), (Case.channel, channel)):
+        if value:
+            where.append(column == value)
+    if overdue is not None:
+        now = now or datetime.now(UTC)
+        open_states = [
+            s.value
+            for s in CaseState
+            if s not in (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED, CaseState.SUSPENDED)
+        ]
+        late = sa.and_(Case.state.in_(open_states), Case.due_at < now)
+        where.append(late if overdue else sa.not_(late))
+    if reported_from:
+        where.append(Case.reported_at >= reported_from)
+    if reported_to:
+        where.append(Case.reported_at < reported_to)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(Case.title.like(f"%{escaped}%", escape="\\"))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
+    items = session.scalars(
+        sa.select(Case)
+        .where(*where)
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return CasePage(list(items), int(total))
+
+
+def timeline(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
+        )
+    )
+
+
+def orders_of(session: Session, case_id: int) -> list[DispatchOrder]:
+    return list(
+        session.scalars(
+            sa.select(DispatchOrder)
+            .where(DispatchOrder.case_id == case_id)
+            .order_by(DispatchOrder.id)
+        )
+    )
+
+
+def replay_case(session: Session, case_id: int) -> dict[str, Any]:
+    """The workflow columns rebuilt from the audit trail alone."""
+    return replay(timeline(session, case_id))
+
+
+def replay_matches(session: Session, case: Case) -> bool:
+    return replay_case(session, case.id) == snapshot(case)

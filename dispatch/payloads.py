@@ -1,0 +1,100 @@
+"""Validation of action payloads: one checker per field name, shared by every action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dispatch.errors import InvalidInput
+from dispatch.types import Complexity, Risk, Satisfaction
+from dispatch.workflow import Transition
+
+MAX_TEXT = 4000
+
+
+def _text(limit: int) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(name, "must be a non-empty string")
+        if len(value) > limit:
+            raise InvalidInput(name, f"longer than {limit} characters")
+        return value
+
+    return check
+
+
+def _int(low: int, high: int) -> Callable[[str, Any], int]:
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(name, "must be an integer")
+        if not low <= value <= high:
+            raise InvalidInput(name, f"must be between {low} and {high}")
+        return value
+
+    return check
+
+
+def _choice(enum: type[Any]) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        try:
+            return str(enum(value).value)
+        except ValueError:
+            choices = ", ".join(e.value for e in enum)
+            raise InvalidInput(name, f"must be one of {choices}") from None
+
+    return check
+
+
+def _target(name: str, value: Any) -> dict[str, str]:
+    """A dispatch target: ``{"department": code}`` or ``{"center": code}``."""
+    if not isinstance(value, dict) or len(value) != 1:
+        raise InvalidInput(name, 'must be {"department": code} or {"center": code}')
+    ((key, code),) = value.items()
+    if key not in ("department", "center") or not isinstance(code, str) or not code:
+        raise InvalidInput(name, 'must be {"department": code} or {"center": code}')
+    return {key: code}
+
+
+def _targets(name: str, value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list) or len(value) > 20:
+        raise InvalidInput(name, "must be a list of at most 20 targets")
+    return [_target(f"{name}[{i}]", v) for i, v in enumerate(value)]
+
+
+FIELDS: Mapping[str, Callable[[str, Any], Any]] = {
+    "reason": _text(MAX_TEXT),
+    "note": _text(MAX_TEXT),
+    "message": _text(MAX_TEXT),
+    "result": _text(MAX_TEXT),
+    "plan": _text(MAX_TEXT),
+    "leader": _text(50),
+    "risk": _choice(Risk),
+    "complexity": _choice(Complexity),
+    "satisfaction": _choice(Satisfaction),
+    "order_id": _int(1, 2**62),
+    "into": _int(1, 2**62),
+    "days": _int(1, 120),
+    "lead": _target,
+    "assists": _targets,
+}
+
+
+def validate_payload(transition: Transition, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Check ``payload`` against the action's declaration; return the normalised copy."""
+    if not isinstance(payload, Mapping):
+        raise InvalidInput("payload", "must be an object")
+    known = set(transition.required) | set(transition.optional)
+    for name in payload:
+        if name not in known:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise InvalidInput(
+                f"payload.{name}", f"unknown field for {transition.action!r} (allowed: {allowed})"
+            )
+    clean: dict[str, Any] = {}
+    for name in transition.required:
+        if payload.get(name) is None:
+            raise InvalidInput(f"payload.{name}", f"required by {transition.action!r}")
+    for name, value in payload.items():
+        if value is not None:
+            clean[name] = FIELDS[name](f"payload.{name}", value)
+    return clean
