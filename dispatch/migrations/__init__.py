@@ -1,0 +1,1 @@
+"""Alembic migrations of the dispatch schema (run with ``zongzhi db upgrade``)."""
