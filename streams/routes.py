@@ -111,7 +111,7 @@ class StreamRoutes:
                 last = seq
                 yield (
                     f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                    f"Content-Length: {len(data)}\r\n\r\n"
+                    f"Content-Length: {len(data)}\r\nX-Frame-Seq: {seq}\r\n\r\n"
                 ).encode() + data + b"\r\n"
         finally:
             stream.remove_viewer(key)

@@ -1,0 +1,68 @@
+"""A real RTSP server with real H.264, for tests and benches (GStreamer's gst-rtsp-server).
+
+Run with the system interpreter, which has the GObject bindings:
+``/usr/bin/python3 tests/streams/rtsp_server.py --port 8554 --mounts 2``
+serves ``rtsp://127.0.0.1:8554/cam0`` … with a moving test picture (x264, zerolatency), and
+optionally requires a user and password (``--user``/``--password``). Prints ``READY`` once
+listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--mounts", type=int, default=1)
+    p.add_argument("--width", type=int, default=640)
+    p.add_argument("--height", type=int, default=360)
+    p.add_argument("--fps", type=int, default=10)
+    p.add_argument("--user")
+    p.add_argument("--password")
+    args = p.parse_args()
+    Gst.init(None)
+    server = GstRtspServer.RTSPServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    launch = (
+        f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},"
+        f"height={args.height},framerate={args.fps}/1 ! "
+        f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate=800 ! "
+        "rtph264pay name=pay0 pt=96 config-interval=-1 )"
+    )
+    mounts = server.get_mount_points()
+    for i in range(args.mounts):
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        factory.set_shared(True)
+        if args.user:
+            perms = GstRtspServer.RTSPPermissions()
+            perms.add_permission_for_role("user", "media.factory.access", True)
+            perms.add_permission_for_role("user", "media.factory.construct", True)
+            factory.set_permissions(perms)
+        mounts.add_factory(f"/cam{i}", factory)
+    if args.user:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string("media.factory.role", "user")
+        basic = GstRtspServer.RTSPAuth.make_basic(args.user, args.password or "")
+        auth.add_basic(basic, token)
+        server.set_auth(auth)
+    if server.attach(None) == 0:
+        print("FAILED to listen", flush=True)
+        sys.exit(1)
+    print("READY", flush=True)
+    GLib.MainLoop().run()
+
+
+if __name__ == "__main__":
+    main()
