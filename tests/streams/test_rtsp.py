@@ -11,7 +11,7 @@ import numpy as np
 
 from streams.hub import StreamHub
 from streams.types import CameraEvent
-from tests.streams.conftest import RtspServer, camera, fast_settings
+from tests.streams.conftest import RtspServer, camera
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
