@@ -74,6 +74,7 @@ class Stream:
         self.last_frame_at: float | None = None
         self.last_frame_wall: float | None = None
         self.error: str | None = None
+        self._logged_error: str | None = None
         self.frames_in = 0
         self.frames_encoded = 0
         self.encode_seconds = 0.0
@@ -173,7 +174,12 @@ class Stream:
 
     def _fail(self, message: str) -> None:
         self.error = self._clean(message)
-        self.log.warning("%s", self.error)
+        # A flapping camera repeats the same failure: warn once, then keep it at debug level.
+        worked_a_while = self.connected_at is not None and time.monotonic() - self.connected_at > 30
+        repeat = self.error == self._logged_error and not worked_a_while
+        level = logging.DEBUG if repeat else logging.WARNING
+        self._logged_error = self.error
+        self.log.log(level, "%s", self.error)
 
     def _clean(self, text: str) -> str:
         return redact_text(text, *self._secrets)
