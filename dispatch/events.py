@@ -142,7 +142,15 @@ def queue_publish(session: Session, topic: str, payload: dict[str, Any]) -> None
 
 
 def bind_bus(session_factory: sessionmaker[Session], bus: Bus) -> None:
-    """Make sessions from ``session_factory`` publish their queued messages after commit."""
+    """Make sessions from ``session_factory`` publish their queued messages after commit.
+
+    Binding the same bus to the same factory twice is a no-op (the API, the clock and the
+    composition root may each ask for it).
+    """
+    bound: list[Bus] = session_factory.__dict__.setdefault("_bound_buses", [])
+    if any(b is bus for b in bound):
+        return
+    bound.append(bus)
 
     def after_commit(session: Session) -> None:
         for topic, payload in session.info.pop(_PENDING, []):
