@@ -1,0 +1,102 @@
+"""A real uvicorn server on a loopback port running the auth edge in front of real routes."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from contextlib import closing
+from collections.abc import Sequence
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from dashboard.auth import AuthMiddleware, build_login_routes
+from dispatch.accounts.settings import AuthSettings
+from tests.accounts.conftest import AccountsDb
+from tests.streams.conftest import free_port
+
+
+async def wall_page(request: Request) -> Response:
+    """Stands for a Streamlit page: shows whose page it is."""
+    principal = request.scope["principal"]
+    return HTMLResponse(f"<h1>指挥大屏</h1><p id=who>{principal.actor}@{principal.center_path}</p>")
+
+
+async def echo(request: Request) -> Response:
+    """A state-changing API route (stands for POST /api/... when no API is mounted)."""
+    return JSONResponse({"actor": request.scope["principal"].actor, "body": (await request.body()).decode()})
+
+
+async def socket(ws: WebSocket) -> None:
+    """Stands for Streamlit's /_stcore/stream WebSocket."""
+    await ws.accept()
+    await ws.send_text(ws.scope["principal"].actor)
+    await ws.close()
+
+
+def test_routes() -> list[BaseRoute]:
+    return [
+        Route("/", wall_page),
+        Route("/wall", wall_page),
+        Route("/api/echo", echo, methods=["POST"]),
+        WebSocketRoute("/_stcore/stream", socket),
+    ]
+
+
+class LiveApp:
+    def __init__(self, adb: AccountsDb, routes: Sequence[BaseRoute] = (),
+                 settings: AuthSettings | None = None) -> None:
+        self.settings = settings or adb.settings
+        self.app = Starlette(
+            routes=[*build_login_routes(adb.factory, self.settings), *test_routes(), *routes],
+            middleware=[Middleware(AuthMiddleware, session_factory=adb.factory, settings=self.settings)],
+        )
+        self.port = free_port()
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="info",
+                                lifespan="off", timeout_graceful_shutdown=2)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="test-auth-uvicorn", daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return self.base
+
+    def __enter__(self) -> LiveApp:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, follow_redirects=False, timeout=30)
+
+    def login(self, username: str, password: str) -> closing[httpx.Client]:
+        """A browser-like client logged in through the form."""
+        client = self.client()
+        page = client.get("/login")
+        assert page.status_code == 200
+        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+        assert token is not None
+        answer = client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token.group(1), "next": "/"},
+            headers={"Origin": self.origin},
+        )
+        assert answer.status_code == 303, answer.text
+        return closing(client)
