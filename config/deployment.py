@@ -100,7 +100,9 @@ def parse_deployment(raw: dict[str, Any], path: Path | str | None = None) -> Dep
     try:
         deployment = Deployment.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # A misspelt key also shows as a missing one; naming the misspelling helps more.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         entry, field = _locate(raw, err["loc"])
         raise ConfigError(path, err["msg"], entry=entry, field=field) from None
     verify_deployment(deployment, path)

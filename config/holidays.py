@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config.streams import StrictModel
 
@@ -38,13 +38,18 @@ class HolidayCalendar(StrictModel):
         default_factory=list, title="调休 make-up working days (weekend days that are worked)"
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> HolidayCalendar:
-        both = self.days_off() & set(self.workdays)
+    @field_validator("workdays")
+    @classmethod
+    def _not_also_off(cls, workdays: list[date], info: ValidationInfo) -> list[date]:
+        off = set(info.data.get("off", []))
+        for period in info.data.get("periods", []):
+            off.update(period.days())
+        both = off & set(workdays)
         if both:
-            day = min(both)
-            raise ValueError(f"{day} is listed both as a day off and as a make-up working day")
-        return self
+            raise ValueError(
+                f"{min(both)} is listed both as a day off and as a make-up working day"
+            )
+        return workdays
 
     def days_off(self) -> set[date]:
         days = set(self.off)
