@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from contextlib import closing
 from collections.abc import Sequence
+from contextlib import closing
 
 import httpx
 import uvicorn
