@@ -10,6 +10,7 @@ from config.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dashboard import launch
     from dispatch import cli as dispatch_cli
 
     parser = argparse.ArgumentParser(
@@ -17,7 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", default=None, help="settings file (TOML)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    dispatch_cli.register(sub)
+    dispatch_cli.register(sub)  # db, import, demo-data, and the accounts' user/token commands
+    launch.register(sub)  # demo, serve
     return parser
 
 

@@ -1,0 +1,167 @@
+"""How the packages are put together: services, routes, middleware and what starts when.
+
+Kept apart from :mod:`dashboard.app` so tests and the benchmark can build the same pieces
+without a Streamlit server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from config.cameras import CameraConfig
+from config.settings import Settings
+from dashboard.access import NotAuthenticated, open_principal, principal_of_scope
+from dashboard.camera_events import CameraEventSink
+from dashboard.context import Services, services
+from dashboard.scope import root_path
+from dashboard.wall_state import wall_state
+from dispatch.db import make_engine, make_session_factory
+from dispatch.events import bind_bus, make_bus
+from dispatch.migrate import upgrade
+from dispatch.models import Camera, Center
+from dispatch.sla import Sla
+from streams.hub import StreamHub
+from streams.routes import build_stream_routes
+
+log = logging.getLogger("dashboard.wiring")
+
+
+def make_services(
+    settings: Settings,
+    cameras: list[CameraConfig],
+    *,
+    demo: bool = False,
+    open_access: bool = False,
+    sla: Sla | None = None,
+) -> Services:
+    """Construct (not start) everything a process needs."""
+    url = settings.resolved_database_url
+    engine = make_engine(url)
+    session_factory = make_session_factory(engine)
+    bus = make_bus(url)
+    bind_bus(session_factory, bus)
+    hub = StreamHub(cameras, settings.streams)
+    svc = Services(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        cameras=list(cameras),
+        hub=hub,
+        bus=bus,
+        demo=demo,
+    )
+    svc.extras["sla"] = sla or Sla.build()
+    svc.extras["open_access"] = open_access
+    return svc
+
+
+def migrate(svc: Services) -> None:
+    """Bring the schema up to date (the dispatch migrations)."""
+    upgrade(svc.engine)
+
+
+def camera_paths(svc: Services) -> dict[str, str]:
+    """Camera id → its center's path, for access checks on stream routes."""
+    with svc.session_factory() as session:
+        rows = session.execute(
+            sa.select(Camera.id, Center.path).join(Center, Camera.center_id == Center.id)
+        ).all()
+    return {cid: path for cid, path in rows}
+
+
+async def start(svc: Services, stack: AsyncExitStack) -> None:
+    """Start the process's moving parts; ``stack`` stops them in reverse order."""
+    await asyncio.to_thread(migrate, svc)
+    if svc.extras.get("open_access"):
+        with svc.session_factory() as session:
+            svc.open_principal = open_principal(root_path(session))
+    svc.extras["camera_paths"] = await asyncio.to_thread(camera_paths, svc)
+    if svc.bus is not None:
+        stack.callback(svc.bus.close)
+    sink = CameraEventSink(svc.session_factory)
+    await sink.start()
+    stack.push_async_callback(sink.stop)
+    if svc.hub is not None:
+        svc.hub.subscribe(sink.submit)
+        stack.callback(svc.hub.unsubscribe, sink.submit)
+        await svc.hub.start()
+        stack.push_async_callback(svc.hub.stop)
+    stack.callback(svc.engine.dispose)
+
+
+async def authorize_camera(request: Request, camera_id: str | None) -> Response | None:
+    """Stream routes: the viewer must see the camera's center (404 hides other centers')."""
+    try:
+        principal = principal_of_scope(request.scope)
+    except NotAuthenticated:
+        return JSONResponse({"error": "请先登录 / login required"}, status_code=401)
+    if camera_id is None:
+        return None
+    path = services().extras.get("camera_paths", {}).get(camera_id)
+    if path is not None and principal.sees(path):
+        return None
+    if path is None and principal.sees(principal.center_path) and services().open_principal:
+        return None  # a camera added at run time (WHIP) in an open demo
+    return JSONResponse({"error": "未知摄像机 / unknown camera"}, status_code=404)
+
+
+def _accounts_on(svc: Services) -> bool:
+    return not svc.extras.get("open_access")
+
+
+def routes(svc: Services) -> list[BaseRoute]:
+    """Every route but the wall's: login, dispatch API, streams, demo feed."""
+    from dashboard import auth
+
+    out: list[BaseRoute] = []
+    if _accounts_on(svc):
+        out += auth.build_login_routes(svc.session_factory, svc.extras.get("auth_settings"))
+    if svc.hub is not None:
+        hub = svc.hub
+        authorize = (
+            auth.camera_authorizer(svc.session_factory, lambda cam: _hub_center(hub, cam))
+            if _accounts_on(svc)
+            else authorize_camera
+        )
+        out += build_stream_routes(hub, svc.settings.streams, authorize=authorize)
+    out += svc.extras.get("extra_routes", [])
+    return out
+
+
+def _hub_center(hub: StreamHub, camera_id: str) -> str | None:
+    for cfg in hub.configs():
+        if cfg.id == camera_id:
+            return cfg.center
+    return None
+
+
+def middleware(svc: Services) -> list[Middleware]:
+    """The auth middleware (accounts on); the demo feed is read by the hub itself: public."""
+    if not _accounts_on(svc):
+        return []
+    from dashboard import auth
+
+    svc.extras["page_principal"] = auth.page_principal_resolver(svc.session_factory)
+    rules = (auth.RouteRule("/demo/feed", auth.RouteKind.PUBLIC), *auth.DEFAULT_RULES)
+    return [
+        Middleware(
+            auth.AuthMiddleware, session_factory=svc.session_factory,
+            settings=svc.extras.get("auth_settings"), rules=rules,
+        )
+    ]
+
+
+def compute_wall_state(*args: Any) -> dict[str, Any]:
+    """The wall cache's computation (one session per computation)."""
+    center, layout, lang, health, cams = args
+    with services().session_factory() as session:
+        return wall_state(session, center, layout, lang, health, cams)
