@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -24,12 +26,18 @@ from dispatch.models import Center
 from dispatch.principal import Role
 
 
-def _factory(args: argparse.Namespace) -> sessionmaker[Session]:
+@contextmanager
+def _factory(args: argparse.Namespace) -> Iterator[sessionmaker[Session]]:
+    """A session factory on the configured database, its engine disposed afterwards."""
     from config.settings import load_settings
     from dispatch.db import make_engine, make_session_factory
 
     settings = load_settings(args.config)
-    return make_session_factory(make_engine(settings.resolved_database_url))
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -56,7 +64,7 @@ def _user_add(args: argparse.Namespace) -> int:
     if args.admin and Role.ADMIN.value not in roles:
         roles.append(Role.ADMIN.value)
     password, generated = _read_password(args)
-    with _factory(args).begin() as session:
+    with _factory(args) as factory, factory.begin() as session:
         center = args.center or (_root_code(session) if args.admin else None)
         if center is None:
             raise DispatchError("需要 --center · --center is required")
@@ -72,7 +80,7 @@ def _user_add(args: argparse.Namespace) -> int:
 
 def _user_passwd(args: argparse.Namespace) -> int:
     password, generated = _read_password(args)
-    with _factory(args).begin() as session:
+    with _factory(args) as factory, factory.begin() as session:
         users.set_password(session, args.username, password, actor="cli", must_change_password=generated)
     print(f"已修改密码, 会话已结束 · password changed, sessions ended: {args.username}")
     if generated:
@@ -81,14 +89,14 @@ def _user_passwd(args: argparse.Namespace) -> int:
 
 
 def _user_disable(args: argparse.Namespace) -> int:
-    with _factory(args).begin() as session:
+    with _factory(args) as factory, factory.begin() as session:
         users.set_disabled(session, args.username, not args.enable, actor="cli")
     print(("已启用 · enabled " if args.enable else "已停用 · disabled ") + args.username)
     return 0
 
 
 def _user_list(args: argparse.Namespace) -> int:
-    with _factory(args)() as session:
+    with _factory(args) as factory, factory() as session:
         rows = users.list_users(session, args.under)
         print(f"{'username':<20} {'center':<34} {'roles':<22} {'dept':<10} state")
         for u in rows:
@@ -100,7 +108,7 @@ def _user_list(args: argparse.Namespace) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
-    with _factory(args).begin() as session:
+    with _factory(args) as factory, factory.begin() as session:
         row, value = tokens.create_token(
             session, args.name, args.center, args.action, sources=args.source,
             expires_at=expires, created_by="cli",
@@ -113,14 +121,14 @@ def _token_create(args: argparse.Namespace) -> int:
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    with _factory(args).begin() as session:
+    with _factory(args) as factory, factory.begin() as session:
         tokens.revoke_token(session, args.name, actor="cli")
     print(f"已吊销 · revoked {args.name}")
     return 0
 
 
 def _token_list(args: argparse.Namespace) -> int:
-    with _factory(args)() as session:
+    with _factory(args) as factory, factory() as session:
         print(f"{'name':<24} {'prefix':<12} {'center':<24} {'actions':<24} state")
         for t in tokens.list_tokens(session):
             state = "revoked" if t.revoked_at else "active"

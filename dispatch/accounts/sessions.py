@@ -156,7 +156,7 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> Ses
         row.ended_at = now
         audit.record(
             session, AuditEvent.SESSION_EXPIRED, actor=row.user.username, status=401,
-            reason=reason, session=row.id,
+            reason=reason, session_id=row.id,
         )
         return SessionLookup(None, reason, row.id)
     if now - as_utc(row.last_seen_at) >= TOUCH_INTERVAL:
