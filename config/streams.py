@@ -21,6 +21,9 @@ class TamperSettings(StrictModel):
     """Thresholds of the tamper checks run on every sub-stream (on a small grey picture)."""
 
     enabled: bool = Field(True, title="Run tamper checks on sub-streams")
+    max_fps: float = Field(
+        5.0, gt=0, le=60, title="Analyse at most this many pictures per second per camera"
+    )
     analysis_width: int = Field(160, ge=32, le=640, title="Width of the grey picture analysed")
     black_luma: float = Field(
         20.0, ge=0, le=255, title="Mean luma below which the picture counts as black"
@@ -65,4 +68,7 @@ class StreamSettings(StrictModel):
     reconnect_initial: float = Field(0.5, gt=0, title="First reconnect delay in seconds")
     reconnect_max: float = Field(60.0, gt=0, title="Longest reconnect delay in seconds")
     watchdog_interval: float = Field(0.25, gt=0, le=5, title="Seconds between watchdog checks")
+    file_realtime: bool = Field(
+        True, title="Play video files at their own frame rate (False: as fast as they decode)"
+    )
     tamper: TamperSettings = Field(default_factory=TamperSettings)

@@ -11,6 +11,15 @@ import av
 import cv2
 import numpy as np
 
+BOUNDARY = "zongzhiframe"
+
+
+def multipart_part(seq: int, data: bytes) -> bytes:
+    """One part of a ``multipart/x-mixed-replace`` MJPEG body, built once and shared."""
+    head = (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(data)}\r\n"
+            f"X-Frame-Seq: {seq}\r\n\r\n").encode()
+    return head + data + b"\r\n"
+
 
 def scaled_size(width: int, height: int, max_width: int) -> tuple[int, int]:
     if width <= max_width:

@@ -16,27 +16,26 @@ control is added by the composition root without touching this module.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from config.streams import StreamSettings
 from streams import metrics
 from streams.hub import StreamHub, UnknownCamera
+from streams.mjpeg import MjpegResponse
 from streams.stream import Stream
 from streams.types import StreamRole
 from streams.webrtc import SdpError, WebRtcGateway
 
 Authorize = Callable[[Request, str | None], "Response | None | Awaitable[Response | None]"]
-BOUNDARY = "zongzhiframe"
 _ROLES: tuple[StreamRole, ...] = ("sub", "main")
 
 
@@ -82,39 +81,7 @@ class StreamRoutes:
         stream, denied = await self._stream_for(request)
         if stream is None:
             return denied  # type: ignore[return-value]
-        return StreamingResponse(
-            self._parts(stream),
-            media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-        )
-
-    async def _parts(self, stream: Stream) -> AsyncIterator[bytes]:
-        key = stream.add_viewer()
-        event = stream.viewer_event(key)
-        last = 0
-        try:
-            cached = stream.jpeg()  # a new viewer sees the current picture at once
-            while self.hub.running:
-                if cached is None or cached[0] == last:
-                    event.clear()
-                    cached = stream.latest_jpeg()
-                    if cached is None or cached[0] == last:
-                        try:
-                            await asyncio.wait_for(event.wait(), timeout=1.0)
-                        except TimeoutError:
-                            pass
-                        cached = stream.latest_jpeg()
-                        continue
-                seq, data = cached
-                if last and seq > last + 1:
-                    stream.count_skipped(key, seq - last - 1)
-                last = seq
-                yield (
-                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                    f"Content-Length: {len(data)}\r\nX-Frame-Seq: {seq}\r\n\r\n"
-                ).encode() + data + b"\r\n"
-        finally:
-            stream.remove_viewer(key)
+        return MjpegResponse(stream, lambda: self.hub.running)  # type: ignore[return-value]
 
     async def snapshot(self, request: Request) -> Response:
         camera_id = request.path_params["camera"]

@@ -61,6 +61,7 @@ class AvSource:
     def __init__(self, url: str, settings: StreamSettings, stop: threading.Event) -> None:
         self._stop = stop
         self._file = _is_file(url)
+        self._realtime = settings.file_realtime
         try:
             self._container = av.open(
                 url,
@@ -108,7 +109,7 @@ class AvSource:
                 except av.FFmpegError:
                     frames = []  # a damaged packet: skip it, the next keyframe repairs the picture
                 frame = frames[-1] if frames else None
-            if self._file:
+            if self._file and self._realtime:
                 self._pace(packet)
             return Delivery(frame=frame, packet=packet, keyframe=packet.is_keyframe)
         return None

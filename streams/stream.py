@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import av
 
 from config.streams import StreamSettings
-from streams.jpeg import encode_jpeg
+from streams.jpeg import encode_jpeg, multipart_part
 from streams.redact import redact_text, url_secrets
 from streams.sources import Delivery, FrameInbox, Source, SourceError, is_push_url, open_source
 from streams.types import StreamRole
@@ -68,6 +68,7 @@ class Stream:
         self.frame: av.VideoFrame | None = None
         self.frame_wall: float = 0.0
         self._jpeg: tuple[int, bytes] | None = None
+        self._part: tuple[int, bytes] | None = None  # the same picture as an MJPEG part
         # measurements
         self.connected = False
         self.connected_at: float | None = None
@@ -226,6 +227,7 @@ class Stream:
         with self._lock:
             if self._jpeg is None or self._jpeg[0] < seq:
                 self._jpeg = (seq, data)
+                self._part = (seq, multipart_part(seq, data)) if self._viewers else None
                 self.frames_encoded += 1
                 self.encode_seconds += spent
                 self._encodes.append(time.monotonic())
@@ -234,6 +236,23 @@ class Stream:
     def latest_jpeg(self) -> tuple[int, bytes] | None:
         with self._lock:
             return self._jpeg
+
+    def ready_part(self) -> tuple[int, bytes] | None:
+        """The newest MJPEG part already built, never encoding (safe on an event loop)."""
+        return self._part
+
+    def latest_part(self) -> tuple[int, bytes] | None:
+        """The newest picture as a ready MJPEG part (shared by every viewer)."""
+        part = self._part
+        if part is not None:
+            return part
+        got = self.jpeg()
+        if got is None:
+            return None
+        with self._lock:
+            if self._part is None or self._part[0] < got[0]:
+                self._part = (got[0], multipart_part(*got))
+            return self._part
 
     # viewers ---------------------------------------------------------------------------
     def add_viewer(self) -> int:
@@ -265,10 +284,14 @@ class Stream:
         return len(self._viewers) + len(self._packet_hooks)
 
     def _wake_viewers(self) -> None:
+        # One hand-over per event loop, not per viewer: each call wakes the loop through a pipe.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
         for viewer in list(self._viewers.values()):
+            by_loop.setdefault(viewer.loop, []).append(viewer.event)
+        for loop, events in by_loop.items():
             try:
-                viewer.loop.call_soon_threadsafe(viewer.event.set)
-            except RuntimeError:  # that viewer's loop has closed: it is gone
+                loop.call_soon_threadsafe(_set_all, events)
+            except RuntimeError:  # that loop has closed: its viewers are gone
                 pass
 
     def add_packet_hook(self, hook: PacketHook) -> int:
@@ -306,6 +329,11 @@ class Stream:
     def note_stall(self, now: float) -> None:
         with self._lock:
             self.stalls.append(now)
+
+
+def _set_all(events: list[asyncio.Event]) -> None:
+    for event in events:
+        event.set()
 
 
 def _rate(times: list[float]) -> float:

@@ -33,9 +33,14 @@ class TamperDetector:
         self.settings, self.zones, self._report = settings, zones, report
         self._previous: np.ndarray | None = None
         self._conditions: dict[str, _Condition] = {}
+        self._last_check = float("-inf")
 
     def __call__(self, frame: av.VideoFrame) -> None:
-        self.check(frame, time.monotonic())
+        # Like a detector's fps: these conditions last seconds, a few looks a second suffice.
+        now = time.monotonic()
+        if now - self._last_check >= 1.0 / self.settings.max_fps:
+            self._last_check = now
+            self.check(frame, now)
 
     def check(self, frame: av.VideoFrame, now: float) -> list[str]:
         """Run every check on ``frame``; returns the details reported for it."""

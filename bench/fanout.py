@@ -1,0 +1,66 @@
+"""CPU of the server with 20 MJPEG viewers of one camera ÷ CPU with 1 viewer (target ≤ 1.15).
+
+The camera is an H.264 640×360 @ 25 fps clip played at its own rate through the hub (decode,
+tamper, JPEG once per frame); viewers are real HTTP clients in another process.
+
+    python bench/fanout.py [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CAVEAT, LiveServer, h264_file, run_viewers  # noqa: E402
+
+from config.cameras import CameraConfig  # noqa: E402
+from config.streams import StreamSettings  # noqa: E402
+from streams.hub import StreamHub  # noqa: E402
+
+
+def measure(server: LiveServer, viewers: int, seconds: float) -> tuple[float, float]:
+    """(server CPU seconds per second, mean frames/s per viewer) with ``viewers`` viewers."""
+    import threading
+
+    result: dict[str, object] = {}
+    thread = threading.Thread(target=lambda: result.update(
+        v=run_viewers(server.port, ["/streams/cam.mjpg"] * viewers, seconds, warmup=2.0)))
+    thread.start()
+    time.sleep(2.0)  # the viewers' warm-up: connections open, first pictures out
+    import os
+
+    cpu0, t0, tm0 = time.process_time(), time.monotonic(), os.times()
+    thread.join()
+    cpu1, t1, tm1 = time.process_time(), time.monotonic(), os.times()
+    print(f"  {viewers} viewer(s): user {tm1.user - tm0.user:.2f}s sys {tm1.system - tm0.system:.2f}s")
+    per_viewer = [v["frames"] / seconds for v in result["v"]]  # type: ignore[union-attr]
+    return (cpu1 - cpu0) / (t1 - t0), sum(per_viewer) / len(per_viewer)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    clip = h264_file(Path(tempfile.gettempdir()) / "zongzhi-bench-640x360-25.ts")
+    hub = StreamHub([CameraConfig(id="cam", name="cam", center="532622", sub_url=str(clip))],
+                    StreamSettings())
+    hub.start_sync()
+    try:
+        with LiveServer(hub) as server:
+            time.sleep(1.0)
+            cpu1, fps1 = measure(server, 1, args.seconds)
+            cpu20, fps20 = measure(server, 20, args.seconds)
+    finally:
+        hub.stop_sync()
+    print(f"1 viewer:   server CPU {cpu1 * 100:.1f}% of a core, {fps1:.1f} frames/s per viewer")
+    print(f"20 viewers: server CPU {cpu20 * 100:.1f}% of a core, {fps20:.1f} frames/s per viewer")
+    print(f"ratio CPU(20) / CPU(1) = {cpu20 / cpu1:.2f}  (target <= 1.15)")
+    print(CAVEAT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""The media room of a video session: participants publish by WHIP, everyone views by WHEP.
+
+One :class:`Room` per session. A participant's WHIP offer (audio and video, send-only) gives
+the room two remote tracks; aiortc decodes each once and a :class:`MediaRelay` hands the same
+decoded frames to every subscriber, so N viewers cost N encodes but one decode. Viewing is one
+WHEP peer per feed (a participant ``p-<id>`` with audio and video, or an attached camera
+``c-<id>`` from the stream hub), so feeds come and go without renegotiating anyone's peer.
+
+A participant whose peer fails or closes without saying goodbye is reported through the
+``on_gone`` callback given at publish time (the session marks it disconnected); publishing again
+with the same link replaces the old peer. :meth:`Conference.close_room` frees every peer
+connection, relay and track of the room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import av
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamError
+
+from config.streams import StreamSettings
+from streams.hub import StreamHub, UnknownCamera
+from streams.webrtc import HubTrack, SdpError, _h264_in_offer, check_offer
+
+log = logging.getLogger("streams.conference")
+GoneCallback = Callable[[], Awaitable[None]]
+
+
+class UnknownFeed(LookupError):
+    """No such participant publishing (or camera) in this room."""
+
+
+@dataclass
+class Publisher:
+    feed: str
+    label: str
+    pc: RTCPeerConnection
+    resource: str
+    on_gone: GoneCallback | None
+    tracks: dict[str, MediaStreamTrack] = field(default_factory=dict)  # kind → remote track
+    sinks: list[MediaStreamTrack] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    latest: av.VideoFrame | None = None
+    frames: int = 0
+    closed: bool = False
+
+
+@dataclass
+class Viewer:
+    feed: str
+    pc: RTCPeerConnection
+    resource: str
+    tracks: list[MediaStreamTrack] = field(default_factory=list)
+
+
+@dataclass
+class Room:
+    id: str
+    relay: MediaRelay = field(default_factory=MediaRelay)
+    publishers: dict[str, Publisher] = field(default_factory=dict)  # feed → publisher
+    viewers: dict[str, Viewer] = field(default_factory=dict)  # resource → viewer
+    cameras: dict[str, HubTrack] = field(default_factory=dict)  # camera → shared decoded track
+
+
+class Conference:
+    """Every room of the process. Call :meth:`close` at shutdown."""
+
+    def __init__(self, hub: StreamHub | None, settings: StreamSettings) -> None:
+        self.hub, self.settings = hub, settings
+        self.rooms: dict[str, Room] = {}
+
+    def configuration(self) -> RTCConfiguration:
+        # Always an explicit list: aiortc falls back to a public STUN server when given None.
+        return RTCConfiguration(iceServers=[
+            RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
+            for s in self.settings.ice_servers
+        ])
+
+    def room(self, room_id: str) -> Room:
+        return self.rooms.setdefault(room_id, Room(room_id))
+
+    # publishing ------------------------------------------------------------------------
+    async def publish(self, room_id: str, feed: str, label: str, offer: str,
+                      on_gone: GoneCallback | None = None) -> tuple[str, str]:
+        """WHIP: take ``feed``'s audio and video; returns (answer SDP, resource id).
+        A feed already publishing (a rejoin before the drop was noticed) is replaced."""
+        check_offer(offer)
+        room = self.room(room_id)
+        old = room.publishers.pop(feed, None)
+        if old is not None:
+            await self._close_publisher(room, old, notify=False)
+        pc = RTCPeerConnection(self.configuration())
+        pub = Publisher(feed, label, pc, secrets.token_urlsafe(16), on_gone)
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            pub.tracks[track.kind] = track
+            # A sink keeps the relay reading even with no viewer (the receiver's queue would
+            # grow otherwise) and keeps the newest picture for evidence snapshots.
+            sink = room.relay.subscribe(track, buffered=False)
+            pub.sinks.append(sink)
+            pub.tasks.append(asyncio.ensure_future(self._drain(pub, sink)))
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            await pc.close()
+            raise SdpError(f"unusable SDP offer / SDP 无法解析: {exc}") from None
+        room.publishers[feed] = pub
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState in ("failed", "closed") and room.publishers.get(feed) is pub:
+                log.info("publisher %s of room %s: %s", feed, room_id, pc.connectionState)
+                room.publishers.pop(feed, None)
+                await self._close_publisher(room, pub, notify=True)
+
+        log.info("room %s: %s publishing", room_id, feed)
+        return pc.localDescription.sdp, pub.resource
+
+    async def _drain(self, pub: Publisher, sink: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await sink.recv()
+                if isinstance(frame, av.VideoFrame):
+                    pub.latest, pub.frames = frame, pub.frames + 1
+        except (MediaStreamError, asyncio.CancelledError):
+            return
+
+    async def _close_publisher(self, room: Room, pub: Publisher, *, notify: bool) -> None:
+        if pub.closed:
+            return
+        pub.closed = True
+        for sink in pub.sinks:
+            sink.stop()
+        for task in pub.tasks:
+            task.cancel()
+        await pub.pc.close()
+        for track in pub.tracks.values():
+            track.stop()
+        # Viewers of this feed hold relays of tracks that just ended: free their peers too.
+        for resource, viewer in list(room.viewers.items()):
+            if viewer.feed == pub.feed:
+                await self._end_viewer(room, resource)
+        if notify and pub.on_gone is not None:
+            try:
+                await pub.on_gone()
+            except Exception:
+                log.exception("on_gone callback failed for %s", pub.feed)
+
+    # viewing ---------------------------------------------------------------------------
+    async def view(self, room_id: str, feed: str, offer: str) -> tuple[str, str]:
+        """WHEP: ``feed`` is ``p-<participant>`` or ``c-<camera>``; returns (answer, resource)."""
+        check_offer(offer)
+        room = self.room(room_id)
+        tracks = self._tracks_for(room, feed, offer)
+        pc = RTCPeerConnection(self.configuration())
+        viewer = Viewer(feed, pc, secrets.token_urlsafe(16), tracks)
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+            for track in tracks:
+                pc.addTrack(track)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as exc:
+            for track in tracks:
+                track.stop()
+            await pc.close()
+            raise SdpError(f"unusable SDP offer / SDP 无法解析: {exc}") from None
+        room.viewers[viewer.resource] = viewer
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                await self._end_viewer(room, viewer.resource)
+
+        return pc.localDescription.sdp, viewer.resource
+
+    def _tracks_for(self, room: Room, feed: str, offer: str) -> list[MediaStreamTrack]:
+        if feed.startswith("c-"):
+            return [self._camera_track(room, feed[2:], offer)]
+        pub = room.publishers.get(feed)
+        if pub is None:
+            raise UnknownFeed(feed)
+        return [room.relay.subscribe(track, buffered=kind == "audio")
+                for kind, track in sorted(pub.tracks.items())]
+
+    def _camera_track(self, room: Room, camera_id: str, offer: str) -> MediaStreamTrack:
+        if self.hub is None:
+            raise UnknownFeed(f"c-{camera_id}")
+        try:
+            stream = self.hub.open_stream(camera_id, "sub")
+        except UnknownCamera:
+            raise UnknownFeed(f"c-{camera_id}") from None
+        if stream.passthrough and _h264_in_offer(offer):
+            return HubTrack(stream, passthrough=True)  # camera packets as they are: no encode
+        shared = room.cameras.get(camera_id)
+        if shared is None or shared.readyState != "live":
+            shared = room.cameras[camera_id] = HubTrack(stream, passthrough=False)
+        return room.relay.subscribe(shared, buffered=False)
+
+    async def _end_viewer(self, room: Room, resource: str) -> bool:
+        viewer = room.viewers.pop(resource, None)
+        if viewer is None:
+            return False
+        for track in viewer.tracks:
+            track.stop()
+        await viewer.pc.close()
+        return True
+
+    # ending ----------------------------------------------------------------------------
+    async def end(self, room_id: str, resource: str) -> str | None:
+        """DELETE of a WHIP or WHEP resource. Returns the feed of an ended publisher, "" for an
+        ended viewer, None when the room has no such resource."""
+        room = self.rooms.get(room_id)
+        if room is None:
+            return None
+        for feed, pub in list(room.publishers.items()):
+            if pub.resource == resource:
+                room.publishers.pop(feed, None)
+                await self._close_publisher(room, pub, notify=False)
+                return feed
+        return "" if await self._end_viewer(room, resource) else None
+
+    async def leave(self, room_id: str, feed: str) -> bool:
+        """End ``feed``'s publishing peer (a participant leaving); False if it had none."""
+        room = self.rooms.get(room_id)
+        pub = room.publishers.pop(feed, None) if room else None
+        if room is None or pub is None:
+            return False
+        await self._close_publisher(room, pub, notify=False)
+        return True
+
+    async def close_room(self, room_id: str) -> None:
+        room = self.rooms.pop(room_id, None)
+        if room is None:
+            return
+        for pub in list(room.publishers.values()):
+            await self._close_publisher(room, pub, notify=False)
+        room.publishers.clear()
+        for resource in list(room.viewers):
+            await self._end_viewer(room, resource)
+        for track in room.cameras.values():
+            track.stop()
+        room.cameras.clear()
+        log.info("room %s closed", room_id)
+
+    async def close(self) -> None:
+        for room_id in list(self.rooms):
+            await self.close_room(room_id)
+
+    # state -----------------------------------------------------------------------------
+    def publishing(self, room_id: str) -> dict[str, str]:
+        """Feeds publishing in the room → their resource id (changes on every rejoin)."""
+        room = self.rooms.get(room_id)
+        return {} if room is None else {f: p.resource for f, p in room.publishers.items()}
+
+    def peer_count(self, room_id: str | None = None) -> int:
+        rooms = self.rooms.values() if room_id is None else [r for r in [self.rooms.get(room_id)] if r]
+        return sum(len(r.publishers) + len(r.viewers) for r in rooms)
+
+    def snapshot(self, room_id: str, feed: str) -> bytes | None:
+        """The newest picture of a feed as JPEG (a camera's main stream for cameras)."""
+        if feed.startswith("c-"):
+            if self.hub is None:
+                return None
+            try:
+                return self.hub.snapshot(feed[2:], "main")
+            except UnknownCamera:
+                return None
+        room = self.rooms.get(room_id)
+        pub = room.publishers.get(feed) if room else None
+        if pub is None or pub.latest is None:
+            return None
+        out = io.BytesIO()
+        pub.latest.to_image().save(out, format="JPEG", quality=90)
+        return out.getvalue()
