@@ -425,13 +425,14 @@ def _apply(
             payload=record,
         )
     )
+    case_id = case.id  # after a failed flush the instance may not be read any more
     try:
         session.flush()
     except StaleDataError:
-        raise ConflictError(case.id) from None
+        raise ConflictError(case_id) from None
     except sa.exc.IntegrityError as exc:
         if "case_events" in str(exc.orig) or "seq" in str(exc.orig):
-            raise ConflictError(case.id) from None
+            raise ConflictError(case_id) from None
         raise
 
 
