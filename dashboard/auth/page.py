@@ -17,7 +17,9 @@ PAGE_HEADERS = {
     ),
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": under it browsers send "Origin: null" on the form's POST, which the
+    # CSRF check must refuse. "same-origin" keeps the referrer off other sites all the same.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 
