@@ -22,7 +22,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import av
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError
 
@@ -283,3 +289,13 @@ class Conference:
         out = io.BytesIO()
         pub.latest.to_image().save(out, format="JPEG", quality=90)
         return out.getvalue()
+
+    def camera_status(self, camera_id: str) -> str | None:
+        """online / degraded / offline for a hub camera (None if unknown): a failed camera
+        shows its status on its tile instead of a frozen picture."""
+        if self.hub is None:
+            return None
+        try:
+            return self.hub.camera(camera_id).status
+        except UnknownCamera:
+            return None

@@ -1,0 +1,78 @@
+"""Session happenings written into the case's own audit trail (``case_events``).
+
+Each is an ordinary :class:`~dispatch.models.CaseEvent` that leaves the case's state as it is,
+appended in the caller's transaction through :func:`dispatch.effects.apply_event` (so the
+case's event counter and version move like for any workflow action, and a concurrent writer
+conflicts instead of overwriting). Payloads never carry join tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from dispatch import effects
+from dispatch.errors import ConflictError
+from dispatch.events import queue_publish
+from dispatch.models import Case, CaseEvent
+
+#: Audit actions of a session; none changes the case's workflow columns.
+SESSION_ACTIONS: tuple[str, ...] = (
+    "session_start",  # 会商开始
+    "session_invite",  # 邀请
+    "session_join",  # 加入
+    "session_leave",  # 离开
+    "session_drop",  # 掉线 (network dropped; the same link rejoins)
+    "session_camera",  # 接入 / 移除摄像机
+    "session_note",  # 记录
+    "session_arrival",  # 到场 (三必到)
+    "session_evidence",  # 取证截图
+    "session_end",  # 会商结束 with its summary
+)
+
+
+def _no_effect(case: Any, payload: Any, at: datetime, from_state: str | None) -> None:
+    return None
+
+
+def register_actions() -> None:
+    """Teach the replay that session events change nothing (idempotent)."""
+    for name in SESSION_ACTIONS:
+        effects.EFFECTS.setdefault(name, _no_effect)
+
+
+register_actions()
+
+
+def record(
+    session: Session, case: Case, actor: str, action: str, payload: dict[str, Any], at: datetime
+) -> CaseEvent:
+    """Append one session event to ``case``'s trail in the caller's transaction."""
+    if action not in SESSION_ACTIONS:
+        raise ValueError(f"unknown session audit action {action!r}")
+    effects.apply_event(case, action, case.state, case.state, payload, at)
+    event = CaseEvent(
+        case_id=case.id,
+        seq=case.event_count,
+        at=at,
+        actor=actor[:64],
+        action=action,
+        from_state=case.state,
+        to_state=case.state,
+        payload=payload,
+    )
+    session.add(event)
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(case.id) from None
+    queue_publish(
+        session,
+        "case",
+        {"id": case.id, "number": case.number, "state": case.state, "action": action,
+         "owning_path": case.owning_path, "version": case.version},
+    )
+    return event

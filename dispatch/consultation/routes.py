@@ -1,0 +1,36 @@
+"""The one builder the composition root calls: operator API plus join routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import BaseRoute
+
+from dispatch.api.http import ApiContext
+from dispatch.consultation.api import OperatorRoutes
+from dispatch.consultation.join import JoinRoutes, install_log_redaction
+from dispatch.consultation.media import Media
+from dispatch.events import Bus, InProcessBus
+from dispatch.principal import Principal
+from dispatch.sla import Sla
+
+
+def consultation_routes(
+    session_factory: sessionmaker[Session],
+    media: Media,
+    *,
+    sla: Sla | None = None,
+    data_dir: Path = Path("data"),
+    join_page: Callable[[], str] | None = None,
+    bus: Bus | None = None,
+    anonymous_principal: Principal | None = None,
+) -> list[BaseRoute]:
+    """Routes at absolute paths (``/api/consultations/...`` and ``/join/...``): mount them
+    before the dispatch API's ``/api`` mount. ``/join`` must be a public path for the auth
+    middleware (the join token is its own credential)."""
+    install_log_redaction()
+    ctx = ApiContext(session_factory, bus or InProcessBus(), sla or Sla.build(), Path(data_dir),
+                     anonymous_principal)
+    return [*OperatorRoutes(ctx, media).routes(), *JoinRoutes(ctx, media, join_page).routes()]

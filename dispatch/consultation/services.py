@@ -1,0 +1,265 @@
+"""Session services: start, cameras, invitations, joins and leaves, arrival, notes, end.
+
+They take a Session and the caller owns the transaction. Operator calls carry a
+:class:`~dispatch.principal.Principal` and see only cases within its scope (404 otherwise);
+participant calls carry the :class:`Participant` their join token resolved to. Each change is
+written into the case's audit trail in the same transaction (:mod:`dispatch.consultation.audit`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.accounts.crypto import digest
+from dispatch.cases import get_case
+from dispatch.consultation import audit
+from dispatch.consultation.chain import CameraProposal, Invitee, invitees, propose_cameras
+from dispatch.consultation.models import ConsultSession, Participant, SessionCamera
+from dispatch.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from dispatch.models import Alert, Camera, Case
+from dispatch.principal import Principal
+from dispatch.workflow import DESK
+
+DEFAULT_TTL = timedelta(hours=12)
+CONNECTED, DISCONNECTED, LEFT, INVITED = "connected", "disconnected", "left", "invited"
+
+
+class TokenRefused(Exception):
+    """A join token that is unknown, forged, expired or whose session ended. ``status`` is the
+    HTTP answer (404 hides whether anything exists; 403 for a known but expired link)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A new participant and its join token, shown once (only its digest is stored)."""
+
+    participant: Participant
+    token: str
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _desk(principal: Principal) -> None:
+    if not principal.has(*DESK):
+        raise Forbidden("only operators, duty officers and leaders run video sessions")
+
+
+def get_session(session: Session, principal: Principal, consult_id: int) -> tuple[ConsultSession, Case]:
+    consult = session.get(ConsultSession, consult_id)
+    if consult is None:
+        raise NotFound("session", consult_id)
+    try:
+        case = get_case(session, principal, consult.case_id)
+    except NotFound:
+        raise NotFound("session", consult_id) from None  # never reveal other centers' sessions
+    return consult, case
+
+
+def _open(consult: ConsultSession) -> None:
+    if consult.ended_at is not None:
+        raise RuleViolation(f"session {consult.id} has ended")
+
+
+def start_session(
+    session: Session, principal: Principal, *, case_id: int | None = None,
+    alert_id: int | None = None, now: datetime | None = None,
+) -> ConsultSession:
+    """Open a session on a case, or on the case of an alert (an alert without one is refused)."""
+    _desk(principal)
+    now = _now(now)
+    if (case_id is None) == (alert_id is None):
+        raise InvalidInput("case_id", "give exactly one of case_id and alert_id")
+    if alert_id is not None:
+        alert = session.get(Alert, alert_id)
+        if alert is None or not principal.sees(alert.center_path):
+            raise NotFound("alert", alert_id)
+        if alert.case_id is None:
+            raise InvalidInput("alert_id", "this alert has no case: report a case from it first")
+        case_id = alert.case_id
+    assert case_id is not None
+    case = get_case(session, principal, case_id)
+    consult = ConsultSession(
+        case_id=case.id, alert_id=alert_id, center_id=case.center_id,
+        title=f"{case.number} {case.title}"[:200], started_at=now, started_by=principal.actor,
+    )
+    session.add(consult)
+    session.flush()
+    audit.record(session, case, principal.actor, "session_start",
+                 {"session": consult.id, "alert": alert_id}, now)
+    return consult
+
+
+def proposals(session: Session, principal: Principal, consult_id: int) -> list[CameraProposal]:
+    _, case = get_session(session, principal, consult_id)
+    return propose_cameras(session, case)
+
+
+def attached_cameras(session: Session, consult_id: int) -> list[str]:
+    return list(session.scalars(
+        sa.select(SessionCamera.camera_id)
+        .where(SessionCamera.session_id == consult_id, SessionCamera.detached_at.is_(None))
+        .order_by(SessionCamera.id)
+    ))
+
+
+def attach_camera(session: Session, principal: Principal, consult_id: int, camera_id: str,
+                  now: datetime | None = None) -> None:
+    _desk(principal)
+    consult, case = get_session(session, principal, consult_id)
+    _open(consult)
+    camera = session.get(Camera, camera_id)
+    if camera is None or not principal.sees(camera.center.path):
+        raise InvalidInput("camera_id", f"unknown camera {camera_id}")
+    if camera_id in attached_cameras(session, consult_id):
+        return
+    now = _now(now)
+    session.add(SessionCamera(session_id=consult_id, camera_id=camera_id, attached_at=now,
+                              attached_by=principal.actor))
+    audit.record(session, case, principal.actor, "session_camera",
+                 {"session": consult_id, "camera": camera_id, "attached": True}, now)
+
+
+def detach_camera(session: Session, principal: Principal, consult_id: int, camera_id: str,
+                  now: datetime | None = None) -> None:
+    _desk(principal)
+    consult, case = get_session(session, principal, consult_id)
+    row = session.scalar(sa.select(SessionCamera).where(
+        SessionCamera.session_id == consult_id, SessionCamera.camera_id == camera_id,
+        SessionCamera.detached_at.is_(None)))
+    if row is None:
+        raise InvalidInput("camera_id", f"camera {camera_id} is not attached")
+    now = _now(now)
+    row.detached_at = now
+    audit.record(session, case, principal.actor, "session_camera",
+                 {"session": consult_id, "camera": camera_id, "attached": False}, now)
+
+
+def invite(
+    session: Session, principal: Principal, consult_id: int, invitee: Invitee, *,
+    actor: str | None = None, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None,
+) -> Invitation:
+    """A personal join link for one person; the token is returned once, stored as a digest."""
+    _desk(principal)
+    consult, case = get_session(session, principal, consult_id)
+    _open(consult)
+    if not invitee.name.strip():
+        raise InvalidInput("name", "an invitee needs a name")
+    if ttl <= timedelta(0) or ttl > timedelta(days=7):
+        raise InvalidInput("ttl", "a join link lasts between a second and 7 days")
+    now = _now(now)
+    token = secrets.token_urlsafe(32)
+    person = Participant(
+        session_id=consult_id, name=invitee.name.strip()[:100], role=invitee.role, actor=actor,
+        center_id=invitee.center_id, department_id=invitee.department_id,
+        token_digest=digest(token), token_expires_at=now + ttl, invited_at=now,
+        invited_by=principal.actor, state=INVITED, joins=0, connected_seconds=0,
+    )
+    session.add(person)
+    session.flush()
+    audit.record(session, case, principal.actor, "session_invite",
+                 {"session": consult_id, "participant": person.id, "name": person.name,
+                  "role": person.role, "expires_at": person.token_expires_at.isoformat()}, now)
+    return Invitation(person, token)
+
+
+def invite_chain(session: Session, principal: Principal, consult_id: int, *,
+                 ttl: timedelta = DEFAULT_TTL, now: datetime | None = None) -> list[Invitation]:
+    """Invite everyone along the case's chain (see :func:`chain.invitees`)."""
+    _, case = get_session(session, principal, consult_id)
+    return [invite(session, principal, consult_id, i, ttl=ttl, now=now)
+            for i in invitees(session, case)]
+
+
+def resolve_token(session: Session, token: str, now: datetime | None = None) -> Participant:
+    """The participant a join token belongs to, or :class:`TokenRefused`."""
+    if not token or len(token) > 128:
+        raise TokenRefused(404, "unknown")
+    person = session.scalar(sa.select(Participant).where(Participant.token_digest == digest(token)))
+    if person is None:
+        raise TokenRefused(404, "unknown")
+    if person.token_expires_at <= _now(now):
+        raise TokenRefused(403, "expired")
+    if person.session.ended_at is not None:
+        raise TokenRefused(403, "ended")
+    return person
+
+
+def _actor(person: Participant) -> str:
+    return person.actor or f"guest:{person.id}"
+
+
+def _case(session: Session, person: Participant) -> Case:
+    case = session.get(Case, person.session.case_id)
+    assert case is not None
+    return case
+
+
+def mark_joined(session: Session, person: Participant, now: datetime | None = None) -> None:
+    now = _now(now)
+    rejoin = person.joins > 0
+    if person.state == CONNECTED:
+        _close_stint(person, now)
+    person.state, person.last_joined_at = CONNECTED, now
+    person.first_joined_at = person.first_joined_at or now
+    person.joins += 1
+    audit.record(session, _case(session, person), _actor(person), "session_join",
+                 {"session": person.session_id, "participant": person.id, "name": person.name,
+                  "role": person.role, "rejoin": rejoin}, now)
+
+
+def _close_stint(person: Participant, now: datetime) -> None:
+    if person.last_joined_at is not None:
+        person.connected_seconds += max(0, int((now - person.last_joined_at).total_seconds()))
+
+
+def mark_left(session: Session, person: Participant, *, dropped: bool = False,
+              now: datetime | None = None) -> bool:
+    """Record a leave (or a network drop); False when the person was not connected."""
+    if person.state != CONNECTED:
+        return False
+    now = _now(now)
+    _close_stint(person, now)
+    person.state, person.last_left_at = (DISCONNECTED if dropped else LEFT), now
+    audit.record(session, _case(session, person), _actor(person),
+                 "session_drop" if dropped else "session_leave",
+                 {"session": person.session_id, "participant": person.id, "name": person.name}, now)
+    return True
+
+
+def record_arrival(session: Session, actor: str, person: Participant,
+                   now: datetime | None = None) -> int:
+    """三必到: ``person`` is on site; returns seconds since the session started."""
+    _open(person.session)
+    now = _now(now)
+    if person.arrived_at is not None:
+        raise RuleViolation(f"{person.name} was already recorded on site")
+    person.arrived_at = now
+    seconds = int((now - person.session.started_at).total_seconds())
+    audit.record(session, _case(session, person), actor, "session_arrival",
+                 {"session": person.session_id, "participant": person.id, "name": person.name,
+                  "seconds_after_start": seconds}, now)
+    return seconds
+
+
+def add_note(session: Session, actor: str, consult: ConsultSession, text: str,
+             now: datetime | None = None) -> None:
+    _open(consult)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("text", "a note needs text")
+    if len(text) > 4000:
+        raise InvalidInput("text", "at most 4000 characters")
+    case = session.get(Case, consult.case_id)
+    assert case is not None
+    audit.record(session, case, actor, "session_note", {"session": consult.id, "text": text}, _now(now))
