@@ -43,7 +43,7 @@ class ActionNotAllowed(DispatchError):
     def __init__(self, action: str, state: str, allowed: Iterable[str]) -> None:
         self.action = action
         self.state = state
-        self.allowed = sorted(allowed)
+        self.allowed = list(allowed)
         names = ", ".join(self.allowed) or "none"
         super().__init__(
             f"action {action!r} is not allowed in state {state!r}; allowed actions: {names}"

@@ -227,15 +227,19 @@ async def _multipart(request: Request) -> tuple[CaseIntake, list[uploads.Photo]]
             str(getattr(exc, "detail", exc)),
             field="photos",
         ) from None
-    raw = form.get("case")
-    if not isinstance(raw, str):
-        raise InvalidInput("case", "multipart needs a 'case' part holding the report as JSON")
-    intake = parse_intake(raw)
-    photos = []
-    for i, item in enumerate(form.getlist("photos")):
-        if not isinstance(item, UploadFile):
-            raise InvalidInput(f"photos[{i}]", "must be a file")
-        data = await item.read()
-        photos.append(uploads.check_photo(i, item.filename or "", item.content_type or "", data))
-    await form.close()
+    try:
+        raw = form.get("case")
+        if not isinstance(raw, str):
+            raise InvalidInput("case", "multipart needs a 'case' part holding the report as JSON")
+        intake = parse_intake(raw)
+        photos = []
+        for i, item in enumerate(form.getlist("photos")):
+            if not isinstance(item, UploadFile):
+                raise InvalidInput(f"photos[{i}]", "must be a file")
+            data = await item.read()
+            photos.append(
+                uploads.check_photo(i, item.filename or "", item.content_type or "", data)
+            )
+    finally:
+        await form.close()  # spooled temporary files
     return intake, photos
