@@ -8,7 +8,7 @@ with the session's CSRF token; ``GET /logout`` only shows a button for it.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,8 @@ from dashboard.auth.cookies import (
     tokens_match,
 )
 from dashboard.auth.csrf import origin_refusal
-from dashboard.auth.page import MESSAGES, PAGE_HEADERS, login_page, logout_page
+from dashboard.auth.page import MESSAGES, PAGE_HEADERS, login_page, logout_page, password_page
+from dashboard.auth.routes import PASSWORD_PATH
 from dispatch.accounts import audit, sessions
 from dispatch.accounts.audit import AuditEvent
 from dispatch.accounts.settings import AuthSettings
@@ -75,7 +76,9 @@ def build_login_routes(
         if request.scope.get("principal") is not None and request.scope["zongzhi.auth"].via == "session":
             return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         key = request.query_params.get("m")
-        return form_page(request, MESSAGES.get(key or ""), 200, info=key == "logged_out")
+        return form_page(
+            request, MESSAGES.get(key or ""), 200, info=key in ("logged_out", "password_changed")
+        )
 
     async def do_login(request: Request) -> Response:
         if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
@@ -110,8 +113,11 @@ def build_login_routes(
                     username=username, extra={"Retry-After": str(seconds)},
                 )
             return form_page(request, MESSAGES["failed"], 401, username=username)
-        assert outcome.token is not None
-        response = RedirectResponse(safe_next(request.scope["zongzhi.next"]), status_code=303)
+        assert outcome.token is not None and outcome.user is not None
+        target = safe_next(request.scope["zongzhi.next"])
+        if outcome.user.must_change_password:
+            target = f"{PASSWORD_PATH}?next={quote(target, safe='')}"
+        response = RedirectResponse(target, status_code=303)
         response.headers["Cache-Control"] = "no-store"
         response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, outcome.token, http_only=True))
         response.headers.append(
@@ -147,7 +153,54 @@ def build_login_routes(
         response.headers.append("set-cookie", cookie(request, CSRF_COOKIE, "", http_only=False, max_age=0))
         return response
 
+    async def show_password(request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token or request.scope.get("principal") is None:
+            return RedirectResponse("/login", status_code=303)
+        ctx = request.scope.get("zongzhi.auth")
+        message = MESSAGES["must_change"] if ctx is not None and ctx.must_change_password else None
+        nxt = safe_next(request.query_params.get("next"))
+        return _html(password_page(csrf_for_session(token), nxt, message))
+
+    async def do_password(request: Request) -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        principal = request.scope.get("principal")
+        if not token or principal is None or request.scope["zongzhi.auth"].via != "session":
+            return RedirectResponse("/login", status_code=303)
+        form = await request.form(max_files=0, max_fields=8)
+        csrf = csrf_for_session(token)
+        nxt = safe_next(str(form.get("next") or "/"))
+        if not tokens_match(str(form.get(CSRF_FIELD) or ""), csrf):
+            return _html(password_page(csrf, nxt, MESSAGES["csrf"]), 403)
+        current = str(form.get("current") or "")[:256]
+        new = str(form.get("new") or "")[:256]
+        if new != str(form.get("repeat") or "")[:256]:
+            return _html(password_page(csrf, nxt, MESSAGES["mismatch"]), 422)
+        address = client_address(request.scope, settings)
+
+        def change() -> str:
+            try:
+                with session_factory.begin() as db:
+                    return sessions.change_own_password(
+                        db, principal.actor, current, new, settings, address=address
+                    )
+            except ValueError as exc:  # too weak: the message names the rule, never the value
+                return str(exc)
+
+        reason = await run_in_threadpool(change)
+        if reason:
+            message = MESSAGES.get("later" if reason == "throttled" else reason, reason)
+            status = 429 if reason == "throttled" else 422
+            return _html(password_page(csrf, nxt, message), status)
+        response = RedirectResponse(
+            f"/login?m=password_changed&next={quote(nxt, safe='')}", status_code=303
+        )
+        response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, "", http_only=True, max_age=0))
+        return response
+
     return [
+        Route(PASSWORD_PATH, show_password, methods=["GET", "HEAD"]),
+        Route(PASSWORD_PATH, do_password, methods=["POST"]),
         Route("/login", show_login, methods=["GET", "HEAD"]),
         Route("/login", do_login, methods=["POST"]),
         Route("/logout", show_logout, methods=["GET", "HEAD"]),

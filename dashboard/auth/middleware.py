@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dashboard.auth.cookies import SESSION_COOKIE, client_address, cookies, csrf_for_session, header
 from dashboard.auth.csrf import csrf_refusal
-from dashboard.auth.routes import DEFAULT_RULES, RouteKind, RouteRule, rule_for
+from dashboard.auth.routes import DEFAULT_RULES, PASSWORD_PATH, RouteKind, RouteRule, rule_for
 from dispatch.accounts import access, audit, sessions, tokens
 from dispatch.accounts.audit import DENIAL_SCOPE_KEY, AuditEvent
 from dispatch.accounts.settings import AuthSettings
@@ -40,6 +40,7 @@ class AuthContext:
     via: str
     csrf_token: str | None = None
     reason: str = ""  # why a presented credential was refused
+    must_change_password: bool = False
 
 
 class AuthMiddleware:
@@ -70,7 +71,9 @@ class AuthMiddleware:
             if not token:
                 return None, AuthContext("")
             found = sessions.resolve(db, token)
-            return found.principal, AuthContext("session", csrf_for_session(token), found.reason)
+            return found.principal, AuthContext(
+                "session", csrf_for_session(token), found.reason, found.must_change_password
+            )
 
     def _audit(self, scope: Scope, event: AuditEvent, principal: Principal | None, **kw: Any) -> None:
         resource = kw.pop("resource", None) or f"{scope.get('method', 'WS')} {scope['path']}"
@@ -91,11 +94,15 @@ class AuthMiddleware:
         if rule.kind is RouteKind.PUBLIC:
             await self.app(scope, receive, send)
             return
+        if ctx.must_change_password and scope["path"] != PASSWORD_PATH:
+            # A one-time password opens nothing but the form that replaces it.
+            await self._password_first(scope, receive, send, rule)
+            return
         refusal = self._refusal(scope, rule, principal, ctx)
         if refusal is not None:
             event, status, reason = refusal
             await run_in_threadpool(self._audit, scope, event, principal, status=status, reason=reason)
-            await self._refuse(scope, receive, send, rule, status)
+            await self._refuse(scope, receive, send, rule, status, ctx)
             return
         await self._forward_and_audit(scope, receive, send, principal)
 
@@ -115,7 +122,10 @@ class AuthMiddleware:
                 return AuditEvent.CSRF_REFUSED, 403, why
         return None
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, rule: RouteRule, status: int) -> None:
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, rule: RouteRule, status: int,
+        ctx: AuthContext,
+    ) -> None:
         if scope["type"] == "websocket":
             # Closing before accepting makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": 4401 if status == 401 else 4403})
@@ -123,7 +133,10 @@ class AuthMiddleware:
         response: Response
         if status == 401 and rule.kind is RouteKind.PAGE and scope["method"] in ("GET", "HEAD"):
             target = scope["path"] + ("?" + scope["query_string"].decode("latin-1") if scope.get("query_string") else "")
-            response = RedirectResponse(f"{self.login_path}?next={quote(target, safe='')}", status_code=303)
+            expired = "&m=expired" if ctx.reason in ("idle", "expired") else ""
+            response = RedirectResponse(
+                f"{self.login_path}?next={quote(target, safe='')}{expired}", status_code=303
+            )
         elif status == 401:
             response = JSONResponse(
                 {"error": "unauthenticated", "message": "请先登录或提供有效令牌 · log in or present a valid token"},
@@ -134,6 +147,21 @@ class AuthMiddleware:
                 {"error": "forbidden", "message": "无权访问 · access denied"}, status_code=403
             )
         response.headers["Cache-Control"] = "no-store"
+        await response(scope, receive, send)
+
+    async def _password_first(self, scope: Scope, receive: Receive, send: Send, rule: RouteRule) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 4403})
+            return
+        response: Response
+        if rule.kind is RouteKind.PAGE and scope["method"] in ("GET", "HEAD"):
+            response = RedirectResponse(f"{PASSWORD_PATH}?next={quote(scope['path'], safe='')}", status_code=303)
+        else:
+            response = JSONResponse(
+                {"error": "password_change_required",
+                 "message": "请先修改一次性密码 · change your one-time password first"},
+                status_code=403,
+            )
         await response(scope, receive, send)
 
     async def _forward_and_audit(

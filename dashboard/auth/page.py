@@ -26,8 +26,14 @@ PAGE_HEADERS = {
 MESSAGES = {
     "failed": "用户名或密码错误 · Wrong user name or password",
     "throttled": "尝试次数过多，请 {seconds} 秒后再试 · Too many attempts; try again in {seconds} s",
+    "later": "尝试次数过多，请稍后再试 · Too many attempts; try again later",
     "csrf": "页面已过期，请重新登录 · The page expired; please log in again",
     "logged_out": "已退出登录 · You have logged out",
+    "password_changed": "密码已修改，请用新密码登录 · Password changed; log in with the new one",
+    "must_change": "请先设置新密码 · Please set a new password first",
+    "bad_password": "当前密码错误 · The current password is wrong",
+    "mismatch": "两次输入的新密码不一致 · The new passwords differ",
+    "same_password": "新密码不能与当前密码相同 · The new password must differ from the current one",
     "expired": "会话已过期，请重新登录 · Your session expired; please log in again",
 }
 
@@ -87,4 +93,22 @@ def logout_page(csrf_token: str) -> str:
         '<form method="post" action="/logout">'
         f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token)}">'
         '<button type="submit">退出登录 · Log out</button></form>',
+    )
+
+
+def password_page(csrf_token: str, next_path: str = "/", message: str | None = None) -> str:
+    note = f'<div class="msg" role="alert">{escape(message)}</div>' if message else ""
+    field = '<label for="{id}">{label}</label><input id="{id}" name="{id}" type="password" ' \
+        'autocomplete="{ac}" required maxlength="256">'
+    return _shell(
+        "修改密码 · Change password",
+        "<h1>修改密码</h1><p class=\"sub\">Change password</p>"
+        f"{note}"
+        '<form method="post" action="/password">'
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        + field.format(id="current", label="当前密码 · Current password", ac="current-password")
+        + field.format(id="new", label="新密码 · New password", ac="new-password")
+        + field.format(id="repeat", label="再次输入 · Repeat", ac="new-password")
+        + '<button type="submit">保存 · Save</button></form>',
     )

@@ -25,6 +25,9 @@ class RouteRule:
         return path == self.prefix or path.startswith(self.prefix.rstrip("/") + "/")
 
 
+#: The form that replaces a password (the only page a one-time password opens).
+PASSWORD_PATH = "/password"
+
 #: First match wins; paths that match nothing are pages.
 DEFAULT_RULES: tuple[RouteRule, ...] = (
     RouteRule("/login", RouteKind.PUBLIC),

@@ -53,6 +53,8 @@ class SessionLookup:
     principal: Principal | None
     reason: str = ""  # "", "unknown", "ended", "expired", "idle", "disabled"
     session_id: int | None = None
+    #: The account still has a one-time password: only the password form may be used.
+    must_change_password: bool = False
 
 
 def login(
@@ -161,7 +163,7 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> Ses
         return SessionLookup(None, reason, row.id)
     if now - as_utc(row.last_seen_at) >= TOUCH_INTERVAL:
         row.last_seen_at = now
-    return SessionLookup(principal_for_user(row.user), "", row.id)
+    return SessionLookup(principal_for_user(row.user), "", row.id, row.user.must_change_password)
 
 
 def logout(session: Session, token: str, *, address: str = "", now: datetime | None = None) -> bool:
@@ -176,3 +178,39 @@ def logout(session: Session, token: str, *, address: str = "", now: datetime | N
     row.ended_at = now
     audit.record(session, AuditEvent.LOGOUT, actor=row.user.username, address=address, status=200)
     return True
+
+
+def change_own_password(
+    session: Session,
+    username: str,
+    current: str,
+    new: str,
+    settings: AuthSettings,
+    *,
+    address: str = "",
+    now: datetime | None = None,
+) -> str:
+    """A signed-in user replaces its password; "" on success, else the reason.
+
+    The current password is checked under the same throttle as logins, so the form is no
+    way around it. Success ends every session of the user (the caller logs in again).
+    """
+    from dispatch.accounts.users import get_user, set_password
+
+    now = now or utcnow()
+    user = get_user(session, username)
+    key = throttle.user_key(user.id)
+    if throttle.retry_after(session, key, now) > 0:
+        audit.record(session, AuditEvent.LOGIN_THROTTLED, actor=username, address=address, status=429)
+        return "throttled"
+    if not verify_password(user.password_hash, current):
+        throttle.record_failure(session, key, settings.user_throttle, now)
+        audit.record(
+            session, AuditEvent.LOGIN_FAILED, actor=username, address=address, status=401,
+            reason="password_change",
+        )
+        return "bad_password"
+    if verify_password(user.password_hash, new):
+        return "same_password"
+    set_password(session, username, new, actor=username)
+    return ""

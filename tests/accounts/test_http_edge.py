@@ -186,3 +186,34 @@ def test_brute_force_over_http_is_slowed_down(live: LiveApp, adb: AccountsDb) ->
                         headers={"Origin": live.origin})
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
     assert SESSION_COOKIE not in locked.headers.get("set-cookie", "")
+
+
+def test_one_time_password_opens_only_the_password_form(live: LiveApp, adb: AccountsDb) -> None:
+    from dispatch.accounts.cli import ensure_first_admin
+
+    with adb.factory.begin() as s:
+        created = ensure_first_admin(s)
+    assert created is not None
+    _, one_time = created
+    with live.client() as c:
+        token = re.search(r'value="([0-9a-f]{64})"', c.get("/login").text).group(1)  # type: ignore[union-attr]
+        answer = c.post("/login", data={"username": "admin", "password": one_time, "csrf_token": token,
+                                        "next": "/wall"}, headers={"Origin": live.origin})
+        assert answer.headers["location"] == "/password?next=%2Fwall"
+        assert c.get("/wall").headers["location"] == "/password?next=%2Fwall"
+        assert c.post("/api/echo", content="x", headers={"Origin": live.origin}).status_code == 403
+        form = c.get("/password?next=/wall")
+        csrf = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form.text).group(1)  # type: ignore[union-attr]
+        post = {"csrf_token": csrf, "next": "/wall", "current": one_time}
+        origin = {"Origin": live.origin}
+        assert c.post("/password", data={**post, "new": "Fresh-admin-pw-1", "repeat": "Other-1234567"},
+                      headers=origin).status_code == 422
+        assert c.post("/password", data={**post, "new": one_time, "repeat": one_time}, headers=origin).status_code == 422
+        weak = c.post("/password", data={**post, "new": "short", "repeat": "short"}, headers=origin)
+        assert weak.status_code == 422 and "至少" in weak.text
+        done = c.post("/password", data={**post, "new": "Fresh-admin-pw-1", "repeat": "Fresh-admin-pw-1"},
+                      headers=origin)
+        assert done.status_code == 303 and done.headers["location"].startswith("/login?m=password_changed")
+        assert c.get("/wall").status_code == 303  # every session ended with the old password
+    with live.login("admin", "Fresh-admin-pw-1") as c:
+        assert c.get("/wall").status_code == 200
