@@ -18,7 +18,7 @@ from dispatch.models import Alert, Camera, Center
 from dispatch.principal import Principal
 
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
-ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+COLOR = {"critical": "red", "warning": "orange", "info": "blue"}
 
 
 def ordered(alerts: list[Alert]) -> list[Alert]:
@@ -69,7 +69,7 @@ def live_alerts(viewer: Principal, center: CenterRef, show_acked: bool, sound: b
     if flash:
         getattr(st, flash[0])(flash[1])
     if count:
-        st.error(f"🔔 {t('alerts.new_critical')} ({count})", icon=None)
+        st.error(f"{t('alerts.new_critical')} ({count})", icon=":material/notifications_active:")
     unacked = sum(1 for a in alerts if a.acked_at is None)
     st.caption(t("alerts.count", n=unacked) + " · " + t("wall.updated", time=local(datetime.now(UTC))))
     if not alerts:
@@ -77,7 +77,7 @@ def live_alerts(viewer: Principal, center: CenterRef, show_acked: bool, sound: b
         return
     for alert in alerts[:100]:
         with st.container(border=True, key=f"alert_{alert.id}", horizontal=True, vertical_alignment="center"):
-            st.markdown(f"{ICON.get(alert.severity, '')} **{label('severity', alert.severity, lang)}**", width=90)
+            st.badge(label("severity", alert.severity, lang), color=COLOR.get(alert.severity, "gray"), width=70)
             st.markdown(f"**{label('alert', alert.kind, lang)}**", width=150)
             with st.container():
                 st.text(f"{centers.get(alert.center_path, '')} · {local(alert.raised_at)}")

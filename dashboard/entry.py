@@ -9,21 +9,23 @@ import streamlit as st
 from dashboard.chrome import KIOSK_CSS, is_kiosk, language_switch
 from dashboard.context import installed, services
 from dashboard.i18n import t
+from dashboard.nav import PAGES
 
-VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(
     page_title=t("app.title"),
+    # A local file: an icon by name would make the browser fetch its picture from the internet.
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="collapsed" if is_kiosk() else "auto",
 )
 
 pages = [
-    st.Page(VIEWS / "wall.py", title=t("nav.wall"), icon=":material/videocam:", url_path="wall", default=True),
-    st.Page(VIEWS / "console.py", title=t("nav.dispatch"), icon=":material/assignment:", url_path="dispatch"),
-    st.Page(VIEWS / "alerts.py", title=t("nav.alerts"), icon=":material/notifications_active:", url_path="alerts"),
-    st.Page(VIEWS / "analysis.py", title=t("nav.analysis"), icon=":material/insights:", url_path="analysis"),
-    st.Page(VIEWS / "cameras.py", title=t("nav.cameras"), icon=":material/videocam_off:", url_path="cameras"),
+    st.Page(PAGES["wall"], title=t("nav.wall"), url_path="wall", default=True),
+    st.Page(PAGES["dispatch"], title=t("nav.dispatch"), url_path="dispatch"),
+    st.Page(PAGES["alerts"], title=t("nav.alerts"), url_path="alerts"),
+    st.Page(PAGES["analysis"], title=t("nav.analysis"), url_path="analysis"),
+    st.Page(PAGES["cameras"], title=t("nav.cameras"), url_path="cameras"),
 ]
 kiosk = is_kiosk()
 page = st.navigation(pages, position="hidden" if kiosk else "sidebar")

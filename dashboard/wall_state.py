@@ -21,15 +21,15 @@ from sqlalchemy.orm import Session
 from dashboard.i18n import label
 from dashboard.ribbon import ribbon_figures
 from dashboard.scope import CenterRef
+from dispatch.kpi import center_counts
 from dispatch.models import Alert, Camera, Case, Center
 from dispatch.registry import subtree_filter
-from dispatch.types import OPEN_STATES, Risk, Severity
+from dispatch.types import Severity
 
 LAYOUTS: tuple[int, ...] = (1, 4, 9, 16)
 #: A critical camera alert younger than this puts its camera first on the wall, highlighted.
 HIGHLIGHT_WINDOW = timedelta(minutes=30)
 FEED_SIZE = 6
-_OPEN = [s.value for s in OPEN_STATES]
 
 HealthFn = Callable[[], Iterable[Any]]
 
@@ -38,7 +38,7 @@ HealthFn = Callable[[], Iterable[Any]]
 class TileCamera:
     id: str
     name: str
-    center_id: int
+    center_code: str
     center_name: str
     center_path: str
     level: int
@@ -47,7 +47,7 @@ class TileCamera:
 
 def cameras_in_scope(session: Session, path: str) -> list[TileCamera]:
     rows = session.execute(
-        sa.select(Camera.id, Camera.name, Center.id, Center.name, Center.path, Center.level,
+        sa.select(Camera.id, Camera.name, Center.code, Center.name, Center.path, Center.level,
                   Camera.status)
         .join(Center, Camera.center_id == Center.id)
         .where(Camera.enabled.is_(True), subtree_filter(Center.path, path))
@@ -77,33 +77,6 @@ def highlighted_cameras(session: Session, path: str, now: datetime) -> list[str]
             if cid:
                 seen.setdefault(cid)
     return list(seen)
-
-
-def center_counts(
-    session: Session, centers: dict[int, str], now: datetime
-) -> dict[int, dict[str, int]]:
-    """Open, overdue and high-risk open cases in each center's subtree (one query each kind
-    of center would cost 16 round trips; this is one grouped query)."""
-    out = {cid: {"open": 0, "overdue": 0, "high_risk": 0} for cid in centers}
-    if not centers:
-        return out
-    c = sa.orm.aliased(Center)
-    inside = sa.or_(Case.owning_path == c.path, Case.owning_path.like(c.path + "/%"))
-    rows = session.execute(
-        sa.select(
-            c.id,
-            sa.func.count(),
-            sa.func.sum(sa.case((Case.due_at < now, 1), else_=0)),
-            sa.func.sum(sa.case((Case.risk == Risk.HIGH.value, 1), else_=0)),
-        )
-        .select_from(c)
-        .join(Case, inside)
-        .where(c.id.in_(list(centers)), Case.state.in_(_OPEN))
-        .group_by(c.id)
-    ).all()
-    for cid, n_open, n_overdue, n_high in rows:
-        out[cid] = {"open": int(n_open), "overdue": int(n_overdue or 0), "high_risk": int(n_high or 0)}
-    return out
 
 
 def newest_alerts(session: Session, path: str, lang: str, limit: int = FEED_SIZE) -> list[dict[str, Any]]:
@@ -172,7 +145,8 @@ def wall_state(
     status = live_status(health()) if health is not None else {}
     hot = highlighted_cameras(session, scope.path, now)
     tiles = choose_tiles(cams, hot, layout, explicit)
-    counts = center_counts(session, {t.center_id: t.center_path for t in tiles}, now)
+    counts = center_counts(session, scope.path, now)
+    zero = {"open": 0, "overdue": 0, "high_risk": 0}
     statuses = [status.get(c.id, c.db_status) for c in cams]
     online = sum(1 for s in statuses if s == "online")
     kpis = ribbon_figures(session, scope.path, now)
@@ -188,7 +162,7 @@ def wall_state(
                 "center_name": t.center_name,
                 "status": status.get(t.id, t.db_status),
                 "highlight": t.id in hot,
-                **counts[t.center_id],
+                **counts.get(t.center_code, zero),
             }
             for t in tiles
         ],

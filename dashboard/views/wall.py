@@ -40,4 +40,4 @@ if viewer is not None:
         )
         if not kiosk:
             st.caption(t("wall.kiosk_hint"))
-            st.link_button(t("nav.kiosk"), f"/wall?kiosk=1&scope={center.code}&layout={layout}")
+            st.link_button(t("nav.kiosk"), f"/?kiosk=1&scope={center.code}&layout={layout}")

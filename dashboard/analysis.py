@@ -1,0 +1,217 @@
+"""Figures of the analysis page (态势分析) for a scope and period, and their plotly charts.
+
+Each figure is one grouped query over the scope's subtree (an indexed prefix range): the
+breakdown by child center groups on the child's code cut out of ``owning_path``, so a
+prefecture with eight counties costs one scan, not eight. Charts are plain plotly figures
+without map tiles: the grid map plots longitude against latitude on a blank canvas.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from html import escape
+from typing import Any
+
+import plotly.graph_objects as go
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from config.deployment import CENTER_CODE_LENGTH
+from dashboard.i18n import label, tr
+from dashboard.scope import CenterRef
+from dispatch.models import Camera, Case, Center
+from dispatch.registry import subtree_filter
+from dispatch.sla import TZ
+from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
+
+DARK = dict(
+    template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#0b1220",
+    font=dict(family="Noto Sans SC, sans-serif", size=14), margin=dict(l=40, r=20, t=50, b=40),
+)
+LEVEL_COLORS = {1: "#ff6b6b", 2: "#f5b83d", 3: "#3fb6ff", 4: "#27c281"}
+STATUS_COLORS = {"online": "#27c281", "degraded": "#f5b83d", "offline": "#ff4d4f",
+                 "tampered": "#b45cff", "unknown": "#7a8aa3"}
+_OPEN = [s.value for s in OPEN_STATES]
+_SATISFIED = [s.value for s in SATISFIED_VALUES]
+
+
+def daily_trend(session: Session, path: str, start: datetime, end: datetime) -> dict[date, list[int]]:
+    """Local day → [reported, closed]."""
+    inside = subtree_filter(Case.owning_path, path)
+    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    d = start.astimezone(TZ).date()
+    while d <= (end - timedelta(seconds=1)).astimezone(TZ).date():
+        days[d]  # every day of the period appears, even a quiet one
+        d += timedelta(days=1)
+    for (ts,) in session.execute(sa.select(Case.reported_at).where(inside, Case.reported_at >= start, Case.reported_at < end)):
+        days[ts.astimezone(TZ).date()][0] += 1
+    for (ts,) in session.execute(sa.select(Case.closed_at).where(inside, Case.closed_at >= start, Case.closed_at < end)):
+        days[ts.astimezone(TZ).date()][1] += 1
+    return dict(sorted(days.items()))
+
+
+def by_child(session: Session, scope: CenterRef, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
+    """Per child center: reported, closed, closure rate, on-time rate, satisfaction."""
+    if scope.level >= 4:
+        return []
+    width = CENTER_CODE_LENGTH[scope.level + 1]
+    child = sa.func.substr(Case.owning_path, len(scope.path) + 2, width).label("child")
+    closed = sa.and_(Case.closed_at >= start, Case.closed_at < end)
+    overdue_open = sa.and_(Case.state.in_(_OPEN), Case.due_at < now)
+    rows = session.execute(
+        sa.select(
+            child,
+            sa.func.sum(sa.case((sa.and_(Case.reported_at >= start, Case.reported_at < end), 1), else_=0)),
+            sa.func.sum(sa.case((closed, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(closed, Case.closed_at <= Case.due_at), 1), else_=0)),
+            sa.func.sum(sa.case((overdue_open, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(Case.due_at >= start, Case.due_at < end), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(closed, Case.satisfaction.in_(_SATISFIED)), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(closed, Case.satisfaction.is_not(None)), 1), else_=0)),
+        )
+        .where(Case.owning_path.like(scope.path + "/%"))
+        .group_by(child)
+    ).all()
+    names = dict(session.execute(sa.select(Center.code, Center.name).where(Center.parent_id == scope.id)).all())
+    out = []
+    for code, reported, n_closed, on_time, late_open, due, happy, rated in rows:
+        if code not in names:
+            continue
+        n_closed, due = int(n_closed or 0), int(due or 0)
+        out.append({
+            "code": code, "name": names[code], "reported": int(reported or 0), "closed": n_closed,
+            "closure_rate": min(1.0, n_closed / due) if due else None,
+            "on_time_rate": int(on_time or 0) / (n_closed + int(late_open or 0)) if n_closed + int(late_open or 0) else None,
+            "satisfaction": int(happy or 0) / int(rated) if rated else None,
+            "overdue": int(late_open or 0),
+        })
+    return sorted(out, key=lambda r: r["code"])
+
+
+def closed_by_level(session: Session, path: str, start: datetime, end: datetime) -> dict[int, int]:
+    rows = session.execute(
+        sa.select(Case.handled_level, sa.func.count())
+        .where(subtree_filter(Case.owning_path, path), Case.state == CaseState.CLOSED.value,
+               Case.closed_at >= start, Case.closed_at < end)
+        .group_by(Case.handled_level)
+    ).all()
+    return {int(level): int(n) for level, n in rows if level is not None}
+
+
+def open_by_risk(session: Session, path: str) -> dict[str, int]:
+    rows = session.execute(
+        sa.select(Case.risk, sa.func.count())
+        .where(subtree_filter(Case.owning_path, path), Case.state.in_(_OPEN))
+        .group_by(Case.risk)
+    ).all()
+    return {risk: int(n) for risk, n in rows}
+
+
+def camera_levels(session: Session, path: str, live: dict[str, str]) -> dict[int, Counter[str]]:
+    rows = session.execute(
+        sa.select(Camera.id, Camera.status, Center.level).join(Center, Camera.center_id == Center.id)
+        .where(subtree_filter(Center.path, path))
+    ).all()
+    out: dict[int, Counter[str]] = defaultdict(Counter)
+    for cid, status, level in rows:
+        out[int(level)][live.get(cid, status)] += 1
+    return dict(sorted(out.items()))
+
+
+def map_points(session: Session, scope: CenterRef, limit: int = 3000) -> tuple[list[Any], list[Any]]:
+    """Centers (with their open cases) and cameras of the scope that have coordinates."""
+    open_per_center = dict(
+        session.execute(
+            sa.select(Case.center_id, sa.func.count())
+            .where(subtree_filter(Case.owning_path, scope.path), Case.state.in_(_OPEN))
+            .group_by(Case.center_id)
+        ).all()
+    )
+    centers = [
+        (name, level, lat, lon, int(open_per_center.get(cid, 0)))
+        for cid, name, level, lat, lon in session.execute(
+            sa.select(Center.id, Center.name, Center.level, Center.lat, Center.lon)
+            .where(subtree_filter(Center.path, scope.path), Center.lat.is_not(None), Center.lon.is_not(None))
+            .order_by(Center.level).limit(limit)
+        )
+    ]
+    cameras = list(
+        session.execute(
+            sa.select(Camera.id, Camera.name, Camera.status, Camera.lat, Camera.lon)
+            .join(Center, Camera.center_id == Center.id)
+            .where(subtree_filter(Center.path, scope.path), Camera.lat.is_not(None))
+        )
+    )
+    return centers, cameras
+
+
+# charts -----------------------------------------------------------------------------------
+def trend_chart(trend: dict[date, list[int]], lang: str) -> go.Figure:
+    days = list(trend)
+    fig = go.Figure([
+        go.Scatter(x=days, y=[v[0] for v in trend.values()], name=tr("analysis.reported", lang), mode="lines+markers"),
+        go.Scatter(x=days, y=[v[1] for v in trend.values()], name=tr("analysis.closed", lang), mode="lines+markers"),
+    ])
+    return fig.update_layout(title=tr("analysis.trend", lang), **DARK)
+
+
+def child_chart(rows: list[dict[str, Any]], lang: str) -> go.Figure:
+    names = [r["name"].replace("综治中心", "") for r in rows]
+    series = (("closure_rate", "kpi.closure_rate"), ("on_time_rate", "kpi.on_time_rate"),
+              ("satisfaction", "kpi.satisfaction_rate"))
+    fig = go.Figure([
+        go.Bar(x=names, y=[(r[field] or 0) * 100 for r in rows], name=tr(key, lang))
+        for field, key in series
+    ])
+    fig.update_layout(barmode="group", title=tr("analysis.by_child", lang), yaxis=dict(title="%", range=[0, 105]), **DARK)
+    return fig
+
+
+def level_chart(levels: dict[int, int], lang: str) -> go.Figure:
+    keys = sorted(levels)
+    fig = go.Figure(go.Pie(labels=[label("level", str(k), lang) for k in keys], values=[levels[k] for k in keys],
+                           hole=0.45, marker=dict(colors=[LEVEL_COLORS[k] for k in keys]), sort=False))
+    return fig.update_layout(title=tr("analysis.by_level", lang), **DARK)
+
+
+def risk_chart(risks: dict[str, int], lang: str) -> go.Figure:
+    order = [r for r in ("high", "medium", "low") if r in risks]
+    fig = go.Figure(go.Bar(x=[label("risk", r, lang) for r in order], y=[risks[r] for r in order],
+                           marker_color=["#ff4d4f", "#f5b83d", "#3fb6ff"][: len(order)]))
+    return fig.update_layout(title=tr("analysis.by_risk", lang), **DARK)
+
+
+def camera_chart(levels: dict[int, Counter[str]], lang: str) -> go.Figure:
+    statuses = [s for s in STATUS_COLORS if any(c[s] for c in levels.values())]
+    xs = [label("level", str(k), lang) for k in levels]
+    fig = go.Figure([
+        go.Bar(x=xs, y=[levels[k][s] for k in levels], name=label("camstatus", s, lang), marker_color=STATUS_COLORS[s])
+        for s in statuses
+    ])
+    return fig.update_layout(barmode="stack", title=tr("analysis.camera_health", lang), **DARK)
+
+
+def map_chart(centers: list[Any], cameras: list[Any], live: dict[str, str], lang: str) -> go.Figure:
+    fig = go.Figure()
+    for level in (4, 3, 2, 1):
+        pts = [c for c in centers if c[1] == level]
+        if not pts:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[p[3] for p in pts], y=[p[2] for p in pts], mode="markers", name=label("level", str(level), lang),
+            text=[f"{escape(p[0])}<br>{tr('analysis.open_cases', lang)}: {p[4]}" for p in pts], hoverinfo="text",
+            marker=dict(size=[min(40, 5 + 2 * level + p[4] ** 0.5) for p in pts], color=LEVEL_COLORS[level],
+                        opacity=0.75, line=dict(width=0)),
+        ))
+    if cameras:
+        fig.add_trace(go.Scatter(
+            x=[c.lon for c in cameras], y=[c.lat for c in cameras], mode="markers", name=tr("analysis.camera", lang),
+            text=[escape(c.name) for c in cameras], hoverinfo="text",
+            marker=dict(symbol="triangle-up", size=11, color=[STATUS_COLORS.get(live.get(c.id, c.status), "#7a8aa3") for c in cameras],
+                        line=dict(width=1, color="#000")),
+        ))
+    fig.update_layout(title=tr("analysis.map", lang), height=560, **DARK)
+    fig.update_xaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, title="经度 lon")
+    fig.update_yaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, scaleanchor="x", title="纬度 lat")
+    return fig
