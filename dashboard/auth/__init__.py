@@ -20,6 +20,7 @@ The composition root wires it like this::
 from __future__ import annotations
 
 from dashboard.auth.cameras import camera_authorizer
+from dashboard.auth.guard import refuse_unless
 from dashboard.auth.login import build_login_routes
 from dashboard.auth.middleware import AUTH_SCOPE_KEY, AuthContext, AuthMiddleware
 from dashboard.auth.pages import page_principal_resolver, principal_from_cookies
@@ -36,4 +37,5 @@ __all__ = [
     "camera_authorizer",
     "page_principal_resolver",
     "principal_from_cookies",
+    "refuse_unless",
 ]

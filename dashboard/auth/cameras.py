@@ -21,26 +21,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
+from dashboard.auth.guard import refusal, refuse_unless
 from dispatch.accounts import access
-from dispatch.accounts.audit import mark_denied
 from dispatch.models import Camera, Center
 from dispatch.principal import Principal
 
 CameraAuthorize = Callable[[Request, str | None], Awaitable[Response | None]]
 FallbackCenter = Callable[[str], str | None]
-
-
-def _refuse(request: Request, status: int, resource: str, center_path: str | None, reason: str) -> Response:
-    mark_denied(request.scope, status, resource, center_path, reason)
-    messages = {
-        401: ("请先登录", "log in first"),
-        403: ("无权访问该摄像机", "access to this camera is denied"),
-        404: ("未知摄像机", "unknown camera"),
-    }
-    zh, en = messages[status]
-    return JSONResponse({"error": f"{zh} / {en}"}, status_code=status)
 
 
 def stream_action(request: Request) -> str:
@@ -80,19 +69,14 @@ def camera_authorizer(
         action = stream_action(request)
         resource = f"camera:{camera_id}" if camera_id else f"hub:{request.url.path}"
         if principal is None:
-            return _refuse(request, 401, resource, None, "no principal")
+            return refusal(request, 401, resource, None, "no principal")
         if camera_id is None:
             if "/" in principal.center_path or not access.may(principal, access.METRICS_READ):
-                return _refuse(request, 403, resource, None, "hub-wide view needs a root scope")
+                return refusal(request, 403, resource, None, "hub-wide view needs a root scope")
             return None
         # A new WHIP publisher names the center its camera joins; it must be in scope too.
         new_center = request.query_params.get("center") if action == access.STREAM_PUBLISH else None
         path = await run_in_threadpool(lookup, camera_id, new_center)
-        if path is None:
-            return _refuse(request, 404, resource, None, "unknown camera")
-        decision = access.check(principal, action, path)
-        if not decision.allowed:
-            return _refuse(request, decision.status, resource, path, decision.reason)
-        return None
+        return refuse_unless(request, action, path, resource)
 
     return authorize
