@@ -10,7 +10,7 @@ from dispatch import models  # noqa: F401  (registers the core tables)
 from dispatch.db import Base
 
 # Tables of later revisions register themselves when their package is importable.
-for module in ("dispatch.accounts.models",):
+for module in ("dispatch.accounts.models", "dispatch.consultation.models"):
     try:
         importlib.import_module(module)
     except ModuleNotFoundError:
