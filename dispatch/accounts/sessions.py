@@ -25,7 +25,7 @@ from dispatch.accounts.crypto import (
     utcnow,
     verify_password,
 )
-from dispatch.accounts.models import User, WebSession
+from dispatch.accounts.models import LoginThrottle, User, WebSession
 from dispatch.accounts.settings import AuthSettings
 from dispatch.accounts.users import principal_for_user
 from dispatch.principal import Principal
@@ -214,3 +214,26 @@ def change_own_password(
         return "same_password"
     set_password(session, username, new, actor=username)
     return ""
+
+
+def purge(session: Session, *, now: datetime | None = None, keep_days: int = 30) -> int:
+    """Delete sessions that ended or expired more than ``keep_days`` ago and throttle rows
+    whose last failure is older than a day; returns the sessions deleted. The access audit
+    keeps its own record of them."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=keep_days)
+    result = session.execute(
+        sa.delete(WebSession).where(
+            sa.or_(WebSession.ended_at < cutoff, WebSession.expires_at < cutoff)
+        )
+    )
+    session.execute(
+        sa.delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < now - timedelta(days=1),
+            sa.or_(
+                LoginThrottle.locked_until.is_(None),
+                LoginThrottle.locked_until < now,
+            ),
+        )
+    )
+    return result.rowcount or 0

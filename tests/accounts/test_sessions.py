@@ -149,3 +149,18 @@ def test_throttle_counts_failures_from_another_process(adb: AccountsDb, database
     with adb.factory() as s:
         assert s.get(LoginThrottle, "user:1").failures == 5
     assert _login(adb, "op.jiangna", pw, address="10.8.0.9", at=None).reason == "throttled"
+
+
+def test_purge_drops_old_sessions_and_quiet_throttle_rows(adb: AccountsDb) -> None:
+    pw = adb.user("op.jiangna")
+    old = _login(adb, "op.jiangna", pw).token
+    _login(adb, "op.jiangna", "bad-password-x")
+    later = T_NOW + timedelta(days=40)
+    fresh = _login(adb, "op.jiangna", pw, at=later).token
+    with adb.factory.begin() as s:
+        assert sessions.purge(s, now=later) == 1
+    with adb.factory.begin() as s:
+        assert sessions.resolve(s, old, now=later).reason == "unknown"
+        assert sessions.resolve(s, fresh, now=later).principal is not None
+        assert s.scalars(sa.select(LoginThrottle.key)).all() == []
+    assert "login" in [e for e, _, _ in _events(adb)]  # the audit keeps the history
