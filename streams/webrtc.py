@@ -28,6 +28,7 @@ from aiortc import (
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
 from streams.hub import StreamHub
+from streams.jpeg import yuv420p_copy
 from streams.sources import Delivery, is_push_url
 from streams.stream import Stream
 from streams.types import StreamRole
@@ -108,7 +109,7 @@ class HubTrack(MediaStreamTrack):
         if isinstance(payload, av.Packet):
             return self._prepare_packet(payload)
         # Frames are shared by every viewer: give the encoder a copy carrying our timestamp.
-        frame = av.VideoFrame.from_ndarray(payload.to_ndarray(format="yuv420p"), format="yuv420p")
+        frame = yuv420p_copy(payload)
         frame.pts, frame.time_base = int((time.monotonic() - self._start) * _CLOCK), _TIME_BASE
         return frame
 

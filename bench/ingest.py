@@ -1,0 +1,119 @@
+"""Ingest: the hub's decode rate against raw PyAV, and how many sub-streams the hub holds.
+
+1. The same H.264 clips decoded as fast as possible, by raw PyAV threads and by the hub
+   (reader threads with tamper checks and health): hub frames/s ÷ raw frames/s, target ≥ 0.85.
+2. 640×360 @ 5 fps H.264 sub-streams, each with health and one real MJPEG viewer (in another
+   process), added in steps until a viewer gets less than 90 % of the frames or a camera is
+   not online: the largest count held, target ≥ 64.
+
+    python bench/ingest.py [--streams 2] [--seconds 8] [--max 160]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CAVEAT, LiveServer, h264_file, run_viewers  # noqa: E402
+
+import av  # noqa: E402
+
+from config.cameras import CameraConfig  # noqa: E402
+from config.streams import StreamSettings  # noqa: E402
+from streams.hub import StreamHub  # noqa: E402
+
+TMP = Path(tempfile.gettempdir())
+
+
+def raw_decode(clip: Path, seconds: float, counts: list[int], i: int) -> None:
+    """Raw PyAV: demux and decode to YUV frames, nothing else, looping the clip."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with av.open(str(clip)) as container:
+            for frame in container.decode(video=0):
+                counts[i] += 1
+                del frame
+                if time.monotonic() >= deadline:
+                    return
+
+
+def raw_rate(clip: Path, streams: int, seconds: float) -> float:
+    counts = [0] * streams
+    threads = [threading.Thread(target=raw_decode, args=(clip, seconds, counts, i))
+               for i in range(streams)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.monotonic() - t0)
+
+
+def hub_rate(clip: Path, streams: int, seconds: float) -> float:
+    cameras = [CameraConfig(id=f"f{i}", name=f"f{i}", center="532622", sub_url=str(clip))
+               for i in range(streams)]
+    hub = StreamHub(cameras, StreamSettings(file_realtime=False))
+    hub.start_sync()
+    try:
+        time.sleep(1.0)  # opened and decoding
+        subs = [hub.camera(c.id).sub for c in cameras]
+        n0, t0 = sum(s.frames_in for s in subs), time.monotonic()
+        time.sleep(seconds)
+        return (sum(s.frames_in for s in subs) - n0) / (time.monotonic() - t0)
+    finally:
+        hub.stop_sync()
+
+
+def holds(clip: Path, count: int, seconds: float) -> tuple[bool, float, int]:
+    """(held?, worst viewer frames/s, cameras online) for ``count`` 5 fps sub-streams."""
+    cameras = [CameraConfig(id=f"s{i}", name=f"s{i}", center="532622", sub_url=str(clip), fps=5)
+               for i in range(count)]
+    hub = StreamHub(cameras, StreamSettings())
+    hub.start_sync()
+    try:
+        with LiveServer(hub) as server:
+            time.sleep(2.0)
+            paths = [f"/streams/s{i}.mjpg" for i in range(count)]
+            viewers = run_viewers(server.port, paths, seconds, warmup=3.0)
+            online = sum(1 for h in hub.health() if h.status == "online")
+    finally:
+        hub.stop_sync()
+    worst = min(v["frames"] for v in viewers) / seconds
+    return worst >= 0.9 * 5 and online == count, worst, online
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--streams", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--max", type=int, default=160)
+    parser.add_argument("--step", type=int, default=16)
+    parser.add_argument("--skip-capacity", action="store_true")
+    args = parser.parse_args()
+
+    fast = h264_file(TMP / "zongzhi-bench-640x360-25.ts")
+    raw = raw_rate(fast, args.streams, args.seconds)
+    hub = hub_rate(fast, args.streams, args.seconds)
+    print(f"decode, {args.streams} H.264 640x360 streams: raw PyAV {raw:.0f} frames/s, "
+          f"hub {hub:.0f} frames/s, ratio {hub / raw:.2f}  (target >= 0.85)")
+    if not args.skip_capacity:
+        slow = h264_file(TMP / "zongzhi-bench-640x360-5.ts", fps=5, seconds=60)
+        best = 0
+        for count in range(args.step, args.max + 1, args.step):
+            ok, worst, online = holds(slow, count, args.seconds)
+            print(f"  {count:4d} sub-streams @5 fps + 1 viewer each: worst viewer "
+                  f"{worst:.2f} frames/s, {online}/{count} online -> {'held' if ok else 'NOT held'}")
+            if not ok:
+                break
+            best = count
+        print(f"sub-streams held: {best}  (target >= 64)")
+    print(CAVEAT)
+
+
+if __name__ == "__main__":
+    main()
