@@ -1,15 +1,15 @@
 """Figures of the analysis page (态势分析) for a scope and period, and their plotly charts.
 
-Each figure is one grouped query over the scope's subtree (an indexed prefix range): the
-breakdown by child center groups on the child's code cut out of ``owning_path``, so a
-prefecture with eight counties costs one scan, not eight. Charts are plain plotly figures
-without map tiles: the grid map plots longitude against latitude on a blank canvas.
+Case figures are the dispatch KPIs (:func:`dispatch.kpi.compute_kpis`: totals, children,
+daily trend, level shares, open by risk in one call); camera health and the map are read
+here. Charts are plain plotly figures without map tiles: the grid map plots longitude against
+latitude on a blank canvas, so nothing is fetched from the internet.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -17,13 +17,12 @@ import plotly.graph_objects as go
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from config.deployment import CENTER_CODE_LENGTH
 from dashboard.i18n import label, tr
 from dashboard.scope import CenterRef
+from dispatch.kpi import compute_kpis
 from dispatch.models import Camera, Case, Center
 from dispatch.registry import subtree_filter
-from dispatch.sla import TZ
-from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
+from dispatch.types import OPEN_STATES, SATISFIED_VALUES
 
 DARK = dict(
     template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#0b1220",
@@ -36,76 +35,9 @@ _OPEN = [s.value for s in OPEN_STATES]
 _SATISFIED = [s.value for s in SATISFIED_VALUES]
 
 
-def daily_trend(session: Session, path: str, start: datetime, end: datetime) -> dict[date, list[int]]:
-    """Local day → [reported, closed]."""
-    inside = subtree_filter(Case.owning_path, path)
-    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    d = start.astimezone(TZ).date()
-    while d <= (end - timedelta(seconds=1)).astimezone(TZ).date():
-        days[d]  # every day of the period appears, even a quiet one
-        d += timedelta(days=1)
-    for (ts,) in session.execute(sa.select(Case.reported_at).where(inside, Case.reported_at >= start, Case.reported_at < end)):
-        days[ts.astimezone(TZ).date()][0] += 1
-    for (ts,) in session.execute(sa.select(Case.closed_at).where(inside, Case.closed_at >= start, Case.closed_at < end)):
-        days[ts.astimezone(TZ).date()][1] += 1
-    return dict(sorted(days.items()))
-
-
-def by_child(session: Session, scope: CenterRef, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
-    """Per child center: reported, closed, closure rate, on-time rate, satisfaction."""
-    if scope.level >= 4:
-        return []
-    width = CENTER_CODE_LENGTH[scope.level + 1]
-    child = sa.func.substr(Case.owning_path, len(scope.path) + 2, width).label("child")
-    closed = sa.and_(Case.closed_at >= start, Case.closed_at < end)
-    overdue_open = sa.and_(Case.state.in_(_OPEN), Case.due_at < now)
-    rows = session.execute(
-        sa.select(
-            child,
-            sa.func.sum(sa.case((sa.and_(Case.reported_at >= start, Case.reported_at < end), 1), else_=0)),
-            sa.func.sum(sa.case((closed, 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(closed, Case.closed_at <= Case.due_at), 1), else_=0)),
-            sa.func.sum(sa.case((overdue_open, 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(Case.due_at >= start, Case.due_at < end), 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(closed, Case.satisfaction.in_(_SATISFIED)), 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(closed, Case.satisfaction.is_not(None)), 1), else_=0)),
-        )
-        .where(Case.owning_path.like(scope.path + "/%"))
-        .group_by(child)
-    ).all()
-    names = dict(session.execute(sa.select(Center.code, Center.name).where(Center.parent_id == scope.id)).all())
-    out = []
-    for code, reported, n_closed, on_time, late_open, due, happy, rated in rows:
-        if code not in names:
-            continue
-        n_closed, due = int(n_closed or 0), int(due or 0)
-        out.append({
-            "code": code, "name": names[code], "reported": int(reported or 0), "closed": n_closed,
-            "closure_rate": min(1.0, n_closed / due) if due else None,
-            "on_time_rate": int(on_time or 0) / (n_closed + int(late_open or 0)) if n_closed + int(late_open or 0) else None,
-            "satisfaction": int(happy or 0) / int(rated) if rated else None,
-            "overdue": int(late_open or 0),
-        })
-    return sorted(out, key=lambda r: r["code"])
-
-
-def closed_by_level(session: Session, path: str, start: datetime, end: datetime) -> dict[int, int]:
-    rows = session.execute(
-        sa.select(Case.handled_level, sa.func.count())
-        .where(subtree_filter(Case.owning_path, path), Case.state == CaseState.CLOSED.value,
-               Case.closed_at >= start, Case.closed_at < end)
-        .group_by(Case.handled_level)
-    ).all()
-    return {int(level): int(n) for level, n in rows if level is not None}
-
-
-def open_by_risk(session: Session, path: str) -> dict[str, int]:
-    rows = session.execute(
-        sa.select(Case.risk, sa.func.count())
-        .where(subtree_filter(Case.owning_path, path), Case.state.in_(_OPEN))
-        .group_by(Case.risk)
-    ).all()
-    return {risk: int(n) for risk, n in rows}
+def kpis(session: Session, scope: CenterRef, days: int, now: datetime) -> dict[str, Any]:
+    """The dispatch KPIs of the scope over the last ``days`` local days (with children, trend)."""
+    return compute_kpis(session, scope.path, now - timedelta(days=days - 1), now, now=now)
 
 
 def camera_levels(session: Session, path: str, live: dict[str, str]) -> dict[int, Counter[str]]:
@@ -147,11 +79,11 @@ def map_points(session: Session, scope: CenterRef, limit: int = 3000) -> tuple[l
 
 
 # charts -----------------------------------------------------------------------------------
-def trend_chart(trend: dict[date, list[int]], lang: str) -> go.Figure:
-    days = list(trend)
+def trend_chart(trend: list[dict[str, Any]], lang: str) -> go.Figure:
+    days = [d["day"] for d in trend]
     fig = go.Figure([
-        go.Scatter(x=days, y=[v[0] for v in trend.values()], name=tr("analysis.reported", lang), mode="lines+markers"),
-        go.Scatter(x=days, y=[v[1] for v in trend.values()], name=tr("analysis.closed", lang), mode="lines+markers"),
+        go.Scatter(x=days, y=[d["reported"] for d in trend], name=tr("analysis.reported", lang), mode="lines+markers"),
+        go.Scatter(x=days, y=[d["closed"] for d in trend], name=tr("analysis.closed", lang), mode="lines+markers"),
     ])
     return fig.update_layout(title=tr("analysis.trend", lang), **DARK)
 
@@ -159,7 +91,7 @@ def trend_chart(trend: dict[date, list[int]], lang: str) -> go.Figure:
 def child_chart(rows: list[dict[str, Any]], lang: str) -> go.Figure:
     names = [r["name"].replace("综治中心", "") for r in rows]
     series = (("closure_rate", "kpi.closure_rate"), ("on_time_rate", "kpi.on_time_rate"),
-              ("satisfaction", "kpi.satisfaction_rate"))
+              ("satisfaction_rate", "kpi.satisfaction_rate"))
     fig = go.Figure([
         go.Bar(x=names, y=[(r[field] or 0) * 100 for r in rows], name=tr(key, lang))
         for field, key in series
@@ -168,7 +100,11 @@ def child_chart(rows: list[dict[str, Any]], lang: str) -> go.Figure:
     return fig
 
 
-def level_chart(levels: dict[int, int], lang: str) -> go.Figure:
+LEVEL_NUMBER = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
+
+
+def level_chart(closed_by_level: dict[str, int], lang: str) -> go.Figure:
+    levels = {LEVEL_NUMBER[name]: n for name, n in closed_by_level.items() if n}
     keys = sorted(levels)
     fig = go.Figure(go.Pie(labels=[label("level", str(k), lang) for k in keys], values=[levels[k] for k in keys],
                            hole=0.45, marker=dict(colors=[LEVEL_COLORS[k] for k in keys]), sort=False))

@@ -11,7 +11,6 @@ from dashboard.context import installed, services
 from dashboard.i18n import t
 from dashboard.nav import PAGES
 
-
 st.set_page_config(
     page_title=t("app.title"),
     # A local file: an icon by name would make the browser fetch its picture from the internet.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -22,39 +22,36 @@ if viewer is not None and center is not None:
     days = st.segmented_control(t("analysis.period"), PERIODS, default=30, key="period",
                                 format_func=lambda n: t("analysis.days", n=n)) or 30
     now = datetime.now(UTC)
-    start = now - timedelta(days=days)
     svc = services()
     live = {h.camera_id: h.status for h in svc.hub.health()} if svc.hub is not None else {}
     with svc.session_factory() as session:
-        trend = A.daily_trend(session, center.path, start, now)
-        children = A.by_child(session, center, start, now, now)
-        levels = A.closed_by_level(session, center.path, start, now)
-        risks = A.open_by_risk(session, center.path)
+        k = A.kpis(session, center, days, now)
         cams = A.camera_levels(session, center.path, live)
         points, cam_points = A.map_points(session, center)
-    reported = sum(v[0] for v in trend.values())
-    closed = sum(v[1] for v in trend.values())
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(t("kpi.reported"), f"{reported:,}")
-    m2.metric(t("kpi.closed"), f"{closed:,}")
-    m3.metric(t("kpi.open"), f"{sum(risks.values()):,}")
-    m4.metric(t("kpi.overdue"), f"{sum(r['overdue'] for r in children):,}" if children else "—")
-    st.plotly_chart(A.trend_chart(trend, lang), key="trend")
+    m = st.columns(6)
+    m[0].metric(t("kpi.reported"), f"{k['reported']:,}")
+    m[1].metric(t("kpi.closed"), f"{k['closed']:,}")
+    for col, key in zip(m[2:5], ("closure_rate", "on_time_rate", "satisfaction_rate"), strict=True):
+        col.metric(t(f"kpi.{key}"), "—" if k[key] is None else f"{k[key]:.1%}")
+    m[5].metric(t("kpi.overdue"), f"{k['overdue']:,}")
+    st.plotly_chart(A.trend_chart(k["trend"], lang), key="trend")
+    children = [c for c in k["children"] if c["reported"] or c["closed"] or c["open"]]
     if children:
         st.plotly_chart(A.child_chart(children, lang), key="by_child")
+        rates = ("closure_rate", "on_time_rate", "satisfaction_rate", "rework_rate", "extension_rate")
         st.dataframe(
-            [{t("analysis.center"): r["name"], t("kpi.reported"): r["reported"], t("kpi.closed"): r["closed"],
-              t("kpi.closure_rate"): r["closure_rate"], t("kpi.on_time_rate"): r["on_time_rate"],
-              t("kpi.satisfaction_rate"): r["satisfaction"], t("kpi.overdue"): r["overdue"]} for r in children],
+            [{t("analysis.center"): c["name"], t("kpi.reported"): c["reported"], t("kpi.closed"): c["closed"],
+              **{t(f"kpi.{r}"): c[r] for r in rates}, t("kpi.open"): c["open"], t("kpi.overdue"): c["overdue"]}
+             for c in children],
             hide_index=True, width="stretch",
-            column_config={t(k): st.column_config.ProgressColumn(t(k), min_value=0, max_value=1, format="percent")
-                           for k in ("kpi.closure_rate", "kpi.on_time_rate", "kpi.satisfaction_rate")},
+            column_config={t(f"kpi.{r}"): st.column_config.ProgressColumn(t(f"kpi.{r}"), min_value=0, max_value=1,
+                                                                            format="percent") for r in rates},
         )
     c1, c2, c3 = st.columns(3)
-    if levels:
-        c1.plotly_chart(A.level_chart(levels, lang), key="levels")
-    if risks:
-        c2.plotly_chart(A.risk_chart(risks, lang), key="risks")
+    if any(k["closed_by_level"].values()):
+        c1.plotly_chart(A.level_chart(k["closed_by_level"], lang), key="levels")
+    if k["open"]:
+        c2.plotly_chart(A.risk_chart(k["open_by_risk"], lang), key="risks")
     if cams:
         c3.plotly_chart(A.camera_chart(cams, lang), key="cams")
     st.plotly_chart(A.map_chart(points, cam_points, live, lang), key="map")
