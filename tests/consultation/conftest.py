@@ -31,6 +31,7 @@ from streams.conference import Conference
 from streams.hub import StreamHub
 from tests.dispatch.factories import (
     COUNTY_OP,
+    LEADER,
     OPERATOR,
     OTHER_COUNTY,
     T0,
@@ -45,6 +46,7 @@ from tests.streams.conftest import fast_settings, free_port
 PRINCIPALS: dict[str, Principal] = {
     "township": OPERATOR,
     "county": COUNTY_OP,
+    "leader": LEADER,
     "other-county": principal(OTHER_COUNTY, Role.OPERATOR, actor="other-county-op"),
 }
 
