@@ -26,8 +26,11 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from dispatch.migrate import current, upgrade
 
     engine = _engine(args)
-    upgrade(engine, args.revision)
-    print(f"数据库已升级 · database at revision {current(engine)}")
+    try:
+        upgrade(engine, args.revision)
+        print(f"数据库已升级 · database at revision {current(engine)}")
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -37,9 +40,12 @@ def _import(args: argparse.Namespace) -> int:
     from dispatch.registry import import_deployment
 
     deployment = load_deployment(args.file)  # raises ConfigError naming file, entry, field
-    factory = make_session_factory(_engine(args))
-    with factory.begin() as session:  # one transaction: all or nothing
-        summary = import_deployment(session, deployment)
+    engine = _engine(args)
+    try:
+        with make_session_factory(engine).begin() as session:  # one transaction: all or nothing
+            summary = import_deployment(session, deployment)
+    finally:
+        engine.dispose()
     created = ", ".join(f"{k} {v}" for k, v in sorted(summary.created.items())) or "none"
     updated = ", ".join(f"{k} {v}" for k, v in sorted(summary.updated.items())) or "none"
     print(
@@ -59,8 +65,11 @@ def _demo_data(args: argparse.Namespace) -> int:
             raise
         print("zongzhi: demo data generator (dispatch.demo) is not installed")
         return 1
-    factory = make_session_factory(_engine(args))
-    result = demo.generate_demo(factory, seed=args.seed, cases=args.cases)
+    engine = _engine(args)
+    try:
+        result = demo.generate_demo(make_session_factory(engine), seed=args.seed, cases=args.cases)
+    finally:
+        engine.dispose()
     if result is not None:
         print(result)
     return 0
