@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import threading
@@ -19,9 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CAVEAT, LiveServer, h264_file, run_viewers  # noqa: E402
-
 import av  # noqa: E402
+from _common import CAVEAT, LiveServer, h264_file, run_viewers  # noqa: E402
 
 from config.cameras import CameraConfig  # noqa: E402
 from config.streams import StreamSettings  # noqa: E402
@@ -93,14 +93,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--max", type=int, default=160)
     parser.add_argument("--step", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--skip-capacity", action="store_true")
     args = parser.parse_args()
 
     fast = h264_file(TMP / "zongzhi-bench-640x360-25.ts")
-    raw = raw_rate(fast, args.streams, args.seconds)
-    hub = hub_rate(fast, args.streams, args.seconds)
-    print(f"decode, {args.streams} H.264 640x360 streams: raw PyAV {raw:.0f} frames/s, "
-          f"hub {hub:.0f} frames/s, ratio {hub / raw:.2f}  (target >= 0.85)")
+    # Alternate the two a few times: other work on a shared machine comes and goes, and
+    # back-to-back rounds see the same conditions.
+    ratios = []
+    for _ in range(args.rounds):
+        raw = raw_rate(fast, args.streams, args.seconds / 2)
+        hub = hub_rate(fast, args.streams, args.seconds / 2)
+        ratios.append(hub / raw)
+        print(f"  round: raw PyAV {raw:.0f} frames/s, hub {hub:.0f} frames/s, ratio {hub / raw:.2f}")
+    print(f"decode, {args.streams} H.264 640x360 streams: median ratio hub/raw "
+          f"{statistics.median(ratios):.2f}  (target >= 0.85)")
     if not args.skip_capacity:
         slow = h264_file(TMP / "zongzhi-bench-640x360-5.ts", fps=5, seconds=60)
         best = 0

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CAVEAT, LiveServer, run_viewers  # noqa: E402
-
 import httpx  # noqa: E402
+from _common import CAVEAT, LiveServer, run_viewers  # noqa: E402
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 
 from config.cameras import CameraConfig  # noqa: E402

@@ -1,0 +1,52 @@
+"""Sources other than RTSP: video files (MP4 and MPEG-TS) and the simulated camera."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from streams.hub import StreamHub
+from streams.sources import SourceError, ffmpeg_options, open_source
+from tests.streams.conftest import camera, fast_settings
+from tests.streams.test_rtsp import wait_for
+
+
+def clip(path: Path) -> Path:
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:rate=10", "-t", "2", "-c:v", "libx264", "-g", "10",
+                    "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize(("name", "passthrough"), [("clip.mp4", False), ("clip.ts", True)])
+def test_video_files_play_and_loop(tmp_path: Path, make_hub: Callable[..., StreamHub],
+                                   name: str, passthrough: bool) -> None:
+    path = clip(tmp_path / name)
+    hub = make_hub([camera("file", str(path))])
+    stream = hub.camera("file").sub
+    wait_for(lambda: stream.frames_in >= 25, 20, "the 20-frame clip looped")
+    assert stream.codec == "h264" and stream.reconnects_total == 0, "looped, not reopened"
+    # MP4 carries length-prefixed H.264, which WebRTC cannot take as-is; MPEG-TS is Annex B.
+    assert stream.passthrough is passthrough
+    jpeg = hub.snapshot("file")
+    assert jpeg is not None and jpeg[:2] == b"\xff\xd8"
+
+
+def test_missing_file_and_bad_sim_fail_clearly(tmp_path: Path) -> None:
+    import threading
+
+    stop = threading.Event()
+    with pytest.raises(SourceError, match="file not found: nope.mp4"):
+        open_source(str(tmp_path / "nope.mp4"), fast_settings(), stop)
+    with pytest.raises(SourceError, match="fps"):
+        open_source("sim://?fps=0", fast_settings(), stop)
+
+
+def test_rtsp_options_use_tcp_short_probe_and_timeouts() -> None:
+    options = ffmpeg_options("rtsp://cam/x", fast_settings(read_timeout=4))
+    assert options["rtsp_transport"] == "tcp" and options["timeout"] == "4000000"
+    assert int(options["analyzeduration"]) <= 1_000_000
+    assert "rtsp_transport" not in ffmpeg_options("http://cam/x.mjpg", fast_settings())
