@@ -5,8 +5,7 @@ transaction. Every change appends a :class:`CaseEvent` in the same transaction a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,23 +15,31 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import orders as order_rules
 from dispatch.alerts import clear_alert, raise_alert
-from dispatch.effects import apply_event, replay, snapshot
+from dispatch.effects import apply_event
 from dispatch.errors import (
     ActionNotAllowed,
     ConflictError,
     Forbidden,
     InvalidInput,
     NotFound,
-    RuleViolation,
 )
 from dispatch.events import queue_publish
+from dispatch.facts import FACTS, ActionContext, iso, need_leader_and_plan, none
 from dispatch.intake import CaseIntake
 from dispatch.models import Camera, Case, CaseEvent, Center, DispatchOrder, Grid
 from dispatch.payloads import validate_payload
 from dispatch.principal import Principal
-from dispatch.registry import center_by_code, subtree_filter
+from dispatch.queries import (
+    CasePage,
+    list_cases,
+    orders_of,
+    replay_case,
+    replay_matches,
+    timeline,
+)
+from dispatch.registry import center_by_code
 from dispatch.sla import TZ, Sla
-from dispatch.types import AlertKind, CaseState, OrderRole, OrderState, Risk, Severity
+from dispatch.types import AlertKind, CaseState, Risk, Severity
 from dispatch.workflow import (
     BY_ACTION,
     NEEDS_LEADER_AND_PLAN,
@@ -51,10 +58,6 @@ def case_number(case: Case, reported_at: datetime) -> str:
     codes = case.owning_path.split("/")
     county = codes[1] if len(codes) > 1 else codes[0]
     return f"ZZ-{county}-{reported_at.astimezone(TZ):%Y%m%d}-{case.id:06d}"
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _queue(session: Session, case: Case, action: str) -> None:
@@ -138,7 +141,7 @@ def report_case(
         "owning_path": center.path,
         "risk": intake.risk.value,
         "complexity": intake.complexity.value if intake.complexity else None,
-        "due_at": _iso(due_at),
+        "due_at": iso(due_at),
         "leader": intake.leader,
         "plan": intake.plan,
         "channel": intake.channel.value,
@@ -175,166 +178,6 @@ def _grid_under(session: Session, code: str, center: Center) -> int:
     if not (row.path == center.path or row.path.startswith(center.path + "/")):
         raise InvalidInput("grid", f"grid {code} is not under center {center.code}")
     return int(row.id)
-
-
-@dataclass
-class _Ctx:
-    session: Session
-    principal: Principal
-    case: Case
-    payload: dict[str, Any]
-    sla: Sla
-    now: datetime
-    order: DispatchOrder | None = None
-
-
-def _need_leader_and_plan(ctx: _Ctx) -> None:
-    risk = ctx.payload.get("risk", ctx.case.risk)
-    leader = ctx.payload.get("leader", ctx.case.leader)
-    plan = ctx.payload.get("plan", ctx.case.plan)
-    if risk == Risk.HIGH and not (leader and plan):
-        missing = "payload.leader" if not leader else "payload.plan"
-        raise InvalidInput(
-            missing, "a high-risk case needs a responsible leader (包保) and a plan (一案一策)"
-        )
-
-
-def _accept(ctx: _Ctx) -> dict[str, Any]:
-    c = ctx.case
-    due = ctx.sla.deadline(
-        c.kind,
-        ctx.payload.get("risk", c.risk),
-        c.reported_at,
-        ctx.payload.get("complexity", c.complexity),
-    )
-    return {"due_at": _iso(due + timedelta(seconds=c.paused_seconds))}
-
-
-def _dispatch(ctx: _Ctx) -> dict[str, Any]:
-    s, c = ctx.session, ctx.case
-    lead = order_rules.resolve_target(s, c, ctx.payload["lead"], "payload.lead")
-    assists = [
-        order_rules.resolve_target(s, c, t, f"payload.assists[{i}]")
-        for i, t in enumerate(ctx.payload.get("assists", []))
-    ]
-    made = order_rules.create_orders(s, c, lead, assists, ctx.principal.actor, ctx.now)
-    labels = [lead["label"], *(a["label"] for a in assists)]
-    return {
-        "orders": [
-            {"id": o.id, "role": o.role, "target": label}
-            for o, label in zip(made, labels, strict=True)
-        ]
-    }
-
-
-def _order_facts(ctx: _Ctx) -> dict[str, Any]:
-    assert ctx.order is not None
-    return {"order_role": ctx.order.role}
-
-
-def _sign(ctx: _Ctx) -> dict[str, Any]:
-    assert ctx.order is not None
-    ctx.order.state, ctx.order.signed_at = OrderState.SIGNED.value, ctx.now
-    ctx.order.signed_by = ctx.principal.actor
-    return _order_facts(ctx)
-
-
-def _return(ctx: _Ctx) -> dict[str, Any]:
-    o = ctx.order
-    assert o is not None
-    o.state, o.returned_at, o.returned_reason = (
-        OrderState.RETURNED.value,
-        ctx.now,
-        ctx.payload["reason"],
-    )
-    if o.role == OrderRole.LEAD.value:  # the center re-dispatches the whole matter
-        order_rules.cancel_active(ctx.session, ctx.case.id)
-    return _order_facts(ctx)
-
-
-def _resolve(ctx: _Ctx) -> dict[str, Any]:
-    assert ctx.order is not None
-    for o in order_rules.active_orders(ctx.session, ctx.case.id):
-        o.state = OrderState.DONE.value
-    return {**_order_facts(ctx), "handled_level": order_rules.handled_level(ctx.session, ctx.order)}
-
-
-def _back_to_handling(ctx: _Ctx) -> dict[str, Any]:
-    if ctx.payload.get("satisfaction", "unsatisfied") == "unsatisfied":
-        lead = order_rules.lead_order(ctx.session, ctx.case.id)
-        if lead is not None and lead.state == OrderState.DONE.value:
-            lead.state = OrderState.SIGNED.value
-    return {}
-
-
-def _escalate(ctx: _Ctx) -> dict[str, Any]:
-    center = ctx.session.get(Center, ctx.case.center_id)
-    assert center is not None
-    if center.parent_id is None:
-        raise RuleViolation(
-            f"center {center.code} is at the top level: there is no parent to escalate to"
-        )
-    parent = ctx.session.get(Center, center.parent_id)
-    assert parent is not None
-    order_rules.cancel_active(ctx.session, ctx.case.id)
-    return {
-        "from_center": center.code,
-        "to_center": parent.code,
-        "to_center_id": parent.id,
-        "to_path": parent.path,
-    }
-
-
-def _resume(ctx: _Ctx) -> dict[str, Any]:
-    c = ctx.case
-    paused = max(0, int((ctx.now - (c.suspended_at or ctx.now)).total_seconds()))
-    due = c.due_at + timedelta(seconds=paused) if c.due_at else None
-    return {"paused_seconds": paused, "due_at": _iso(due)}
-
-
-def _extend(ctx: _Ctx) -> dict[str, Any]:
-    days = ctx.payload["days"]
-    if days > ctx.sla.policy.max_extension_days:
-        raise InvalidInput(
-            "payload.days", f"at most {ctx.sla.policy.max_extension_days} working days"
-        )
-    assert ctx.case.due_at is not None
-    return {"due_at": _iso(ctx.sla.extend(ctx.case.due_at, days))}
-
-
-def _merge(ctx: _Ctx) -> dict[str, Any]:
-    into = ctx.session.get(Case, ctx.payload["into"])
-    if into is None or not ctx.principal.sees(into.owning_path):
-        raise InvalidInput("payload.into", f"unknown case {ctx.payload['into']}")
-    if into.id == ctx.case.id or into.state in (CaseState.MERGED, CaseState.REFUSED):
-        raise RuleViolation(f"case {into.id} cannot absorb this case (it is {into.state})")
-    return {"into_number": into.number}
-
-
-def _reopen(ctx: _Ctx) -> dict[str, Any]:
-    c = ctx.case
-    return {"due_at": _iso(ctx.sla.deadline(c.kind, c.risk, ctx.now, c.complexity))}
-
-
-def _none(ctx: _Ctx) -> dict[str, Any]:
-    return {}
-
-
-FACTS: Mapping[str, Callable[[_Ctx], dict[str, Any]]] = {
-    "accept": _accept,
-    "dispatch": _dispatch,
-    "sign": _sign,
-    "return": _return,
-    "start": _order_facts,
-    "resolve": _resolve,
-    "rework": _back_to_handling,
-    "visit": _back_to_handling,
-    "escalate": _escalate,
-    "resume": _resume,
-    "extend": _extend,
-    "merge": _merge,
-    "reopen": _reopen,
-}
 
 
 def can_see(session: Session, principal: Principal, case: Case) -> bool:
@@ -387,14 +230,14 @@ def perform(
         needed = ", ".join(sorted(transition.roles))
         raise Forbidden(f"action {action!r} needs one of the roles: {needed}")
     clean = validate_payload(transition, payload or {})
-    ctx = _Ctx(session, principal, case, clean, sla, now)
+    ctx = ActionContext(session, principal, case, clean, sla, now)
     if transition.on_order:
         ctx.order = order_rules.check_order(session, principal, case, action, clean["order_id"])
     elif not principal.sees(case.owning_path):
         raise Forbidden(f"case {case.id} belongs to another center; act through your order")
     if action in NEEDS_LEADER_AND_PLAN:
-        _need_leader_and_plan(ctx)
-    facts = FACTS.get(action, _none)(ctx)
+        need_leader_and_plan(ctx)
+    facts = FACTS.get(action, none)(ctx)
     record = {**clean, **facts}
     _apply(session, principal, case, transition, record, now)
     _after_change(session, case, action, now)
@@ -482,87 +325,17 @@ def _after_change(session: Session, case: Case, action: str, now: datetime) -> N
     _queue(session, case, action)
 
 
-@dataclass
-class CasePage:
-    items: list[Case]
-    total: int
-
-
-def list_cases(
-    session: Session,
-    principal: Principal,
-    scope_path: str,
-    *,
-    states: list[str] | None = None,
-    risk: str | None = None,
-    kind: str | None = None,
-    channel: str | None = None,
-    overdue: bool | None = None,
-    reported_from: datetime | None = None,
-    reported_to: datetime | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    now: datetime | None = None,
-) -> CasePage:
-    """Cases owned within ``scope_path``'s subtree, newest first."""
-    if not principal.sees(scope_path):
-        raise Forbidden(f"scope {scope_path} is outside your center")
-    where = [subtree_filter(Case.owning_path, scope_path)]
-    if states:
-        where.append(Case.state.in_(states))
-    for column, value in ((Case.risk, risk), (Case.kind, kind), (Case.channel, channel)):
-        if value:
-            where.append(column == value)
-    if overdue is not None:
-        now = now or datetime.now(UTC)
-        open_states = [
-            s.value
-            for s in CaseState
-            if s not in (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED, CaseState.SUSPENDED)
-        ]
-        late = sa.and_(Case.state.in_(open_states), Case.due_at < now)
-        where.append(late if overdue else sa.not_(late))
-    if reported_from:
-        where.append(Case.reported_at >= reported_from)
-    if reported_to:
-        where.append(Case.reported_at < reported_to)
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(Case.title.like(f"%{escaped}%", escape="\\"))
-    total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
-    items = session.scalars(
-        sa.select(Case)
-        .where(*where)
-        .order_by(Case.reported_at.desc(), Case.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return CasePage(list(items), int(total))
-
-
-def timeline(session: Session, case_id: int) -> list[CaseEvent]:
-    return list(
-        session.scalars(
-            sa.select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)
-        )
-    )
-
-
-def orders_of(session: Session, case_id: int) -> list[DispatchOrder]:
-    return list(
-        session.scalars(
-            sa.select(DispatchOrder)
-            .where(DispatchOrder.case_id == case_id)
-            .order_by(DispatchOrder.id)
-        )
-    )
-
-
-def replay_case(session: Session, case_id: int) -> dict[str, Any]:
-    """The workflow columns rebuilt from the audit trail alone."""
-    return replay(timeline(session, case_id))
-
-
-def replay_matches(session: Session, case: Case) -> bool:
-    return replay_case(session, case.id) == snapshot(case)
+# Reads live in dispatch.queries; they are part of this module's public face as well.
+__all__ = [
+    "CasePage",
+    "can_see",
+    "case_number",
+    "get_case",
+    "list_cases",
+    "orders_of",
+    "perform",
+    "replay_case",
+    "replay_matches",
+    "report_case",
+    "timeline",
+]
