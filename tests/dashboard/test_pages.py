@@ -105,12 +105,12 @@ def test_refusal_without_reason_shows_the_workflows_error(services: Services) ->
     form_fields = [ta.label for ta in at.text_area]
     assert form_fields == ["原因 *"]  # exactly the fields the declaration lists
     assert [name for name, _ in fields_of("refuse")] == ["reason"]
-    at.button(key="FormSubmitter:form_%d_refuse-提交" % case_id).click().run()
+    at.button(key=f"FormSubmitter:form_{case_id}_refuse-提交").click().run()
     errors = [e.value for e in at.error]
     assert errors and "payload.reason" in errors[0] and "required by 'refuse'" in errors[0]
     assert case_state(services, case_id) == "reported"
     at.text_area[0].input("重复上报，已合并处理")
-    at.button(key="FormSubmitter:form_%d_refuse-提交" % case_id).click().run()
+    at.button(key=f"FormSubmitter:form_{case_id}_refuse-提交").click().run()
     assert not at.error, [e.value for e in at.error]
     assert case_state(services, case_id) == "refused"
     assert any("不予受理" in s.value for s in at.success)
