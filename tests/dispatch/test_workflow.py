@@ -293,3 +293,11 @@ def test_the_declaration_covers_every_state_and_renders_as_a_table() -> None:
     table = markdown_table()
     assert all(f"`{t.action}`" in table for t in TRANSITIONS)
     assert BY_ACTION["resume"].target == "<previous>"
+
+
+def test_the_documented_workflow_table_is_the_declaration() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "dispatch.md").read_text(encoding="utf-8")
+    start = doc.index("<!-- workflow-table:start -->\n") + len("<!-- workflow-table:start -->\n")
+    assert doc[start:doc.index("\n<!-- workflow-table:end -->")] == markdown_table()
