@@ -1,0 +1,338 @@
+"""A year of cases over the generated prefecture, following the workflow step by step.
+
+Each case draws a kind (with its season), a village (by population), a channel, a risk and
+the level that will settle it; its history is laid out from the report to the archive with
+durations scaled to its SLA deadline (most well inside it, a few late, some extended or
+suspended, some returned, reworked or redone after a 不满意 visit), then cut at ``now``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from config.deployment import Deployment
+from dispatch.demo import mix
+from dispatch.demo.flow import play
+from dispatch.demo.geography import Geography
+from dispatch.demo.timeline import Trail, iso
+from dispatch.rollup import LOCAL_OFFSET, Facts, day_date, local_day
+from dispatch.sla import Sla
+from dispatch.types import CaseKind, Channel, Complexity
+from dispatch.types import CaseState as S
+
+DAY = 86400
+HOUR = 3600
+CHUNK = 10_000
+
+
+@dataclass
+class Chunk:
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[list[Any]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    facts: list[Facts] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    id: int
+    path: str
+    level: int
+    name: str
+
+
+class Registry:
+    """Ids and lookups of the generated deployment (ids follow the deployment's order)."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        self.centers: dict[str, Place] = {}
+        paths: dict[str, str] = {}
+        for i, c in enumerate(deployment.centers, start=1):
+            path = f"{paths[c.parent]}/{c.code}" if c.parent else c.code
+            paths[c.code] = path
+            self.centers[c.code] = Place(c.code, i, path, c.level, c.name)
+        self.departments: dict[str, dict[str, tuple[int, str]]] = {}
+        for i, d in enumerate(deployment.departments, start=1):
+            key = d.code.rsplit("-", 1)[1]
+            self.departments.setdefault(d.center, {})[key] = (i, d.code)
+        self.grid_ids = {g.code: i for i, g in enumerate(deployment.grids, start=1)}
+        self.grid_pos = {g.code: (g.lat, g.lon) for g in deployment.grids}
+
+    def chain(self, village: str) -> dict[int, Place]:
+        """The village's centers by level (1 prefecture … 4 village)."""
+        codes = self.centers[village].path.split("/")
+        return {self.centers[c].level: self.centers[c] for c in codes}
+
+
+def _cum(weights: tuple[float, ...] | list[float]) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+class Deadlines:
+    """:meth:`dispatch.sla.Sla.deadline` on epoch seconds, memoised per local date."""
+
+    def __init__(self, sla: Sla) -> None:
+        self.sla = sla
+        self._cache: dict[tuple[int, int], int] = {}
+
+    def working_days(self, complexity: Complexity) -> int | None:
+        return self.sla.policy.deadlines[complexity].working_days
+
+    def due(self, kind: str, risk: str, reported: int, complexity: str | None) -> int:
+        c = self.sla.policy.complexity_for(kind, risk, complexity)
+        rule = self.sla.policy.deadlines[c]
+        if rule.hours is not None:
+            return reported + int(rule.hours * HOUR)
+        return self._end_after(local_day(reported), rule.working_days or 1)
+
+    def _end_after(self, day: int, n: int) -> int:
+        key = (day, n)
+        end = self._cache.get(key)
+        if end is None:
+            target = self.sla.calendar.add_working_days(day_date(day), n)
+            end = self._cache[key] = _midnight_after(target)
+        return end
+
+    def extend(self, due: int, days: int) -> int:
+        """:meth:`dispatch.sla.Sla.extend` for deadlines at local midnight."""
+        return self._end_after(local_day(due - 1), days)
+
+
+def _midnight_after(day: date) -> int:
+    return (
+        (day + timedelta(days=1)).toordinal() - date(1970, 1, 1).toordinal()
+    ) * DAY - LOCAL_OFFSET
+
+
+class CaseFactory:
+    def __init__(self, geo: Geography, sla: Sla, seed: int, now: int, count: int) -> None:
+        self.rng = random.Random(f"cases:{seed}")
+        self.reg = Registry(geo.deployment)
+        self.deadlines = Deadlines(sla)
+        self.now, self.count = now, count
+        villages = sorted(geo.village_weight)
+        self.villages = villages
+        self.village_cum = _cum([geo.village_weight[v] for v in villages])
+        self.grids = geo.village_grids
+        self.chains = {v: self.reg.chain(v) for v in villages}
+        self.kinds = list(mix.KINDS)
+        self.kind_cum = [
+            _cum([mix.KINDS[k][0] * mix.KINDS[k][1][m] for k in self.kinds]) for m in range(12)
+        ]
+        self.titles = {
+            k: ([t for t, _ in v], _cum([w for _, w in v])) for k, v in mix.TITLES.items()
+        }
+        self.channel_cum = {k: _cum(w) for k, w in mix.CHANNEL_WEIGHTS.items()}
+        self.risk_cum = {k: _cum(w) for k, w in mix.RISK_WEIGHTS.items()}
+        self.level_cum = {k: _cum(w) for k, w in mix.LEVEL_WEIGHTS.items()}
+        self.hour_cum = _cum(mix.HOURS)
+        self.last_in_village: dict[str, tuple[int, str]] = {}
+        self.next_order = 1
+        self.next_event = 1
+
+    def pick(self, items: list[Any] | tuple[Any, ...], cum: list[float]) -> Any:
+        return items[bisect.bisect_right(cum, self.rng.random() * cum[-1])]
+
+    # -- when --------------------------------------------------------------------------
+
+    def report_times(self) -> Iterator[int]:
+        """``count`` report times over the 365 local days ending with today's, in order."""
+        last = local_day(self.now)
+        days = list(range(last - 364, last + 1))
+        cal = self.deadlines.sla.calendar
+        off = cal._off  # holidays lower walk-ins and grid reports
+        weights = []
+        for d in days:
+            dd = day_date(d)
+            w = mix.WEEKDAY[dd.weekday()] * (mix.HOLIDAY if dd in off else 1.0)
+            weights.append(
+                w * sum(mix.KINDS[k][0] * mix.KINDS[k][1][dd.month - 1] for k in self.kinds)
+            )
+        # Today counts only the hours gone by.
+        midnight_today = last * DAY - LOCAL_OFFSET
+        elapsed = (self.now - midnight_today) / HOUR
+        done = sum(w * min(1.0, max(0.0, elapsed - h)) for h, w in enumerate(mix.HOURS))
+        weights[-1] *= done / sum(mix.HOURS)
+        total = sum(weights)
+        counts = [int(self.count * w / total) for w in weights]
+        for i in range(self.count - sum(counts)):
+            counts[-1 - (i * 37 + 1) % len(counts)] += 1
+        for d, n in zip(days, counts, strict=True):
+            midnight = d * DAY - LOCAL_OFFSET
+            times = []
+            while len(times) < n:
+                t = midnight + self.pick(range(24), self.hour_cum) * HOUR + self.rng.randrange(HOUR)
+                if t < self.now - 60 or d != last:
+                    times.append(t)
+                elif elapsed < 0.1:  # just after midnight: squeeze into the minutes gone by
+                    times.append(midnight + self.rng.randrange(max(1, self.now - 60 - midnight)))
+            times.sort()
+            yield from times
+
+    # -- the whole set ------------------------------------------------------------------
+
+    def chunks(self, size: int = CHUNK) -> Iterator[Chunk]:
+        chunk = Chunk()
+        for cid, t0 in enumerate(self.report_times(), start=1):
+            case, trail = self.one(cid, t0)
+            chunk.cases.append(case)
+            chunk.orders.extend(trail.orders)
+            base = self.next_event
+            chunk.events.extend((base + i, *e) for i, e in enumerate(trail.events))
+            self.next_event += len(trail.events)
+            self.next_order = trail.next_order
+            chunk.facts.append(
+                Facts(
+                    case["owning_path"],
+                    case["state"],
+                    case["reported_at"],
+                    case["accepted_at"],
+                    case["closed_at"],
+                    case["due_at"],
+                    case["paused_seconds"],
+                    case["rework_count"],
+                    case["extension_count"],
+                    case["redo_count"],
+                    case["satisfaction"],
+                    case["handled_level"],
+                )
+            )
+            if len(chunk.cases) >= size:
+                yield chunk
+                chunk = Chunk()
+        if chunk.cases:
+            yield chunk
+
+    # -- one case ------------------------------------------------------------------------
+
+    def one(self, cid: int, t0: int) -> tuple[dict[str, Any], Trail]:
+        rng = self.rng
+        month = day_date(local_day(t0)).month - 1
+        kind: CaseKind = self.pick(self.kinds, self.kind_cum[month])
+        titles, tcum = self.titles[kind]
+        title_kind = self.pick(titles, tcum)
+        village = self.pick(self.villages, self.village_cum)
+        chain = self.chains[village]
+        grid = rng.choice(self.grids[village])
+        channel: Channel = self.pick(mix.CHANNELS, self.channel_cum[kind])
+        risk = self.pick(("high", "medium", "low"), self.risk_cum[kind])
+        policy = self.deadlines.sla.policy
+        complexity = None
+        if policy.complexity_for(kind, risk) == policy.default_complexity:
+            r = rng.random()
+            if r < mix.SIMPLE_SHARE:
+                complexity = Complexity.SIMPLE.value
+            elif r < mix.SIMPLE_SHARE + mix.COMPLEX_SHARE:
+                complexity = Complexity.COMPLEX.value
+        levels, lw = zip(*mix.RECEIVED_AT[channel], strict=True)
+        received = chain[self.pick(levels, _cum(lw))]
+        settle = self.pick((4, 3, 2, 1), self.level_cum[kind])
+        due = self.deadlines.due(kind, risk, t0, complexity)
+        leader = plan = None
+        if risk == "high":
+            leader = f"{chain[min(received.level, 3)].name.removesuffix('综治中心')}包保领导"
+            plan = f"一案一策：{title_kind}稳控化解方案（专班跟进、每日研判）"
+        lat, lon = self.reg.grid_pos[grid]
+        county = received.path.split("/")[1] if received.level > 1 else received.code
+        local = day_date(local_day(t0))
+        external = None
+        if channel in (Channel.HOTLINE_12345, Channel.POLICE_PUSH, Channel.CITIZEN_SNAPSHOT):
+            prefix = {"hotline_12345": "GD", "police_push": "JQ", "citizen_snapshot": "SSP"}[
+                channel
+            ]
+            external = f"{prefix}{local:%Y%m%d}{cid:07d}"
+        reporter = {
+            Channel.GRID_WORKER: f"gw-{grid}",
+            Channel.HOTLINE_12345: "12345",
+            Channel.POLICE_PUSH: "110",
+            Channel.CITIZEN_SNAPSHOT: "citizen-app",
+            Channel.CAMERA_ALERT: "video-ai",
+            Channel.REFERRAL: "court-referral",
+        }.get(channel, f"op-{received.code}")
+        village_name = chain[4].name.removesuffix("综治中心")
+        cols: dict[str, Any] = {
+            "id": cid,
+            "number": f"ZZ-{county}-{local:%Y%m%d}-{cid:06d}",
+            "title": f"{village_name}{title_kind}",
+            "description": f"{village_name}{title_kind}，经{_CHANNEL_LABEL[channel]}上报。",
+            "kind": kind.value,
+            "complexity": complexity,
+            "channel": channel.value,
+            "source": channel.value if external else None,
+            "external_id": external,
+            "risk": risk,
+            "state": None,
+            "suspended_from": None,
+            "center_id": received.id,
+            "owning_path": received.path,
+            "reported_center_id": received.id,
+            "grid_id": self.reg.grid_ids[grid],
+            "camera_id": None,
+            "lat": round((lat or 23.4) + rng.uniform(-0.002, 0.002), 6),
+            "lon": round((lon or 104.2) + rng.uniform(-0.002, 0.002), 6),
+            "reporter": reporter,
+            "reported_at": t0,
+            "accepted_at": None,
+            "resolved_at": None,
+            "closed_at": None,
+            "due_at": due,
+            "suspended_at": None,
+            "paused_seconds": 0,
+            "extended": False,
+            "extension_count": 0,
+            "rework_count": 0,
+            "redo_count": 0,
+            "return_count": 0,
+            "escalation_count": 0,
+            "supervision_stage": 0,
+            "supervised_at": None,
+            "satisfaction": None,
+            "handled_level": None,
+            "leader": leader,
+            "plan": plan,
+            "merged_into_id": None,
+            "event_count": 0,
+            "version": 1,
+        }
+        trail = Trail(cid, self.now, cols, self.next_order)
+        trail.emit(
+            t0, reporter, "report", S.REPORTED,
+            {
+                "center_id": received.id, "center": received.code, "owning_path": received.path,
+                "risk": risk, "complexity": complexity, "due_at": iso(due), "leader": leader,
+                "plan": plan, "channel": channel.value,
+            },
+        )  # fmt: skip
+        previous = self.last_in_village.get(village)
+        play(self, trail, kind, received, settle, chain, t0, previous)
+        cols["version"] = max(1, cols["event_count"])
+        if cols["state"] != S.MERGED:
+            self.last_in_village[village] = (cid, cols["number"])
+        return cols, trail
+
+
+_CHANNEL_LABEL = {
+    Channel.GRID_WORKER: "网格员",
+    Channel.HOTLINE_12345: "12345热线",
+    Channel.POLICE_PUSH: "警情推送",
+    Channel.CITIZEN_SNAPSHOT: "群众随手拍",
+    Channel.WALK_IN: "群众来访",
+    Channel.HANDED_DOWN: "上级交办",
+    Channel.CAMERA_ALERT: "视频告警",
+    Channel.REFERRAL: "线索移送",
+}
+
+
+def lognormal_hours(rng: random.Random, median: float, sigma: float) -> int:
+    return int(rng.lognormvariate(math.log(median), sigma) * HOUR)

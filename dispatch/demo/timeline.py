@@ -1,0 +1,128 @@
+"""One case's history as the workflow would have written it, cut at ``now``.
+
+:class:`Trail` appends events the way :mod:`dispatch.cases` does (same actions, states and
+payload facts) and keeps the case's columns in step, so replaying the generated events gives
+the generated columns (the tests check this with :func:`dispatch.effects.replay`). Events that
+would lie after ``now`` are dropped with everything after them: the case stays in the state it
+had reached, so open cases are exactly those whose history is not over yet.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from dispatch.types import CaseState as S
+
+ISO_CACHE: dict[int, str] = {}
+#: One encoder for every payload: ``json.dumps`` with options builds a new one per call.
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def iso(epoch: int) -> str:
+    """What the services write for a timestamp in a payload (``datetime.isoformat``)."""
+    text = ISO_CACHE.get(epoch)
+    if text is None:
+        text = datetime.fromtimestamp(epoch, UTC).isoformat()
+        if len(ISO_CACHE) < 200_000:
+            ISO_CACHE[epoch] = text
+    return text
+
+
+class Trail:
+    """Events of one case and the columns they produce."""
+
+    __slots__ = ("case_id", "now", "events", "cols", "cut", "orders", "next_order")
+
+    def __init__(self, case_id: int, now: int, cols: dict[str, Any], next_order: int) -> None:
+        self.case_id, self.now, self.cols = case_id, now, cols
+        self.events: list[tuple[Any, ...]] = []
+        self.orders: list[list[Any]] = []
+        self.cut = False
+        self.next_order = next_order
+
+    def emit(self, at: int, actor: str, action: str, to: str, payload: dict[str, Any]) -> bool:
+        """Append an event unless it lies after ``now`` (then the history stops here)."""
+        if self.cut or at > self.now:
+            self.cut = True
+            return False
+        c = self.cols
+        self.events.append(
+            (
+                self.case_id,
+                len(self.events) + 1,
+                at,
+                actor,
+                action,
+                c["state"] if self.events else None,
+                to,
+                encode(payload),
+            )
+        )
+        c["state"] = to
+        c["event_count"] = len(self.events)
+        return True
+
+    # -- orders ---------------------------------------------------------------------------
+
+    def order(
+        self, at: int, actor: str, role: str, department_id: int | None, center_id: int | None
+    ) -> int:
+        oid = self.next_order
+        self.next_order += 1
+        # id, case, department, center, role, state, dispatched_at/by, signed_at/by, returned_at/reason
+        self.orders.append(
+            [
+                oid,
+                self.case_id,
+                department_id,
+                center_id,
+                role,
+                "pending",
+                at,
+                actor,
+                None,
+                None,
+                None,
+                None,
+            ]
+        )
+        return oid
+
+    def set_order(self, oid: int, **changes: Any) -> None:
+        fields = ("state", "signed_at", "signed_by", "returned_at", "returned_reason")
+        for o in self.orders:
+            if o[0] == oid:
+                for name, value in changes.items():
+                    o[5 + fields.index(name)] = value
+
+    def finish_active(self, state: str) -> None:
+        for o in self.orders:
+            if o[5] in ("pending", "signed"):
+                o[5] = state
+
+    # -- the columns each action changes (as dispatch.effects does) -------------------------
+
+    def accept(self, at: int, actor: str, due: int) -> bool:
+        if self.emit(at, actor, "accept", S.ACCEPTED, {"due_at": iso(due)}):
+            self.cols["accepted_at"] = at
+            self.cols["due_at"] = due
+            return True
+        return False
+
+    def escalate(self, at: int, actor: str, frm: tuple[Any, ...], to: tuple[Any, ...]) -> bool:
+        payload = {
+            "reason": "超出本级处置能力，上报上级中心",
+            "from_center": frm[0],
+            "to_center": to[0],
+            "to_center_id": to[1],
+            "to_path": to[2],
+        }
+        if self.emit(at, actor, "escalate", S.ACCEPTED, payload):
+            c = self.cols
+            c["center_id"], c["owning_path"] = to[1], to[2]
+            c["escalation_count"] += 1
+            c["accepted_at"] = c["accepted_at"] or at
+            return True
+        return False

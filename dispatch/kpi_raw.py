@@ -1,0 +1,119 @@
+"""KPI inputs read from the cases themselves, without the rollup table.
+
+:func:`open_cases` is what every KPI answer uses for open-case figures (few rows, through the
+index on ``state``). :func:`flow_counters` recomputes the daily counters of a subtree from its
+cases (the fallback when a database has no rollup table). :func:`naive_kpis` is the approach
+the rollup replaces, one aggregate query per child center, kept as the benchmark baseline.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.kpi_figures import figures, open_counts
+from dispatch.models import Case, Center
+from dispatch.registry import center_by_path, subtree_filter
+from dispatch.rollup import Accumulator, N, case_facts, local_midnight
+from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
+
+OPEN = sorted(s.value for s in OPEN_STATES)
+
+
+def open_cases(session: Session, scope_path: str) -> list[tuple[str, str, str, datetime | None]]:
+    """``(owning_path, state, risk, due_at)`` of the open cases in the subtree."""
+    rows = session.execute(
+        sa.select(Case.owning_path, Case.state, Case.risk, Case.due_at).where(
+            Case.state.in_(OPEN), subtree_filter(Case.owning_path, scope_path)
+        )
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def flow_counters(
+    session: Session, scope_path: str, d0: int, d1: int
+) -> tuple[dict[str, list[int]], dict[int, tuple[int, int]]]:
+    """Per-child counters and the daily trend over local days ``[d0, d1)``, from the cases."""
+    acc = Accumulator()
+    for facts in case_facts(session, [subtree_filter(Case.owning_path, scope_path)]):
+        acc.add(facts)
+    by_child: dict[str, list[int]] = {}
+    trend: dict[int, tuple[int, int]] = {}
+    for (scope, child, day), v in acc.rows().items():
+        if scope != scope_path or not d0 <= day < d1:
+            continue
+        row = by_child.setdefault(child, [0] * N)
+        for i, x in enumerate(v):
+            row[i] += x
+        r, c = trend.get(day, (0, 0))
+        trend[day] = (r + v[0], c + v[3])
+    return by_child, trend
+
+
+def _aggregate(session: Session, path: str, start: datetime, end: datetime) -> list[int]:
+    """One center's flow counters by plain SQL over its subtree (no histogram)."""
+    inside = subtree_filter(Case.owning_path, path)
+    closed = sa.and_(
+        Case.state == CaseState.CLOSED.value, Case.closed_at >= start, Case.closed_at < end
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        elapsed: Any = sa.func.extract("epoch", Case.closed_at - Case.reported_at)
+    else:
+        elapsed = (sa.func.julianday(Case.closed_at) - sa.func.julianday(Case.reported_at)) * 86400
+    seconds = sa.func.coalesce(sa.func.sum(elapsed - Case.paused_seconds), 0)
+
+    def n(cond: Any, value: Any = 1) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
+
+    reported = session.execute(
+        sa.select(
+            sa.func.count(),
+            n(Case.state == CaseState.CLOSED.value),
+        ).where(inside, Case.reported_at >= start, Case.reported_at < end)
+    ).one()
+    accepted = session.scalar(
+        sa.select(sa.func.count()).where(inside, Case.accepted_at >= start, Case.accepted_at < end)
+    )
+    sat = [v.value for v in SATISFIED_VALUES]
+    c = session.execute(
+        sa.select(
+            sa.func.count(),
+            n(Case.closed_at <= Case.due_at),
+            n(Case.rework_count > 0),
+            n(Case.extension_count > 0),
+            sa.func.coalesce(sa.func.sum(1 + Case.redo_count), 0),
+            n(Case.satisfaction.in_(sat)),
+            seconds,
+            *(n(Case.handled_level == lvl) for lvl in (1, 2, 3, 4)),
+        ).where(inside, closed)
+    ).one()
+    v = [0] * N
+    v[0], v[1], v[2] = int(reported[0]), int(reported[1]), int(accepted or 0)
+    v[3], v[4], v[5], v[6], v[7], v[8] = (int(x) for x in c[:6])
+    v[9] = round(float(c[6]))
+    v[10], v[11], v[12], v[13] = (int(x) for x in c[7:11])
+    return v
+
+
+def naive_kpis(
+    session: Session, scope_path: str, d0: int, d1: int, now: datetime
+) -> dict[str, Any]:
+    """The baseline: the scope and each child center queried one after the other."""
+    center = center_by_path(session, scope_path)
+    start, end = local_midnight(d0), local_midnight(d1)
+    kids = session.execute(
+        sa.select(Center.code, Center.path).where(Center.parent_id == center.id)
+    ).all()
+    cut = min(now, end)
+    out = {}
+    for code, path in [(center.code, scope_path), *kids]:
+        opened = open_counts(open_cases(session, path), path, now, cut)
+        total_open = {
+            k: sum(c[k] for c in opened.values())
+            for k in ("open", "overdue", "suspended", "high", "medium", "low")
+        }
+        out[code] = figures(_aggregate(session, path, start, end), total_open)
+    return out
