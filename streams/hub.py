@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import av
 
@@ -48,7 +48,6 @@ class Camera:
     status: Status = "offline"
     stalled: bool = True
     tamper: TamperDetector | None = None
-    health: CameraHealth | None = field(default=None, repr=False)
 
     def stream(self, role: StreamRole) -> Stream:
         return self.main if role == "main" and self.main is not None else self.sub
@@ -231,7 +230,6 @@ class StreamHub:
             m = self._measure(cam.sub, now)
         cam.stalled = stalled
         new = status(m, minimum)
-        cam.health = self._health(cam, m, new, now)
         if new != cam.status:
             old, cam.status = cam.status, new
             logging.getLogger(f"streams.{cam.config.id}").info("status %s -> %s", old, new)
