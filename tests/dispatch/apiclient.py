@@ -37,9 +37,13 @@ class _WithPrincipal:
 class Api:
     def __init__(self, app: Any, runner: asyncio.Runner) -> None:
         self._runner = runner
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        )
 
-    def request(self, method: str, url: str, *, as_: str | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, url: str, *, as_: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         if as_:
             headers["x-test-principal"] = as_
@@ -54,11 +58,15 @@ class Api:
 
 @contextmanager
 def api_for(
-    db: Db, tmp_path: Path, principals: dict[str, Principal] | None = None,
+    db: Db,
+    tmp_path: Path,
+    principals: dict[str, Principal] | None = None,
     anonymous: Principal | None = OPERATOR,
 ) -> Iterator[tuple[Api, InProcessBus]]:
     bus = InProcessBus()
-    router = build_api(db.factory, bus, db.sla, anonymous_principal=anonymous, data_dir=tmp_path / "data")
+    router = build_api(
+        db.factory, bus, db.sla, anonymous_principal=anonymous, data_dir=tmp_path / "data"
+    )
     app = _WithPrincipal(Starlette(routes=[Mount("/api", app=router)]), principals or {})
     with asyncio.Runner() as runner:
         api = Api(app, runner)

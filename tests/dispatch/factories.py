@@ -58,9 +58,14 @@ def make_db(url: str) -> Db:
     return Db(engine, factory, Sla.build(dep.sla, dep.holidays))
 
 
-def principal(path: str = TOWNSHIP, *roles: Role, actor: str = "op1", department: str | None = None) -> Principal:
+def principal(
+    path: str = TOWNSHIP, *roles: Role, actor: str = "op1", department: str | None = None
+) -> Principal:
     return Principal(
-        actor=actor, center_path=path, roles=frozenset(roles or {Role.OPERATOR}), name=actor,
+        actor=actor,
+        center_path=path,
+        roles=frozenset(roles or {Role.OPERATOR}),
+        name=actor,
         department=department,
     )
 
@@ -71,15 +76,21 @@ COUNTY_OP = principal(COUNTY, Role.OPERATOR, actor="county-op")
 COUNTY_LEADER = principal(COUNTY, Role.LEADER, actor="county-leader")
 VILLAGE_OP = principal(VILLAGE, Role.OPERATOR, actor="village-op")
 POLICE = principal(COUNTY, Role.LIAISON, actor="police-liaison", department="532622-police")
-JUDICIAL = principal(TOWNSHIP, Role.LIAISON, actor="judicial-liaison", department="532622101-judicial")
+JUDICIAL = principal(
+    TOWNSHIP, Role.LIAISON, actor="judicial-liaison", department="532622101-judicial"
+)
 SYSTEM = principal(PREFECTURE, Role.SYSTEM, actor="clock")
 ADMIN = principal(PREFECTURE, Role.ADMIN, actor="admin")
 
 
 def intake(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "title": "邻里噪音纠纷", "description": "楼上装修噪音", "kind": "dispute",
-        "channel": "grid_worker", "center": "532622101", "risk": "low",
+        "title": "邻里噪音纠纷",
+        "description": "楼上装修噪音",
+        "kind": "dispute",
+        "channel": "grid_worker",
+        "center": "532622101",
+        "risk": "low",
     }
     data.update(overrides)
     return data
@@ -91,7 +102,9 @@ def new_case(db: Db, who: Principal = OPERATOR, at: datetime = T0, **overrides: 
         return case
 
 
-def act(db: Db, who: Principal, case_id: int, action: str, at: datetime = T0, **payload: Any) -> Case:
+def act(
+    db: Db, who: Principal, case_id: int, action: str, at: datetime = T0, **payload: Any
+) -> Case:
     with db.begin() as s:
         return perform(s, who, case_id, action, payload, sla=db.sla, now=at)
 

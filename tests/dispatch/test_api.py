@@ -35,12 +35,17 @@ def report(api: Api, **overrides: Any) -> dict[str, Any]:
 
 
 def act(api: Api, case: dict[str, Any], action: str, as_: str | None = None, **payload: Any) -> Any:
-    return api.post(f"/api/cases/{case['id']}/actions", as_=as_,
-                    json={"action": action, "payload": payload, "expected_version": case["version"]})
+    return api.post(
+        f"/api/cases/{case['id']}/actions",
+        as_=as_,
+        json={"action": action, "payload": payload, "expected_version": case["version"]},
+    )
 
 
 def test_report_read_and_act_through_the_api(api: Api) -> None:
-    r = api.post("/api/cases", json=intake(title="占道经营", kind="service_request", channel="hotline_12345"))
+    r = api.post(
+        "/api/cases", json=intake(title="占道经营", kind="service_request", channel="hotline_12345")
+    )
     assert r.status_code == 201 and r.headers["location"] == f"cases/{r.json()['id']}"
     case = r.json()
     assert case["state"] == "reported" and case["number"].startswith("ZZ-532622-")
@@ -58,8 +63,10 @@ def test_report_read_and_act_through_the_api(api: Api) -> None:
 
 def test_same_source_and_external_id_never_make_a_second_case(api: Api, db: Db) -> None:
     first = api.post("/api/cases", json=intake(source="hotline-12345", external_id="GD-2026-0001"))
-    again = api.post("/api/cases", json=intake(source="hotline-12345", external_id="GD-2026-0001",
-                                               title="重复推送"))
+    again = api.post(
+        "/api/cases",
+        json=intake(source="hotline-12345", external_id="GD-2026-0001", title="重复推送"),
+    )
     other = api.post("/api/cases", json=intake(source="police", external_id="GD-2026-0001"))
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
     assert again.json()["id"] == first.json()["id"] and again.json()["title"] == "邻里噪音纠纷"
@@ -86,17 +93,20 @@ def test_concurrent_deliveries_of_one_report_make_one_case(db: Db, tmp_path: Pat
         assert s.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 1
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    (intake(title=42), "title"),
-    (intake(lat="23.4"), "lat"),
-    (intake(kind="alien"), "kind"),
-    (intake(risk=None), "risk"),
-    (intake(title=""), "title"),
-    (intake(colour="red"), "colour"),
-    ({k: v for k, v in intake().items() if k != "channel"}, "channel"),
-    (intake(reported_at="2026-11-24T10:00:00"), "reported_at"),  # naive: ambiguous
-    ([1, 2], "body"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (intake(title=42), "title"),
+        (intake(lat="23.4"), "lat"),
+        (intake(kind="alien"), "kind"),
+        (intake(risk=None), "risk"),
+        (intake(title=""), "title"),
+        (intake(colour="red"), "colour"),
+        ({k: v for k, v in intake().items() if k != "channel"}, "channel"),
+        (intake(reported_at="2026-11-24T10:00:00"), "reported_at"),  # naive: ambiguous
+        ([1, 2], "body"),
+    ],
+)
 def test_validation_errors_name_the_field(api: Api, body: Any, field: str) -> None:
     r = api.post("/api/cases", json=body)
     assert r.status_code == 422, r.text
@@ -105,7 +115,9 @@ def test_validation_errors_name_the_field(api: Api, body: Any, field: str) -> No
 
 def test_unknown_centers_grids_and_scopes_are_named(api: Api) -> None:
     r = api.post("/api/cases", json=intake(center="532699"))
-    assert r.status_code == 422 and r.json()["field"] == "center" and "532699" in r.json()["message"]
+    assert (
+        r.status_code == 422 and r.json()["field"] == "center" and "532699" in r.json()["message"]
+    )
     r = api.post("/api/cases", json=intake(grid="nope"))
     assert r.status_code == 422 and r.json()["field"] == "grid"
     r = api.get("/api/cases?scope=532699")
@@ -137,24 +149,40 @@ def test_script_tags_are_stored_as_given_and_come_back_inert(api: Api, db: Db) -
 
 def test_photos_by_multipart_with_type_and_size_limits(api: Api, tmp_path: Path) -> None:
     form = {"case": json.dumps(intake(channel="citizen_snapshot", title="随手拍：井盖缺失"))}
-    r = api.post("/api/cases", data=form, files=[("photos", ("a.jpg", JPEG, "image/jpeg")),
-                                                 ("photos", ("b.png", PNG, "image/png"))])
+    r = api.post(
+        "/api/cases",
+        data=form,
+        files=[("photos", ("a.jpg", JPEG, "image/jpeg")), ("photos", ("b.png", PNG, "image/png"))],
+    )
     assert r.status_code == 201, r.text
     atts = r.json()["attachments"]
     assert [a["content_type"] for a in atts] == ["image/jpeg", "image/png"]
     photo = api.get(f"/api/{atts[0]['url']}")
     assert photo.status_code == 200 and photo.content == JPEG
-    assert (tmp_path / "data" / "attachments" / atts[0]["sha256"][:2] / atts[0]["sha256"]).read_bytes() == JPEG
-    bad_type = api.post("/api/cases", data=form, files=[("photos", ("a.gif", b"GIF89a...", "image/gif"))])
+    assert (
+        tmp_path / "data" / "attachments" / atts[0]["sha256"][:2] / atts[0]["sha256"]
+    ).read_bytes() == JPEG
+    bad_type = api.post(
+        "/api/cases", data=form, files=[("photos", ("a.gif", b"GIF89a...", "image/gif"))]
+    )
     assert bad_type.status_code == 415 and bad_type.json()["field"] == "photos[0]"
-    lying = api.post("/api/cases", data=form, files=[("photos", ("a.jpg", b"<html>", "image/jpeg"))])
+    lying = api.post(
+        "/api/cases", data=form, files=[("photos", ("a.jpg", b"<html>", "image/jpeg"))]
+    )
     assert lying.status_code == 415
-    huge = api.post("/api/cases", data=form,
-                    files=[("photos", ("h.jpg", JPEG + bytes(MAX_PHOTO_BYTES), "image/jpeg"))])
+    huge = api.post(
+        "/api/cases",
+        data=form,
+        files=[("photos", ("h.jpg", JPEG + bytes(MAX_PHOTO_BYTES), "image/jpeg"))],
+    )
     assert huge.status_code == 413
-    missing = api.post("/api/cases", data={"other": "x"}, files=[("photos", ("a.jpg", JPEG, "image/jpeg"))])
+    missing = api.post(
+        "/api/cases", data={"other": "x"}, files=[("photos", ("a.jpg", JPEG, "image/jpeg"))]
+    )
     assert missing.status_code == 422 and missing.json()["field"] == "case"
-    assert api.get("/api/cases?channel=citizen_snapshot").json()["total"] == 1  # nothing half-stored
+    assert (
+        api.get("/api/cases?channel=citizen_snapshot").json()["total"] == 1
+    )  # nothing half-stored
 
 
 def test_actions_answer_404_409_and_422(api: Api) -> None:
@@ -223,15 +251,24 @@ def test_centers_and_children(api: Api) -> None:
     assert doc["level"] == 3 and doc["parent"] == "532622"
     assert [c["code"] for c in doc["children"]] == ["532622101201", "532622101202"]
     assert [c["code"] for c in api.get("/api/centers/532622101/children").json()["items"]] == [
-        "532622101201", "532622101202"]
+        "532622101201",
+        "532622101202",
+    ]
     assert api.get("/api/centers/532622").status_code == 404  # above the caller
 
 
 def test_openapi_document_lists_every_route(api: Api) -> None:
     doc = api.get("/api/openapi.json").json()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) >= {"/cases", "/cases/{id}", "/cases/{id}/actions", "/kpis",
-                                 "/centers/{code}", "/alerts", "/alerts/{id}/ack"}
+    assert set(doc["paths"]) >= {
+        "/cases",
+        "/cases/{id}",
+        "/cases/{id}/actions",
+        "/kpis",
+        "/centers/{code}",
+        "/alerts",
+        "/alerts/{id}/ack",
+    }
     assert "dispatch" in doc["x-actions"] and doc["x-actions"]["refuse"]["required"] == ["reason"]
     assert "title" in doc["components"]["schemas"]["CaseIntake"]["properties"]
 

@@ -64,7 +64,12 @@ def test_supervision_notifies_after_the_set_time_then_escalates(db: Db) -> None:
     clock = SlaClock(db.factory, InProcessBus(), db.sla)
     clock.run_once(due + timedelta(minutes=1))
     rules = db.sla.policy
-    assert clock.run_once(due + timedelta(hours=rules.supervision.notify_after_urge_hours - 1)).notified == 0
+    assert (
+        clock.run_once(
+            due + timedelta(hours=rules.supervision.notify_after_urge_hours - 1)
+        ).notified
+        == 0
+    )
     report = clock.run_once(due + timedelta(hours=rules.supervision.notify_after_urge_hours + 1))
     assert report.notified == 1 and report.escalated == 0
     report = clock.run_once(due + timedelta(hours=rules.escalation.overdue_hours + 1))
@@ -116,19 +121,30 @@ def test_camera_status_changes_raise_and_clear_alerts(db: Db) -> None:
     with db.begin() as s:
         record_camera_status(s, "cam-jiangna-1", "online", T0)
         record_camera_status(s, "cam-jiangna-1", "offline", T0 + timedelta(minutes=1))
-        record_camera_status(s, "cam-jiangna-1", "offline", T0 + timedelta(minutes=2))  # repeat: no-op
+        record_camera_status(
+            s, "cam-jiangna-1", "offline", T0 + timedelta(minutes=2)
+        )  # repeat: no-op
     (alert,) = open_alerts(db, "camera_offline")
     assert alert.camera_id == "cam-jiangna-1" and alert.center_path.endswith("532622101201")
     with db.begin() as s:
         cam = s.get(Camera, "cam-jiangna-1")
-        assert cam is not None and cam.status == "offline" and cam.status_changed_at == T0 + timedelta(minutes=1)
+        assert (
+            cam is not None
+            and cam.status == "offline"
+            and cam.status_changed_at == T0 + timedelta(minutes=1)
+        )
         _, created = raise_camera_alert(s, "cam-jiangna-1", "offline")
         assert not created
         record_camera_status(s, "cam-jiangna-1", "tampered", T0 + timedelta(minutes=3))
     assert open_alerts(db, "camera_offline") == [] and len(open_alerts(db, "camera_tampered")) == 1
     with db.begin() as s:
         record_camera_status(s, "cam-jiangna-1", "online", T0 + timedelta(minutes=4))
-        assert s.scalar(sa.select(sa.func.count()).select_from(Alert).where(Alert.open_key.is_not(None))) == 0
+        assert (
+            s.scalar(
+                sa.select(sa.func.count()).select_from(Alert).where(Alert.open_key.is_not(None))
+            )
+            == 0
+        )
 
 
 def test_the_clock_loop_ticks_and_stops_cleanly(db: Db) -> None:

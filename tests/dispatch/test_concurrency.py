@@ -34,7 +34,9 @@ def test_two_operators_racing_on_one_case(db: Db) -> None:
 
     threads = [
         threading.Thread(target=operator, args=("a", "accept", {"note": "我来受理"}), name="op-a"),
-        threading.Thread(target=operator, args=("b", "refuse", {"reason": "不予受理"}), name="op-b"),
+        threading.Thread(
+            target=operator, args=("b", "refuse", {"reason": "不予受理"}), name="op-b"
+        ),
     ]
     for t in threads:
         t.start()
@@ -56,11 +58,21 @@ def test_two_operators_racing_on_one_case(db: Db) -> None:
 def test_a_stale_expected_version_is_refused_before_anything_changes(db: Db) -> None:
     case = new_case(db)
     with db.begin() as s:
-        perform(s, OPERATOR, case.id, "accept", {}, sla=db.sla, expected_version=case.version, now=T0)
+        perform(
+            s, OPERATOR, case.id, "accept", {}, sla=db.sla, expected_version=case.version, now=T0
+        )
     try:
         with db.begin() as s:
-            perform(s, OPERATOR, case.id, "refuse", {"reason": "x"}, sla=db.sla,
-                    expected_version=case.version, now=T0)
+            perform(
+                s,
+                OPERATOR,
+                case.id,
+                "refuse",
+                {"reason": "x"},
+                sla=db.sla,
+                expected_version=case.version,
+                now=T0,
+            )
         raise AssertionError("a stale version must conflict")
     except ConflictError as exc:
         assert f"you saw version {case.version}" in str(exc)

@@ -43,11 +43,26 @@ def test_initial_revision_is_first_in_the_chain(database_url: str) -> None:
         upgrade(engine, "0001_initial")
         assert current(engine) == "0001_initial"
         names = set(sa.inspect(engine).get_table_names())
-        assert {"centers", "cases", "case_events", "dispatch_orders", "alerts", "attachments",
-                "grids", "units", "departments", "people", "cameras"} <= names
+        assert {
+            "centers",
+            "cases",
+            "case_events",
+            "dispatch_orders",
+            "alerts",
+            "attachments",
+            "grids",
+            "units",
+            "departments",
+            "people",
+            "cameras",
+        } <= names
         indexes = {i["name"] for i in sa.inspect(engine).get_indexes("cases")}
-        assert {"ix_cases_owning_path_reported_at", "ix_cases_state", "ix_cases_due_at",
-                "ix_cases_closed_at"} <= indexes
+        assert {
+            "ix_cases_owning_path_reported_at",
+            "ix_cases_state",
+            "ix_cases_due_at",
+            "ix_cases_closed_at",
+        } <= indexes
     finally:
         engine.dispose()
 

@@ -10,11 +10,13 @@ from config.holidays import HolidayCalendar
 from config.sla import SlaPolicy
 from dispatch.sla import TZ, Sla, WorkCalendar
 
-HOLIDAYS = HolidayCalendar.model_validate({
-    "periods": [{"name": "国庆节", "start": "2026-10-01", "end": "2026-10-07"}],
-    "off": ["2026-11-02"],
-    "workdays": ["2026-09-20", "2026-10-10"],  # a Sunday and a Saturday worked (调休)
-})
+HOLIDAYS = HolidayCalendar.model_validate(
+    {
+        "periods": [{"name": "国庆节", "start": "2026-10-01", "end": "2026-10-07"}],
+        "off": ["2026-11-02"],
+        "workdays": ["2026-09-20", "2026-10-10"],  # a Sunday and a Saturday worked (调休)
+    }
+)
 SLA = Sla.build(SlaPolicy(), HOLIDAYS)
 
 
@@ -34,20 +36,23 @@ def test_weekends_holidays_and_make_up_days() -> None:
     assert cal.working_days_between(date(2026, 9, 30), date(2026, 10, 12)) == 4
 
 
-@pytest.mark.parametrize(("kind", "risk", "complexity", "reported", "due"), [
-    # simple, Friday afternoon → end of Monday
-    ("dispute", "low", "simple", local(2026, 9, 25, 16), local(2026, 9, 29)),
-    # simple, the day before 国庆 → end of the first working day after it
-    ("dispute", "low", "simple", local(2026, 9, 30, 10), local(2026, 10, 9)),
-    # high risk → simple by the default rules; reported Saturday 19 Sep → the 调休 Sunday counts
-    ("dispute", "high", None, local(2026, 9, 19, 9), local(2026, 9, 21)),
-    # ordinary: 7 working days from Tue 24 Nov → end of Thu 3 Dec
-    ("hazard", "low", None, local(2026, 11, 24, 10), local(2026, 12, 4)),
-    # complex: petitions take 20 working days
-    ("petition", "low", None, local(2026, 11, 2, 10), local(2026, 12, 1)),
-    # emergencies run on the wall clock, over weekends and holidays
-    ("emergency", "low", None, local(2026, 10, 3, 22), local(2026, 10, 4, 2)),
-])
+@pytest.mark.parametrize(
+    ("kind", "risk", "complexity", "reported", "due"),
+    [
+        # simple, Friday afternoon → end of Monday
+        ("dispute", "low", "simple", local(2026, 9, 25, 16), local(2026, 9, 29)),
+        # simple, the day before 国庆 → end of the first working day after it
+        ("dispute", "low", "simple", local(2026, 9, 30, 10), local(2026, 10, 9)),
+        # high risk → simple by the default rules; reported Saturday 19 Sep → the 调休 Sunday counts
+        ("dispute", "high", None, local(2026, 9, 19, 9), local(2026, 9, 21)),
+        # ordinary: 7 working days from Tue 24 Nov → end of Thu 3 Dec
+        ("hazard", "low", None, local(2026, 11, 24, 10), local(2026, 12, 4)),
+        # complex: petitions take 20 working days
+        ("petition", "low", None, local(2026, 11, 2, 10), local(2026, 12, 1)),
+        # emergencies run on the wall clock, over weekends and holidays
+        ("emergency", "low", None, local(2026, 10, 3, 22), local(2026, 10, 4, 2)),
+    ],
+)
 def test_deadline_by_kind_risk_and_calendar(
     kind: str, risk: str, complexity: str | None, reported: datetime, due: datetime
 ) -> None:

@@ -57,10 +57,14 @@ def test_full_path_to_closure_records_every_step(db: Db) -> None:
     with db.begin() as s:
         steps = [(e.action, e.from_state, e.to_state) for e in timeline(s, case_id)]
     assert steps == [
-        ("report", None, "reported"), ("accept", "reported", "accepted"),
-        ("dispatch", "accepted", "dispatched"), ("sign", "dispatched", "signed"),
-        ("start", "signed", "handling"), ("resolve", "handling", "resolved"),
-        ("verify", "resolved", "verified"), ("visit", "verified", "visited"),
+        ("report", None, "reported"),
+        ("accept", "reported", "accepted"),
+        ("dispatch", "accepted", "dispatched"),
+        ("sign", "dispatched", "signed"),
+        ("start", "signed", "handling"),
+        ("resolve", "handling", "resolved"),
+        ("verify", "resolved", "verified"),
+        ("visit", "verified", "visited"),
         ("close", "visited", "closed"),
     ]
     assert_replays(db, case_id)
@@ -81,7 +85,9 @@ def test_a_disallowed_action_names_the_state_and_the_allowed_actions(db: Db) -> 
         act(db, OPERATOR, case.id, "close")
     assert caught.value.state == "reported"
     assert caught.value.allowed == ["accept", "refuse", "escalate", "merge"]
-    assert "'reported'" in str(caught.value) and "accept, refuse, escalate, merge" in str(caught.value)
+    assert "'reported'" in str(caught.value) and "accept, refuse, escalate, merge" in str(
+        caught.value
+    )
 
 
 def test_unknown_actions_and_payload_fields_are_named(db: Db) -> None:
@@ -110,15 +116,23 @@ def test_roles_come_from_the_declaration(db: Db) -> None:
 def test_dispatch_targets_must_lie_below_the_owning_center(db: Db) -> None:
     case = new_case(db)
     act(db, OPERATOR, case.id, "accept")
-    for target, field in [({"department": "nope"}, "payload.lead"),
-                          ({"center": "532623"}, "payload.lead"),  # another county
-                          ({"center": "532622101"}, "payload.lead"),  # itself, not lower
-                          ({"department": "532622-police"}, "payload.lead")]:  # sits above
+    for target, field in [
+        ({"department": "nope"}, "payload.lead"),
+        ({"center": "532623"}, "payload.lead"),  # another county
+        ({"center": "532622101"}, "payload.lead"),  # itself, not lower
+        ({"department": "532622-police"}, "payload.lead"),
+    ]:  # sits above
         with pytest.raises(InvalidInput) as caught:
             act(db, OPERATOR, case.id, "dispatch", lead=target)
         assert caught.value.field == field
-    case = act(db, OPERATOR, case.id, "dispatch", lead={"center": "532622101201"},
-               assists=[{"department": "532622101-judicial"}])
+    case = act(
+        db,
+        OPERATOR,
+        case.id,
+        "dispatch",
+        lead={"center": "532622101201"},
+        assists=[{"department": "532622101-judicial"}],
+    )
     assert case.state == "dispatched"
     assert set(order_ids(db, case.id)) == {"lead/pending", "assist/pending"}
 
@@ -126,30 +140,46 @@ def test_dispatch_targets_must_lie_below_the_owning_center(db: Db) -> None:
 def test_orders_are_acted_on_only_by_their_holder(db: Db) -> None:
     case = new_case(db)
     act(db, OPERATOR, case.id, "accept")
-    act(db, OPERATOR, case.id, "dispatch", lead={"center": "532622101201"},
-        assists=[{"department": "532622101-judicial"}])
+    act(
+        db,
+        OPERATOR,
+        case.id,
+        "dispatch",
+        lead={"center": "532622101201"},
+        assists=[{"department": "532622101-judicial"}],
+    )
     orders = order_ids(db, case.id)
     (lead,), (assist,) = orders["lead/pending"], orders["assist/pending"]
     with pytest.raises(Forbidden):
         act(db, POLICE, case.id, "sign", order_id=assist)  # another department's liaison
     with pytest.raises(Forbidden):
         act(db, JUDICIAL, case.id, "sign", order_id=lead)  # the village's order
-    assert act(db, JUDICIAL, case.id, "sign", order_id=assist).state == "dispatched"  # assist: unchanged
+    assert (
+        act(db, JUDICIAL, case.id, "sign", order_id=assist).state == "dispatched"
+    )  # assist: unchanged
     assert act(db, VILLAGE_OP, case.id, "sign", order_id=lead).state == "signed"
     with pytest.raises(ActionNotAllowed):
         act(db, JUDICIAL, case.id, "start", order_id=assist)  # only the lead starts handling
     assert act(db, VILLAGE_OP, case.id, "start", order_id=lead).state == "handling"
     with db.begin() as s:  # the village sees the case through its order, not through its scope
         assert get_case(s, VILLAGE_OP, case.id).id == case.id
-    assert act(db, VILLAGE_OP, case.id, "resolve", order_id=lead, result="已处置").handled_level == 4
+    assert (
+        act(db, VILLAGE_OP, case.id, "resolve", order_id=lead, result="已处置").handled_level == 4
+    )
     assert_replays(db, case.id)
 
 
 def test_returning_the_lead_order_sends_the_case_back_for_redispatch(db: Db) -> None:
     case = new_case(db)
     act(db, OPERATOR, case.id, "accept")
-    act(db, OPERATOR, case.id, "dispatch", lead={"department": "532622101-judicial"},
-        assists=[{"center": "532622101201"}])
+    act(
+        db,
+        OPERATOR,
+        case.id,
+        "dispatch",
+        lead={"department": "532622101-judicial"},
+        assists=[{"center": "532622101201"}],
+    )
     (lead,) = order_ids(db, case.id)["lead/pending"]
     with pytest.raises(InvalidInput) as caught:
         act(db, JUDICIAL, case.id, "return", order_id=lead)
@@ -159,7 +189,10 @@ def test_returning_the_lead_order_sends_the_case_back_for_redispatch(db: Db) -> 
     assert set(order_ids(db, case.id)) == {"lead/returned", "assist/cancelled"}
     with pytest.raises(ActionNotAllowed):
         act(db, JUDICIAL, case.id, "sign", order_id=lead)
-    assert act(db, OPERATOR, case.id, "dispatch", lead={"center": "532622101202"}).state == "dispatched"
+    assert (
+        act(db, OPERATOR, case.id, "dispatch", lead={"center": "532622101202"}).state
+        == "dispatched"
+    )
     assert_replays(db, case.id)
 
 
@@ -195,7 +228,9 @@ def test_escalation_moves_ownership_up_and_keeps_history(db: Db) -> None:
     with pytest.raises(RuleViolation, match="top level"):
         act(db, top, case_id, "escalate", reason="无处可报")
     with db.begin() as s:
-        assert [e.payload.get("to_center") for e in timeline(s, case_id) if e.action == "escalate"] == ["532622", "532600"]
+        assert [
+            e.payload.get("to_center") for e in timeline(s, case_id) if e.action == "escalate"
+        ] == ["532622", "532600"]
     assert_replays(db, case_id)
 
 
@@ -249,7 +284,10 @@ def test_high_risk_cases_need_a_leader_and_a_plan(db: Db) -> None:
     act(db, OPERATOR, low.id, "accept", risk="high", leader="王书记", plan="专班跟进")
     with db.begin() as s:
         assert s.get(Case, low.id).risk == "high"  # type: ignore[union-attr]
-    assert act(db, LEADER, low.id, "assign_leader", leader="张县长", plan="县级包保").leader == "张县长"
+    assert (
+        act(db, LEADER, low.id, "assign_leader", leader="张县长", plan="县级包保").leader
+        == "张县长"
+    )
 
 
 def test_merge_and_reopen(db: Db) -> None:
@@ -269,7 +307,9 @@ def test_merge_and_reopen(db: Db) -> None:
     with pytest.raises(Forbidden):
         act(db, OPERATOR, case_id, "reopen", reason="群众再次反映")
     case = act(db, LEADER, case_id, "reopen", T0 + timedelta(days=3), reason="群众再次反映")
-    assert case.state == "accepted" and case.closed_at is None and case.due_at > T0 + timedelta(days=3)
+    assert (
+        case.state == "accepted" and case.closed_at is None and case.due_at > T0 + timedelta(days=3)
+    )
     assert_replays(db, case_id)
 
 
@@ -288,7 +328,9 @@ def test_reads_see_only_their_subtree(db: Db) -> None:
 def test_the_declaration_covers_every_state_and_renders_as_a_table() -> None:
     reachable = {CaseState.REPORTED}
     for t in TRANSITIONS:
-        reachable |= {s for s in t.outcomes.values() if s} | ({t.target} if t.target in CaseState._value2member_map_ else set())
+        reachable |= {s for s in t.outcomes.values() if s} | (
+            {t.target} if t.target in CaseState._value2member_map_ else set()
+        )
     assert reachable == set(CaseState)
     table = markdown_table()
     assert all(f"`{t.action}`" in table for t in TRANSITIONS)
@@ -300,4 +342,4 @@ def test_the_documented_workflow_table_is_the_declaration() -> None:
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "dispatch.md").read_text(encoding="utf-8")
     start = doc.index("<!-- workflow-table:start -->\n") + len("<!-- workflow-table:start -->\n")
-    assert doc[start:doc.index("\n<!-- workflow-table:end -->")] == markdown_table()
+    assert doc[start : doc.index("\n<!-- workflow-table:end -->")] == markdown_table()

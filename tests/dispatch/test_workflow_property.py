@@ -30,9 +30,15 @@ from tests.dispatch.factories import (
 )
 
 ACTORS = [OPERATOR, LEADER, JUDICIAL, POLICE, VILLAGE_OP, COUNTY_OP, COUNTY_LEADER, SYSTEM]
-TARGETS = [{"department": "532622101-judicial"}, {"center": "532622101201"},
-           {"center": "532622101202"}, {"department": "532622-police"}, {"center": "532622101"},
-           {"department": "532622101-judicial"}, {"center": "532622101201"}]
+TARGETS = [
+    {"department": "532622101-judicial"},
+    {"center": "532622101201"},
+    {"center": "532622101202"},
+    {"department": "532622-police"},
+    {"center": "532622101"},
+    {"department": "532622101-judicial"},
+    {"center": "532622101201"},
+]
 TEXT = st.sampled_from(["原因", "处理结果", "<b>说明</b>"])
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -40,16 +46,29 @@ Draw = Callable[[st.SearchStrategy[Any]], Any]
 def payload_for(action: str, draw: Draw, order_ids: list[int], other_case: int) -> dict[str, Any]:
     order = st.sampled_from(order_ids or [1])
     builders: dict[str, Callable[[], dict[str, Any]]] = {
-        "accept": lambda: draw(st.fixed_dictionaries({}, optional={
-            "risk": st.sampled_from(["high", "medium", "low"]), "leader": st.just("李镇长"),
-            "plan": st.just("一案一策")})),
-        "dispatch": lambda: {"lead": draw(st.sampled_from(TARGETS)),
-                             "assists": draw(st.lists(st.sampled_from(TARGETS), max_size=2))},
+        "accept": lambda: draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "risk": st.sampled_from(["high", "medium", "low"]),
+                    "leader": st.just("李镇长"),
+                    "plan": st.just("一案一策"),
+                },
+            )
+        ),
+        "dispatch": lambda: {
+            "lead": draw(st.sampled_from(TARGETS)),
+            "assists": draw(st.lists(st.sampled_from(TARGETS), max_size=2)),
+        },
         "sign": lambda: {"order_id": draw(order)},
         "return": lambda: {"order_id": draw(order), "reason": draw(TEXT)},
         "start": lambda: {"order_id": draw(order)},
         "resolve": lambda: {"order_id": draw(order), "result": draw(TEXT)},
-        "visit": lambda: {"satisfaction": draw(st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]))},
+        "visit": lambda: {
+            "satisfaction": draw(
+                st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"])
+            )
+        },
         "extend": lambda: {"days": draw(st.integers(1, 5)), "reason": draw(TEXT)},
         "assign_leader": lambda: {"leader": "张县长", "plan": "专班"},
         "merge": lambda: {"into": other_case},
@@ -76,16 +95,28 @@ def check_invariants(db: Db, case_id: int, origin: str) -> None:
         assert origin == case.owning_path or origin.startswith(case.owning_path + "/")
         assert (case.suspended_at is not None) == (state == CaseState.SUSPENDED)
         working = CaseState(case.suspended_from) if state == CaseState.SUSPENDED else state
-        leads = [o for o in orders_of(s, case_id) if o.role == OrderRole.LEAD
-                 and o.state in (OrderState.PENDING, OrderState.SIGNED)]
-        expected = {CaseState.DISPATCHED: [OrderState.PENDING], CaseState.SIGNED: [OrderState.SIGNED],
-                    CaseState.HANDLING: [OrderState.SIGNED]}.get(working, [])
+        leads = [
+            o
+            for o in orders_of(s, case_id)
+            if o.role == OrderRole.LEAD and o.state in (OrderState.PENDING, OrderState.SIGNED)
+        ]
+        expected = {
+            CaseState.DISPATCHED: [OrderState.PENDING],
+            CaseState.SIGNED: [OrderState.SIGNED],
+            CaseState.HANDLING: [OrderState.SIGNED],
+        }.get(working, [])
         assert [o.state for o in leads] == expected, (state, [o.state for o in leads])
-        if case.risk == "high" and state not in (CaseState.REPORTED, CaseState.REFUSED, CaseState.MERGED):
+        if case.risk == "high" and state not in (
+            CaseState.REPORTED,
+            CaseState.REFUSED,
+            CaseState.MERGED,
+        ):
             assert case.leader and case.plan
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_random_sequences_keep_the_case_valid(db: Db, data: st.DataObject) -> None:
     other = new_case(db, title="另一件")
@@ -96,7 +127,9 @@ def test_random_sequences_keep_the_case_valid(db: Db, data: st.DataObject) -> No
         with db.begin() as s:
             orders = orders_of(s, case.id)
             active = [o.id for o in orders if o.state in (OrderState.PENDING, OrderState.SIGNED)]
-            order_ids = active if active and data.draw(st.integers(0, 5)) else [o.id for o in orders]
+            order_ids = (
+                active if active and data.draw(st.integers(0, 5)) else [o.id for o in orders]
+            )
             before = snapshot(s.get(Case, case.id))
         # Mostly actions the state allows (to get deep), sometimes anything (to test guards).
         possible = allowed_actions(before["state"]) or actions
@@ -105,13 +138,16 @@ def test_random_sequences_keep_the_case_valid(db: Db, data: st.DataObject) -> No
         pool = actions if bias == 0 else possible if bias < 3 else forward
         action = data.draw(st.sampled_from(pool), label="action")
         fit = [a for a in ACTORS if role_allows(BY_ACTION[action], a)]
-        who = data.draw(st.sampled_from(fit if fit and data.draw(st.booleans()) else ACTORS), label="actor")
+        who = data.draw(
+            st.sampled_from(fit if fit and data.draw(st.booleans()) else ACTORS), label="actor"
+        )
         payload = payload_for(action, data.draw, order_ids, other.id)
         try:
             with db.begin() as s:
-                perform(s, who, case.id, action, payload, sla=db.sla, now=T0 + timedelta(hours=step))
+                perform(
+                    s, who, case.id, action, payload, sla=db.sla, now=T0 + timedelta(hours=step)
+                )
         except DispatchError:
             with db.begin() as s:  # a refused action changes nothing
                 assert snapshot(s.get(Case, case.id)) == before
         check_invariants(db, case.id, origin)
-
