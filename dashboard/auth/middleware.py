@@ -167,21 +167,32 @@ class AuthMiddleware:
     async def _forward_and_audit(
         self, scope: Scope, receive: Receive, send: Send, principal: Principal | None
     ) -> None:
-        status: list[int] = []
+        audited = False
+
+        async def audit_denial(status: int | None) -> None:
+            nonlocal audited
+            denial = scope.get(DENIAL_SCOPE_KEY) or {"status": status}
+            audited = True
+            await run_in_threadpool(
+                self._audit, scope, AuditEvent.DENIED, principal,
+                status=denial.get("status"), resource=denial.get("resource"),
+                center_path=denial.get("center_path"), reason=denial.get("reason", ""),
+            )
 
         async def watch(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
+            # The audit line is committed before the answer leaves: whoever reads the
+            # refusal can already find it in the audit.
+            if message["type"] == "http.response.start" and (
+                message["status"] == 403 or DENIAL_SCOPE_KEY in scope
+            ):
+                await audit_denial(message["status"])
             await send(message)
 
+        if scope["type"] == "http":
+            await self.app(scope, receive, watch)
+            return
         try:
-            await self.app(scope, receive, watch if scope["type"] == "http" else send)
+            await self.app(scope, receive, send)
         finally:
-            denial = scope.get(DENIAL_SCOPE_KEY)
-            if denial is not None or (status and status[0] == 403):
-                denial = denial or {"status": 403}
-                await run_in_threadpool(
-                    self._audit, scope, AuditEvent.DENIED, principal,
-                    status=denial.get("status"), resource=denial.get("resource"),
-                    center_path=denial.get("center_path"), reason=denial.get("reason", ""),
-                )
+            if DENIAL_SCOPE_KEY in scope and not audited:
+                await audit_denial(None)
