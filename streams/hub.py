@@ -106,8 +106,12 @@ class StreamHub:
         with self._lock:
             self._started = False
             cameras = list(self._cameras.values())
-        for cam in cameras:
-            self._stop_camera(cam)
+        # Ask every reader first, then wait: readers inside a connect timeout end together.
+        streams = [s for cam in cameras for s in (cam.sub, cam.main) if s is not None]
+        for stream in streams:
+            stream.request_stop()
+        for stream in streams:
+            stream.join()
 
     # cameras ---------------------------------------------------------------------------
     def _build(self, cfg: CameraConfig) -> Camera:
@@ -161,7 +165,7 @@ class StreamHub:
         """The stream to watch; a main stream is started on demand (close it by idling)."""
         cam = self.camera(camera_id)
         stream = cam.stream(role)
-        if stream is cam.main and not stream.running:
+        if stream is cam.main and (not stream.running or stream.stopping):
             stream.idle_since = time.monotonic()
             stream.start()
         return stream
@@ -238,7 +242,7 @@ class StreamHub:
         main = cam.main
         if (main is not None and main.running and main.viewers == 0 and main.idle_since is not None
                 and now - main.idle_since > self.settings.main_idle_seconds):
-            main.stop()
+            main.request_stop()  # never block the watchdog on a reader's timeout
 
     def _health(self, cam: Camera, m: Measure, st: Status, now: float) -> CameraHealth:
         _, fps_out = cam.sub.rates(now)

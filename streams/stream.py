@@ -97,9 +97,14 @@ class Stream:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
     def start(self) -> None:
-        if self.running:
+        if self.running and not self._stop.is_set():
             return
+        self.join(timeout=10.0)  # a reader still winding down must be gone before a new one
         self._stop.clear()
         self._thread = threading.Thread(
             target=self._run, name=f"capture:{self.camera_id}" + ("" if self.role == "sub" else ":main"),
@@ -107,15 +112,25 @@ class Stream:
         )
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def request_stop(self) -> None:
+        """Ask the reader to stop without waiting (it may be inside a connect timeout)."""
         self._stop.set()
-        thread, self._thread = self._thread, None
+        self._wake_viewers()
+
+    def join(self, timeout: float = 10.0) -> None:
+        thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
             if thread.is_alive():
                 self.log.error("reader thread did not stop within %.0f s", timeout)
+                return
+        if thread is self._thread:
+            self._thread = None
         self.connected = False
-        self._wake_viewers()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
+        self.join(timeout)
 
     # reader thread ---------------------------------------------------------------------
     def _run(self) -> None:
