@@ -105,21 +105,40 @@ class PostgresBus(InProcessBus):
         if len(message.encode()) > 7900:  # NOTIFY payloads stop at 8000 bytes
             raise ValueError(f"event on {topic} too large for NOTIFY; publish ids, not documents")
         with self._pub_lock:
-            self._pub.execute("SELECT pg_notify(%s, %s)", (self._channel, message))
+            for attempt in range(2):
+                try:
+                    if self._pub.closed:
+                        self._pub = psycopg.connect(self._conninfo, autocommit=True)
+                    self._pub.execute("SELECT pg_notify(%s, %s)", (self._channel, message))
+                    return
+                except psycopg.OperationalError:
+                    # The server restarted or the link dropped: reconnect once, then give up.
+                    # Listeners catch up from the database, which holds the truth.
+                    self._pub.close()
+                    if attempt:
+                        log.warning("could not publish %s: database unreachable", topic)
 
     def _listen(self) -> None:
-        with psycopg.connect(self._conninfo, autocommit=True) as conn:
-            conn.execute(f'LISTEN "{self._channel}"')
-            self._ready.set()
-            while not self._stop.is_set():
-                for note in conn.notifies(timeout=0.5):
-                    try:
-                        message = json.loads(note.payload)
-                        self._deliver(message["topic"], message["payload"])
-                    except (ValueError, KeyError):
-                        log.warning("ignored a malformed notification on %s", self._channel)
-                    if self._stop.is_set():
-                        break
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(f'LISTEN "{self._channel}"')
+                    self._ready.set()
+                    self._drain(conn)
+            except psycopg.OperationalError:
+                log.warning("event listener lost the database; reconnecting")
+                self._stop.wait(1.0)
+
+    def _drain(self, conn: psycopg.Connection[Any]) -> None:
+        while not self._stop.is_set():
+            for note in conn.notifies(timeout=0.5):
+                try:
+                    message = json.loads(note.payload)
+                    self._deliver(message["topic"], message["payload"])
+                except (ValueError, KeyError):
+                    log.warning("ignored a malformed notification on %s", self._channel)
+                if self._stop.is_set():
+                    break
 
     def close(self) -> None:
         self._stop.set()
@@ -154,7 +173,10 @@ def bind_bus(session_factory: sessionmaker[Session], bus: Bus) -> None:
 
     def after_commit(session: Session) -> None:
         for topic, payload in session.info.pop(_PENDING, []):
-            bus.publish(topic, payload)
+            try:
+                bus.publish(topic, payload)
+            except Exception:  # the change is committed; a lost wake-up must not fail it
+                log.exception("could not publish %s after commit", topic)
 
     def after_rollback(session: Session) -> None:
         session.info.pop(_PENDING, None)

@@ -115,3 +115,35 @@ def test_notify_payloads_stay_small(postgres_url: str) -> None:
             bus.publish("case", {"blob": "x" * 9000})
     finally:
         bus.close()
+
+
+def test_postgres_bus_reconnects_after_losing_its_connections(postgres_url: str) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    bus = PostgresBus(postgres_url)
+    got: queue.Queue[dict] = queue.Queue()
+    bus.subscribe("ping", lambda _t, p: got.put(p))
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:  # cut every other connection to this database
+            killed = conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": make_url(postgres_url).database},
+            ).all()
+        assert len(killed) >= 2  # the listener and the publisher
+        for n in range(100):  # the listener comes back within a few seconds
+            bus.publish("ping", {"n": n})
+            try:
+                assert got.get(timeout=0.2)["n"] >= 0
+                break
+            except queue.Empty:
+                continue
+        else:
+            raise AssertionError("the bus never recovered")
+    finally:
+        bus.close()
+        admin.dispose()
