@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from dispatch.db import Base
 
@@ -313,3 +313,13 @@ class Alert(Base):
             postgresql_ops={"center_path": "varchar_pattern_ops"},
         ),
     )
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _case_events_are_append_only(session: Session, _context: Any, _instances: Any) -> None:
+    """The audit trail is written once: an update or delete of a CaseEvent is a bug."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, CaseEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise sa.exc.InvalidRequestError(
+                f"case event {obj.case_id}/{obj.seq} is append-only: it cannot be changed or deleted"
+            )

@@ -282,3 +282,18 @@ def test_kpis_route_answers(api: Api) -> None:
     else:
         assert r.status_code == 200, r.text
     assert api.get("/api/kpis?from=2026-12-31&to=2026-01-01").status_code in (422, 501)
+
+
+def test_build_api_reads_the_sla_from_settings(db: Db, tmp_path: Path) -> None:
+    from config.settings import Settings
+    from dispatch.api import build_api
+    from dispatch.events import InProcessBus
+    from tests.dispatch.factories import EXAMPLE
+
+    settings = Settings(data_dir=tmp_path, deployment_file=EXAMPLE)
+    router = build_api(db.factory, InProcessBus(), settings, anonymous_principal=None)
+    assert {getattr(r, "path", None) for r in router.routes} >= {
+        "/cases",
+        "/alerts",
+        "/openapi.json",
+    }

@@ -343,3 +343,16 @@ def test_the_documented_workflow_table_is_the_declaration() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "dispatch.md").read_text(encoding="utf-8")
     start = doc.index("<!-- workflow-table:start -->\n") + len("<!-- workflow-table:start -->\n")
     assert doc[start : doc.index("\n<!-- workflow-table:end -->")] == markdown_table()
+
+
+def test_the_audit_trail_cannot_be_rewritten(db: Db) -> None:
+    import sqlalchemy as sa
+
+    case = new_case(db)
+    with pytest.raises(sa.exc.InvalidRequestError, match="append-only"), db.begin() as s:
+        (event,) = timeline(s, case.id)
+        event.actor = "someone-else"
+    with pytest.raises(sa.exc.InvalidRequestError, match="append-only"), db.begin() as s:
+        s.delete(timeline(s, case.id)[0])
+    with db.begin() as s:
+        assert [e.actor for e in timeline(s, case.id)] == ["township-op"]
