@@ -29,6 +29,7 @@ from tests.dispatch.factories import (
     VILLAGE_OP,
     Db,
     act,
+    intake,
     new_case,
     order_ids,
     principal,
@@ -356,3 +357,33 @@ def test_the_audit_trail_cannot_be_rewritten(db: Db) -> None:
         s.delete(timeline(s, case.id)[0])
     with db.begin() as s:
         assert [e.actor for e in timeline(s, case.id)] == ["township-op"]
+
+
+def test_narrowed_credentials_limit_actions_and_sources(db: Db) -> None:
+    from dataclasses import replace
+
+    from dispatch.cases import report_case
+    from dispatch.intake import parse_intake
+
+    hotline = replace(
+        SYSTEM,
+        actor="hotline-12345",
+        allowed_sources=frozenset({"hotline-12345"}),
+        allowed_actions=frozenset({"escalate"}),
+    )
+    with db.begin() as s:
+        case, created = report_case(
+            s,
+            hotline,
+            parse_intake(intake(source="hotline-12345", external_id="A-1")),
+            sla=db.sla,
+            now=T0,
+        )
+        assert created
+    with pytest.raises(Forbidden, match="source"), db.begin() as s:
+        report_case(
+            s, hotline, parse_intake(intake(source="police", external_id="A-2")), sla=db.sla, now=T0
+        )
+    with pytest.raises(Forbidden):
+        act(db, hotline, case.id, "urge")  # the role would allow it; the credential does not
+    assert act(db, hotline, case.id, "escalate", reason="跨乡镇").owning_path == COUNTY
