@@ -82,6 +82,7 @@ class Conference:
     def __init__(self, hub: StreamHub | None, settings: StreamSettings) -> None:
         self.hub, self.settings = hub, settings
         self.rooms: dict[str, Room] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None  # the server's, seen at first use
 
     def configuration(self) -> RTCConfiguration:
         # Always an explicit list: aiortc falls back to a public STUN server when given None.
@@ -91,7 +92,14 @@ class Conference:
         ])
 
     def room(self, room_id: str) -> Room:
+        self.loop = asyncio.get_running_loop()
         return self.rooms.setdefault(room_id, Room(room_id))
+
+    def close_room_threadsafe(self, room_id: str, timeout: float = 10.0) -> None:
+        """:meth:`close_room` from another thread (a Streamlit page): runs on the server loop."""
+        if self.loop is None or room_id not in self.rooms:
+            return
+        asyncio.run_coroutine_threadsafe(self.close_room(room_id), self.loop).result(timeout)
 
     # publishing ------------------------------------------------------------------------
     async def publish(self, room_id: str, feed: str, label: str, offer: str,

@@ -217,20 +217,22 @@ class WebRtcGateway:
         passthrough = stream.passthrough and _h264_in_offer(offer)
         pc = RTCPeerConnection(self.configuration())
         session = Session("whep", camera_id, pc, passthrough=passthrough)
+        track = HubTrack(stream, passthrough)
+        session.tracks.append(track)
+        # The transceiver exists before the offer is applied, so aiortc negotiates with our
+        # codec preference (preferences set later do not change the answer).
+        transceiver = pc.addTransceiver(track, direction="sendonly")
+        if passthrough:
+            codecs = RTCRtpSender.getCapabilities("video").codecs
+            transceiver.setCodecPreferences(  # H.264 first; rtx after the codecs it repairs
+                [c for c in codecs if c.mimeType.lower() == "video/h264"]
+                + [c for c in codecs if c.mimeType.lower() == "video/rtx"]
+            )
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         except Exception as exc:
-            await pc.close()
+            await self._close(session)
             raise SdpError(f"unusable SDP offer / SDP 无法解析: {exc}") from None
-        track = HubTrack(stream, passthrough)
-        session.tracks.append(track)
-        sender = pc.addTrack(track)
-        if passthrough:
-            codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs
-                      if c.mimeType.lower() in ("video/h264", "video/rtx")]
-            for transceiver in pc.getTransceivers():
-                if transceiver.sender is sender:
-                    transceiver.setCodecPreferences(codecs)
         return await self._answer(session, None)
 
     async def _answer(self, session: Session, offer: str | None) -> tuple[str, str]:

@@ -103,7 +103,8 @@ def make_hub() -> Iterator[Callable[..., StreamHub]]:
 class LiveServer:
     """The hub's routes on a real uvicorn server on a loopback port, in a thread."""
 
-    def __init__(self, hub: StreamHub, send_buffer: int | None = None, **route_kw: object) -> None:
+    def __init__(self, hub: StreamHub, send_buffer: int | None = None,
+                 extra_routes: list[object] | None = None, **route_kw: object) -> None:
         self.hub = hub
         # Accepted sockets inherit the listener's send buffer. Loopback autotuning lets the
         # kernel hold ~3 MB per connection; a deployment serving live tiles keeps it small so
@@ -113,7 +114,8 @@ class LiveServer:
         if send_buffer:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
         self.sock.bind(("127.0.0.1", 0))
-        self.app = Starlette(routes=build_stream_routes(hub, hub.settings, **route_kw))  # type: ignore[arg-type]
+        routes = build_stream_routes(hub, hub.settings, **route_kw)  # type: ignore[arg-type]
+        self.app = Starlette(routes=[*routes, *(extra_routes or [])])  # type: ignore[list-item]
         self.port = self.sock.getsockname()[1]
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="off", timeout_graceful_shutdown=2)

@@ -135,7 +135,11 @@ def test_whep_passes_rtsp_h264_through(
 
     async def scenario() -> None:
         received: list[av.VideoFrame] = []
-        viewer, location = await whep_view(server.base, "cross", received, codec="H264")
+        # aiortc's default offer lists VP8 first: the hub must still answer with H.264.
+        viewer, location = await whep_view(server.base, "cross", received)
+        answer = viewer.remoteDescription.sdp
+        first_pt = answer.split("m=video ", 1)[1].split("\r\n", 1)[0].split()[2]
+        assert f"a=rtpmap:{first_pt} H264/90000" in answer, [x for x in answer.split("\r\n") if x.startswith(("m=", "a=rtpmap"))]
         await until(lambda: len(received) >= 5, 30, "pass-through frames")
         assert (received[-1].width, received[-1].height) == (640, 360)
         routes_gateway = [s for s in _gateway(server).sessions.values() if s.kind == "whep"]

@@ -1,0 +1,91 @@
+"""Chromium plays the hub's WHEP (H.264 passed through from RTSP) and MJPEG tiles."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import sync_playwright
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from streams.hub import StreamHub
+from tests.streams.conftest import LiveServer, RtspServer, camera
+from tests.streams.test_rtsp import wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.rtsp]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+    # Chromium hides host addresses behind mDNS names by default; a peer on the same
+    # intranet (this hub) cannot resolve them.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+PAGE = """<!doctype html><meta charset="utf-8"><title>WHEP</title>
+<video id="v" autoplay muted playsinline></video><img id="tile" src="/streams/cross.mjpg">
+<script>
+window.whep = async (camera) => {
+  const pc = new RTCPeerConnection({iceServers: []});
+  pc.addTransceiver('video', {direction: 'recvonly'});
+  pc.ontrack = (e) => { document.getElementById('v').srcObject = new MediaStream([e.track]); };
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((done) => {
+    if (pc.iceGatheringState === 'complete') return done();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && done();
+  });
+  const answer = await fetch('/whep/' + camera, {method: 'POST',
+    headers: {'Content-Type': 'application/sdp'}, body: pc.localDescription.sdp});
+  if (answer.status !== 201) throw new Error('WHEP ' + answer.status);
+  window.location_ = answer.headers.get('Location');
+  await pc.setRemoteDescription({type: 'answer', sdp: await answer.text()});
+  window.pc = pc;
+};
+window.inboundCodec = async () => {
+  const stats = await window.pc.getStats();
+  let codecId = null, codec = null;
+  stats.forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') codecId = s.codecId; });
+  stats.forEach((s) => { if (s.id === codecId) codec = s.mimeType; });
+  return codec;
+};
+</script>"""
+
+
+async def page(request: Request) -> HTMLResponse:
+    return HTMLResponse(PAGE)
+
+
+def test_chromium_plays_whep_passthrough_and_mjpeg_tile(
+    rtsp_server: Callable[..., RtspServer], make_hub: Callable[..., StreamHub],
+    live_server: Callable[..., LiveServer],
+) -> None:
+    rtsp = rtsp_server()
+    hub = make_hub([camera("cross", rtsp.url())])
+    server = live_server(hub, extra_routes=[Route("/player", page)])
+    wait_for(lambda: hub.camera("cross").sub.passthrough, 15, "H.264 camera open")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(f"{server.base}/player")
+            tab.evaluate("window.whep('cross')")
+            deadline = time.monotonic() + 30
+            decoded = 0
+            while time.monotonic() < deadline:
+                decoded = tab.evaluate(
+                    "document.getElementById('v').getVideoPlaybackQuality().totalVideoFrames")
+                if decoded >= 10:
+                    break
+                time.sleep(0.2)
+            assert decoded >= 10, "Chromium decoded the camera's H.264"
+            assert tab.evaluate("document.getElementById('v').videoWidth") == 640
+            assert tab.evaluate("window.inboundCodec()") == "video/H264"
+            assert tab.evaluate("document.getElementById('tile').naturalWidth") == 640
+            tab.evaluate("fetch(window.location_, {method: 'DELETE'}).then(r => r.status)")
+        finally:
+            browser.close()
+    wait_for(lambda: hub.camera("cross").sub.viewers == 0, 15, "viewers released")
