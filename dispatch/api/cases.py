@@ -192,6 +192,8 @@ def routes(ctx: ApiContext) -> list[Route]:
         att = await run_in_threadpool(
             attachment_sync, principal, request.path_params["id"], request.path_params["att"]
         )
+        if not (ctx.data_dir / att.stored_path).is_file():
+            raise NotFound("attachment file", att_id)
         return FileResponse(
             ctx.data_dir / att.stored_path,
             media_type=att.content_type,

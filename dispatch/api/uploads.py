@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,9 @@ def store(data_dir: Path, photo: Photo) -> str:
     target = data_dir / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(photo.data)
-        os.replace(tmp, target)  # atomic: readers never see half a photo
+        # A private temporary name per writer, then an atomic rename: concurrent uploads of the
+        # same photo each write whole files, and readers never see half a photo.
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".up-", delete=False) as tmp:
+            tmp.write(photo.data)
+        os.replace(tmp.name, target)
     return relative.as_posix()
