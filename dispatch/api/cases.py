@@ -193,7 +193,7 @@ def routes(ctx: ApiContext) -> list[Route]:
             attachment_sync, principal, request.path_params["id"], request.path_params["att"]
         )
         if not (ctx.data_dir / att.stored_path).is_file():
-            raise NotFound("attachment file", att_id)
+            raise NotFound("attachment file", att.id)
         return FileResponse(
             ctx.data_dir / att.stored_path,
             media_type=att.content_type,
