@@ -297,3 +297,13 @@ def test_build_api_reads_the_sla_from_settings(db: Db, tmp_path: Path) -> None:
         "/alerts",
         "/openapi.json",
     }
+
+
+def test_a_photo_whose_bytes_are_gone_answers_404(api: Api, tmp_path: Path) -> None:
+    form = {"case": json.dumps(intake(channel="citizen_snapshot"))}
+    att = api.post("/api/cases", data=form, files=[("photos", ("a.png", PNG, "image/png"))]).json()[
+        "attachments"
+    ][0]
+    (tmp_path / "data" / "attachments" / att["sha256"][:2] / att["sha256"]).unlink()
+    r = api.get(f"/api/{att['url']}")
+    assert r.status_code == 404 and "attachment file" in r.json()["message"]
