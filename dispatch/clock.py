@@ -23,7 +23,7 @@ from dispatch.errors import DispatchError
 from dispatch.events import Bus, bind_bus
 from dispatch.models import Alert, Case, CaseEvent, Center
 from dispatch.principal import system_principal
-from dispatch.sla import Sla
+from dispatch.sla import TZ, Sla
 from dispatch.types import AlertKind, CaseState, Severity
 from dispatch.workflow import BY_ACTION
 
@@ -97,7 +97,7 @@ class SlaClock:
                         AlertKind.CASE_NEAR_DEADLINE,
                         Severity.WARNING,
                         case.owning_path,
-                        f"临近期限 case near its deadline: {case.number} (due {case.due_at:%Y-%m-%d %H:%M} UTC)",
+                        f"临近期限 case near its deadline: {case.number} (期限 due {case.due_at.astimezone(TZ):%Y-%m-%d %H:%M})",
                         f"{AlertKind.CASE_NEAR_DEADLINE.value}:{case.id}",
                         case_id=case.id,
                         now=now,
@@ -110,7 +110,7 @@ class SlaClock:
                     AlertKind.CASE_OVERDUE,
                     Severity.CRITICAL,
                     case.owning_path,
-                    f"已超期 case overdue: {case.number} (due {case.due_at:%Y-%m-%d %H:%M} UTC)",
+                    f"已超期 case overdue: {case.number} (期限 due {case.due_at.astimezone(TZ):%Y-%m-%d %H:%M})",
                     f"{AlertKind.CASE_OVERDUE.value}:{case.id}",
                     case_id=case.id,
                     now=now,
