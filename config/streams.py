@@ -29,7 +29,12 @@ class TamperSettings(StrictModel):
         20.0, ge=0, le=255, title="Mean luma below which the picture counts as black"
     )
     frozen_diff: float = Field(
-        0.6, ge=0, le=255, title="Mean absolute luma change below which two frames are identical"
+        6.0, ge=0, le=255, title="Per-pixel luma change that counts as a changed pixel"
+    )
+    frozen_share: float = Field(
+        0.0005, ge=0, le=1,
+        title="Share of changed pixels below which the picture counts as frozen",
+        description="Small on purpose: a small object moving on a still scene is not frozen",
     )
     blur_variance: float = Field(
         25.0, ge=0, title="Laplacian variance below which the picture counts as heavily blurred"

@@ -54,7 +54,8 @@ class TamperDetector:
         diff = None
         if previous is not None and previous.shape == grey.shape:
             diff = cv2.absdiff(grey, previous)
-            found["frozen"] = float(diff.mean()) < s.frozen_diff
+            changed = np.count_nonzero(diff > s.frozen_diff)
+            found["frozen"] = changed < s.frozen_share * diff.size
         # A black picture is also edge-free and still: report it once, as black.
         if found["black"]:
             found["blur"] = found["frozen"] = False

@@ -8,10 +8,13 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
+import pytest
 
 from streams.hub import StreamHub
 from streams.types import CameraEvent
 from tests.streams.conftest import RtspServer, camera
+
+pytestmark = pytest.mark.rtsp
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

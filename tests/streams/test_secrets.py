@@ -38,6 +38,7 @@ def test_redact_text_and_display_url() -> None:
     assert display_url("rtsp://admin:S3cretPass@10.0.0.5:554/h264?token=1") == "rtsp://10.0.0.5:554/h264"
 
 
+@pytest.mark.rtsp
 def test_credentials_never_leak(
     rtsp_server: Callable[..., RtspServer], make_hub: Callable[..., StreamHub],
     live_server: Callable[..., LiveServer], caplog: pytest.LogCaptureFixture,

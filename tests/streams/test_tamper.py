@@ -85,3 +85,14 @@ def test_tamper_events_carry_a_snapshot(make_hub: Callable[..., StreamHub]) -> N
     assert event.snapshot_jpeg is not None
     picture = cv2.imdecode(np.frombuffer(event.snapshot_jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert picture.shape == (180, 320) and picture.mean() < 30
+
+
+def test_small_object_moving_on_a_still_scene_is_not_frozen() -> None:
+    reports: list[str] = []
+    detector = TamperDetector(TamperSettings(hold_seconds=0), [], lambda d, f: reports.append(d))
+    base = SimScene(SimSpec(width=320, height=180, pattern="still")).frame(0).to_ndarray(format="bgr24")
+    for n in range(10):
+        img = base.copy()
+        cv2.circle(img, (20 + 8 * n, 90), 6, (255, 255, 255), -1)  # a small ball crossing
+        detector.check(av.VideoFrame.from_ndarray(img, format="bgr24"), n / 10)
+    assert "frozen" not in reports

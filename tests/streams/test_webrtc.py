@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import av
 import httpx
+import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 
 from streams.hub import StreamHub
@@ -124,6 +125,7 @@ def test_whip_publisher_becomes_a_camera_and_whep_viewer_sees_it(
     asyncio.run(scenario())
 
 
+@pytest.mark.rtsp
 def test_whep_passes_rtsp_h264_through(
     rtsp_server: Callable[..., RtspServer], make_hub: Callable[..., StreamHub],
     live_server: Callable[..., LiveServer],
