@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from dispatch.accounts.crypto import digest
 from dispatch.cases import replay_matches
-from dispatch.consultation import record, services as svc
+from dispatch.consultation import record
+from dispatch.consultation import services as svc
 from dispatch.consultation.chain import Invitee
 from dispatch.consultation.models import Participant
 from dispatch.errors import Forbidden, NotFound, RuleViolation

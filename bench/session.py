@@ -1,0 +1,174 @@
+"""Video sessions: server CPU per participant and frame rate at every receiver.
+
+For sessions of 2, 4 and 6 participants plus 2 attached cameras (sim:// 640×360 @ 15 fps), each
+participant publishes a 320×240 @ 15 fps picture and a tone by WHIP and views every other
+participant and both cameras by WHEP. The server (uvicorn, the real session routes, the media
+room, the stream hub) runs in this process; the participants are real aiortc peers in a
+separate process each (as on their own devices), so the CPU figures are the server's. Target: 4 participants + 2 cameras at
+≥ 10 fps at every receiver.
+
+    python bench/session.py [--sizes 2 4 6] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CAVEAT = ("note: 2 shared cores; clients run on the same machine (they decode every feed), "
+          "other work moves absolute numbers; compare ratios measured in the same run")
+VERBOSE = "-v" in sys.argv
+CAMERAS = ("cam-jiangna-1", "cam-gate")
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def serve(tmp: Path) -> tuple[object, object, str, list[str], int]:
+    """Start the server in a thread; returns (server, hub, base URL, join links, session id)."""
+    import httpx
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from config.cameras import CameraConfig
+    from config.streams import StreamSettings
+    from dispatch.consultation.routes import consultation_routes
+    from streams.conference import Conference
+    from streams.hub import StreamHub
+    from tests.consultation.conftest import PRINCIPALS, TestPrincipal, case_in_handling, migrated_db
+    from tests.streams.conftest import free_port
+
+    db = migrated_db(f"sqlite:///{tmp / 'bench.db'}")
+    case_id = case_in_handling(db)
+    hub = StreamHub([
+        CameraConfig(id=cam, name=cam, center="532622101201", tamper=False,
+                     sub_url=f"sim://?w=640&h=360&fps=15&label={cam}") for cam in CAMERAS
+    ], StreamSettings())
+    hub.start_sync()
+    conference = Conference(hub, hub.settings)
+    app = Starlette(routes=consultation_routes(db.factory, conference, sla=db.sla, data_dir=tmp))
+    app.add_middleware(TestPrincipal)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", access_log=False))
+    threading.Thread(target=server.run, name="bench-uvicorn", daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{port}"
+    assert "township" in PRINCIPALS
+    with httpx.Client(base_url=base, headers={"X-Test-Principal": "township"}, timeout=30) as http:
+        made = http.post("/api/consultations", json={"case_id": case_id, "attach": 2}).json()
+        links = [made["join"]]
+        for i in range(7):
+            answer = http.post(f"/api/consultations/{made['id']}/invitations",
+                               json={"name": f"参会者{i + 2}", "role": "guest"})
+            links.append(answer.json()["invitations"][0]["link"])
+    return server, hub, base, links, made["id"]
+
+
+async def participant(base: str, link: str, expected_feeds: int, window_start: float,
+                      seconds: float) -> dict[str, object]:
+    """One participant (its own process, as on its own device): publish, view every other
+    feed, count frames received during the common measuring window."""
+    from tests.consultation.peers import Client
+
+    person = Client(base, link, link[-4:])
+    try:
+        await person.join()
+        while True:  # wait for everyone else to publish
+            state = await person.state()
+            if len(state["feeds"]) >= expected_feeds or time.time() > window_start:
+                break
+            await asyncio.sleep(0.3)
+        for feed in state["feeds"]:
+            await person.view(feed["feed"], audio=feed["kind"] == "participant")
+        await asyncio.sleep(max(0.0, window_start - time.time()))
+        before = {f: (r.video_frames, r.audio_frames) for f, r in person.received.items()}
+        await asyncio.sleep(seconds)
+        return {
+            "fps": {f: (r.video_frames - before.get(f, (0, 0))[0]) / seconds
+                    for f, r in person.received.items()},
+            "audio_fps": {f: (r.audio_frames - before.get(f, (0, 0))[1]) / seconds
+                          for f, r in person.received.items() if f.startswith("p-")},
+            "missing": expected_feeds - len(state["feeds"]),
+        }
+    finally:
+        await person.close()
+
+
+def measure(size: int, warmup: float, seconds: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        server, hub, base, links, _ = serve(Path(folder))
+        try:
+            window_start = time.time() + warmup + 3.0 + 0.5 * size
+            procs = [subprocess.Popen(
+                [sys.executable, __file__, "participant", base, link, str(size - 1 + len(CAMERAS)),
+                 str(window_start), str(seconds)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                for link in links[:size]]
+            time.sleep(max(0.0, window_start - time.time()))
+            c0, t0 = cpu_seconds(), time.monotonic()
+            time.sleep(seconds)
+            c1, t1 = cpu_seconds(), time.monotonic()
+            outs = [p.communicate(timeout=120)[0] for p in procs]
+        finally:
+            server.should_exit = True  # type: ignore[attr-defined]
+            hub.stop_sync()  # type: ignore[attr-defined]
+            time.sleep(0.5)
+    results = [json.loads(out.strip().splitlines()[-1]) for out in outs]
+    if VERBOSE:
+        for i, r in enumerate(results):
+            print(size, i, json.dumps(r), file=sys.stderr)
+    rates = [v for r in results for v in r["fps"].values()]
+    rates += [0.0] * sum(r["missing"] for r in results)  # a feed never seen counts as 0 fps
+    audio = [v for r in results for v in r["audio_fps"].values()]
+    cpu = (c1 - c0) / (t1 - t0)
+    return {"participants": size, "server_cpu": cpu, "cpu_per_participant": cpu / size,
+            "min_fps": min(rates), "mean_fps": sum(rates) / len(rates),
+            "min_audio_fps": min(audio) if audio else 0.0, "feeds": len(rates)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2, 4, 6])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("-v", action="store_true", help="print every receiver's rate")
+    args = parser.parse_args()
+    rows = [measure(size, args.warmup, args.seconds) for size in args.sizes]
+    base = rows[0]
+    print("participants | server CPU (cores) | CPU/participant | ÷ smallest | min fps | mean fps"
+          " | min audio frames/s | video feeds")
+    for r in rows:
+        print(f"{r['participants']:>12} | {r['server_cpu']:>18.2f} | {r['cpu_per_participant']:>15.3f}"
+              f" | {r['cpu_per_participant'] / base['cpu_per_participant']:>10.2f}"
+              f" | {r['min_fps']:>7.1f} | {r['mean_fps']:>8.1f} | {r['min_audio_fps']:>18.1f}"
+              f" | {r['feeds']:>11}")
+    four = next((r for r in rows if r["participants"] == 4), None)
+    if four is not None:
+        verdict = "met" if four["min_fps"] >= 10 else "NOT met"
+        print(f"target 4 participants + 2 cameras ≥ 10 fps at every receiver: {verdict}"
+              f" (min {four['min_fps']:.1f} fps)")
+    print(CAVEAT)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "participant":
+        _, _, base_url, join_link, feeds, begin, secs = sys.argv
+        print(json.dumps(asyncio.run(participant(base_url, join_link, int(feeds), float(begin),
+                                                 float(secs)))))
+    else:
+        main()
