@@ -72,6 +72,7 @@ def login(
     The caller commits in every case: failures must be counted even when the login fails.
     """
     now = now or utcnow()
+    username = username.strip().lower()  # account names are stored in lower case
     user = session.scalars(
         sa.select(User).options(joinedload(User.center), joinedload(User.department))
         .where(User.username == username)
