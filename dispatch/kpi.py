@@ -109,8 +109,8 @@ def compute_kpis(
         | figures(flow.get(code, [0] * N), opened.get(code))
         for code, name, level in kids
     ]
-    own = figures(flow.get("", [0] * N), opened.get(""))
-    if own["reported"] or own["closed"] or own["open"]:
+    if any(flow.get("", ())) or opened.get(""):
+        own = figures(flow.get("", [0] * N), opened.get(""))
         children.append(
             {"code": center.code, "name": center.name, "level": center.level, "own": True} | own
         )

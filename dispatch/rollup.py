@@ -74,14 +74,15 @@ kpi_daily = sa.Table(
 
 
 class Facts(NamedTuple):
-    """The columns of a case that its KPI contribution depends on (times as epoch seconds)."""
+    """The columns of a case that its KPI contribution depends on (times as exact epoch
+    microseconds)."""
 
     owning_path: str
     state: str
-    reported_at: float
-    accepted_at: float | None
-    closed_at: float | None
-    due_at: float | None
+    reported_at: int
+    accepted_at: int | None
+    closed_at: int | None
+    due_at: int | None
     paused_seconds: int
     rework_count: int
     extension_count: int
@@ -94,6 +95,22 @@ FACT_FIELDS = Facts._fields
 _TIMES = frozenset({"reported_at", "accepted_at", "closed_at", "due_at"})
 _CLOSED = CaseState.CLOSED.value
 _SATISFIED = frozenset(v.value for v in SATISFIED_VALUES)
+
+
+US = 1_000_000
+DAY_US = 86400 * US
+OFFSET_US = LOCAL_OFFSET * US
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+
+def to_us(value: datetime) -> int:
+    """Exact microseconds since the epoch (float timestamps would round)."""
+    return (value - _EPOCH_UTC) // _ONE_US
+
+
+def us_day(us: int) -> int:
+    return (us + OFFSET_US) // DAY_US
 
 
 def local_day(epoch: float) -> int:
@@ -115,11 +132,11 @@ def bucket_of(seconds: float) -> int:
 
 def contribution(f: Facts) -> list[tuple[int, int, int]]:
     """``(local day, counter index, amount)`` triples of one case."""
-    out = [(local_day(f.reported_at), 0, 1)]
+    out = [(us_day(f.reported_at), 0, 1)]
     if f.accepted_at is not None:
-        out.append((local_day(f.accepted_at), 2, 1))
+        out.append((us_day(f.accepted_at), 2, 1))
     if f.state == _CLOSED and f.closed_at is not None:
-        day = local_day(f.closed_at)
+        day = us_day(f.closed_at)
         out.append((out[0][0], 1, 1))
         out.append((day, 3, 1))
         if f.due_at is not None and f.closed_at <= f.due_at:
@@ -131,7 +148,8 @@ def contribution(f: Facts) -> list[tuple[int, int, int]]:
         out.append((day, 7, 1 + (f.redo_count or 0)))
         if f.satisfaction in _SATISFIED:
             out.append((day, 8, 1))
-        seconds = max(0, int(f.closed_at - f.reported_at) - (f.paused_seconds or 0))
+        # Whole seconds, rounded down, less the time suspended (缓办).
+        seconds = max(0, (f.closed_at - f.reported_at) // US - (f.paused_seconds or 0))
         out.append((day, 9, seconds))
         if f.handled_level in (1, 2, 3, 4):
             out.append((day, 9 + f.handled_level, 1))
@@ -188,8 +206,8 @@ class Accumulator:
         return {k: v for k, v in out.items() if any(v)}
 
 
-def _epoch(value: datetime | None) -> float | None:
-    return value.timestamp() if value is not None else None
+def _epoch(value: datetime | None) -> int | None:
+    return to_us(value) if value is not None else None
 
 
 def facts_of(case: Case) -> Facts:

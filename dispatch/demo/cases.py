@@ -21,7 +21,7 @@ from dispatch.demo import mix
 from dispatch.demo.flow import play
 from dispatch.demo.geography import Geography
 from dispatch.demo.timeline import Trail, iso
-from dispatch.rollup import LOCAL_OFFSET, Facts, day_date, local_day
+from dispatch.rollup import LOCAL_OFFSET, US, Facts, day_date, local_day
 from dispatch.sla import Sla
 from dispatch.types import CaseKind, Channel, Complexity
 from dispatch.types import CaseState as S
@@ -69,6 +69,10 @@ class Registry:
         """The village's centers by level (1 prefecture … 4 village)."""
         codes = self.centers[village].path.split("/")
         return {self.centers[c].level: self.centers[c] for c in codes}
+
+
+def _us(epoch: int | None) -> int | None:
+    return None if epoch is None else epoch * US
 
 
 def _cum(weights: tuple[float, ...] | list[float]) -> list[float]:
@@ -194,20 +198,12 @@ class CaseFactory:
             self.next_order = trail.next_order
             chunk.facts.append(
                 Facts(
-                    case["owning_path"],
-                    case["state"],
-                    case["reported_at"],
-                    case["accepted_at"],
-                    case["closed_at"],
-                    case["due_at"],
-                    case["paused_seconds"],
-                    case["rework_count"],
-                    case["extension_count"],
-                    case["redo_count"],
-                    case["satisfaction"],
-                    case["handled_level"],
+                    case["owning_path"], case["state"], case["reported_at"] * US,
+                    _us(case["accepted_at"]), _us(case["closed_at"]), _us(case["due_at"]),
+                    case["paused_seconds"], case["rework_count"], case["extension_count"],
+                    case["redo_count"], case["satisfaction"], case["handled_level"],
                 )
-            )
+            )  # fmt: skip
             if len(chunk.cases) >= size:
                 yield chunk
                 chunk = Chunk()
