@@ -27,6 +27,7 @@ from aiortc import (
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.contrib.media import MediaRelay
@@ -34,10 +35,20 @@ from aiortc.mediastreams import MediaStreamError
 
 from config.streams import StreamSettings
 from streams.hub import StreamHub, UnknownCamera
+from streams.shared_encode import EncodedTrack, SharedEncoder
 from streams.webrtc import HubTrack, SdpError, _h264_in_offer, check_offer
 
 log = logging.getLogger("streams.conference")
 GoneCallback = Callable[[], Awaitable[None]]
+
+
+def _prefer_h264(pc: RTCPeerConnection, sender: RTCRtpSender) -> None:
+    """The answer must pick H.264 for a track that carries H.264 packets."""
+    codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs
+              if c.mimeType.lower() in ("video/h264", "video/rtx")]
+    for transceiver in pc.getTransceivers():
+        if transceiver.sender is sender:
+            transceiver.setCodecPreferences(codecs)
 
 
 class UnknownFeed(LookupError):
@@ -74,13 +85,17 @@ class Room:
     publishers: dict[str, Publisher] = field(default_factory=dict)  # feed → publisher
     viewers: dict[str, Viewer] = field(default_factory=dict)  # resource → viewer
     cameras: dict[str, HubTrack] = field(default_factory=dict)  # camera → shared decoded track
+    encoders: dict[str, SharedEncoder] = field(default_factory=dict)  # feed → encode-once H.264
 
 
 class Conference:
     """Every room of the process. Call :meth:`close` at shutdown."""
 
-    def __init__(self, hub: StreamHub | None, settings: StreamSettings) -> None:
-        self.hub, self.settings = hub, settings
+    def __init__(self, hub: StreamHub | None, settings: StreamSettings, *,
+                 encode_once: bool = True) -> None:
+        """``encode_once``: viewers whose offer accepts H.264 share one encoder per feed
+        (:mod:`streams.shared_encode`); others get their own encoder from aiortc."""
+        self.hub, self.settings, self.encode_once = hub, settings, encode_once
         self.rooms: dict[str, Room] = {}
         self.loop: asyncio.AbstractEventLoop | None = None  # the server's, seen at first use
 
@@ -161,6 +176,9 @@ class Conference:
         await pub.pc.close()
         for track in pub.tracks.values():
             track.stop()
+        encoder = room.encoders.pop(pub.feed, None)
+        if encoder is not None:
+            encoder.stop()
         # Viewers of this feed hold relays of tracks that just ended: free their peers too.
         for resource, viewer in list(room.viewers.items()):
             if viewer.feed == pub.feed:
@@ -182,7 +200,9 @@ class Conference:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
             for track in tracks:
-                pc.addTrack(track)
+                sender = pc.addTrack(track)
+                if isinstance(track, (EncodedTrack, HubTrack)) and _h264_in_offer(offer):
+                    _prefer_h264(pc, sender)
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:
             for track in tracks:
@@ -204,8 +224,19 @@ class Conference:
         pub = room.publishers.get(feed)
         if pub is None:
             raise UnknownFeed(feed)
-        return [room.relay.subscribe(track, buffered=kind == "audio")
-                for kind, track in sorted(pub.tracks.items())]
+        out: list[MediaStreamTrack] = []
+        for kind, track in sorted(pub.tracks.items()):
+            if kind == "video" and self.encode_once and _h264_in_offer(offer):
+                out.append(self._encoder(room, feed, track).subscribe())
+            else:
+                out.append(room.relay.subscribe(track, buffered=kind == "audio"))
+        return out
+
+    def _encoder(self, room: Room, feed: str, source: MediaStreamTrack) -> SharedEncoder:
+        encoder = room.encoders.get(feed)
+        if encoder is None or not encoder.live:
+            encoder = room.encoders[feed] = SharedEncoder(room.relay, source, feed)
+        return encoder
 
     def _camera_track(self, room: Room, camera_id: str, offer: str) -> MediaStreamTrack:
         if self.hub is None:
@@ -219,6 +250,9 @@ class Conference:
         shared = room.cameras.get(camera_id)
         if shared is None or shared.readyState != "live":
             shared = room.cameras[camera_id] = HubTrack(stream, passthrough=False)
+            room.encoders.pop(f"c-{camera_id}", None)
+        if self.encode_once and _h264_in_offer(offer):
+            return self._encoder(room, f"c-{camera_id}", shared).subscribe()
         return room.relay.subscribe(shared, buffered=False)
 
     async def _end_viewer(self, room: Room, resource: str) -> bool:
@@ -262,6 +296,9 @@ class Conference:
         room.publishers.clear()
         for resource in list(room.viewers):
             await self._end_viewer(room, resource)
+        for encoder in room.encoders.values():
+            encoder.stop()
+        room.encoders.clear()
         for track in room.cameras.values():
             track.stop()
         room.cameras.clear()

@@ -33,7 +33,7 @@ from streams.hub import StreamHub, UnknownCamera
 from streams.mjpeg import MjpegResponse
 from streams.stream import Stream
 from streams.types import StreamRole
-from streams.webrtc import SdpError, WebRtcGateway
+from streams.webrtc import AlreadyPublishing, SdpError, WebRtcGateway
 
 Authorize = Callable[[Request, str | None], "Response | None | Awaitable[Response | None]"]
 _ROLES: tuple[StreamRole, ...] = ("sub", "main")
@@ -141,6 +141,8 @@ class StreamRoutes:
             )
         except SdpError as exc:
             return _error(400, "推流请求无效", str(exc))
+        except AlreadyPublishing as exc:
+            return _error(409, "推流冲突", str(exc))
         return self._created(answer, f"/whip/{resource}")
 
     async def whip_delete(self, request: Request) -> Response:

@@ -42,6 +42,10 @@ class SdpError(ValueError):
     """The offer could not be used; the message says why (answered with 400)."""
 
 
+class AlreadyPublishing(RuntimeError):
+    """The camera already has a WHIP publisher (answered with 409)."""
+
+
 def check_offer(sdp: str) -> None:
     """Cheap checks before aiortc parses: clear reasons instead of parser internals."""
     if not sdp.strip():
@@ -175,6 +179,8 @@ class WebRtcGateway:
         camera in ``center`` that lasts as long as the session.
         """
         check_offer(offer)
+        if any(s.kind == "whip" and s.camera_id == camera_id for s in self.sessions.values()):
+            raise AlreadyPublishing(f"camera {camera_id} already has a publisher / 该摄像机已在推流")
         dynamic = camera_id not in self.hub.camera_ids()
         if not dynamic and not is_push_url(self.hub.camera(camera_id).config.sub_url):
             raise SdpError(f"camera {camera_id} is not a WHIP camera / 该摄像机不接受推流")

@@ -103,6 +103,13 @@ def test_whip_publisher_becomes_a_camera_and_whep_viewer_sees_it(
         jpeg = await asyncio.to_thread(hub.snapshot, "phone-1")
         assert jpeg is not None and jpeg[:2] == b"\xff\xd8"
 
+        async with httpx.AsyncClient() as client:
+            second = await client.post(
+                f"{server.base}/whip", params={"camera": "phone-1", "center": "532622101"},
+                content="v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
+                headers={"Content-Type": "application/sdp"}, timeout=20)
+        assert second.status_code == 409, "one publisher per camera"
+
         received: list[av.VideoFrame] = []
         viewer, view_location = await whep_view(server.base, "phone-1", received)
         await until(lambda: len(received) >= 5, 30, "WHEP frames")
