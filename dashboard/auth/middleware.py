@@ -92,7 +92,8 @@ class AuthMiddleware:
         if principal is not None:
             scope["principal"] = principal
         if rule.kind is RouteKind.PUBLIC:
-            await self.app(scope, receive, send)
+            # Public routes audit their own refusals (login) or mark them (join links).
+            await self._forward_and_audit(scope, receive, send, principal, audit_403=False)
             return
         if ctx.must_change_password and scope["path"] != PASSWORD_PATH:
             # A one-time password opens nothing but the form that replaces it.
@@ -165,7 +166,8 @@ class AuthMiddleware:
         await response(scope, receive, send)
 
     async def _forward_and_audit(
-        self, scope: Scope, receive: Receive, send: Send, principal: Principal | None
+        self, scope: Scope, receive: Receive, send: Send, principal: Principal | None,
+        audit_403: bool = True,
     ) -> None:
         audited = False
 
@@ -183,7 +185,7 @@ class AuthMiddleware:
             # The audit line is committed before the answer leaves: whoever reads the
             # refusal can already find it in the audit.
             if message["type"] == "http.response.start" and (
-                message["status"] == 403 or DENIAL_SCOPE_KEY in scope
+                (audit_403 and message["status"] == 403) or DENIAL_SCOPE_KEY in scope
             ):
                 await audit_denial(message["status"])
             await send(message)

@@ -34,6 +34,9 @@ DEFAULT_RULES: tuple[RouteRule, ...] = (
     RouteRule("/logout", RouteKind.PUBLIC),
     RouteRule("/_stcore/health", RouteKind.PUBLIC),
     RouteRule("/healthz", RouteKind.PUBLIC),
+    # Video-session participants may have no account: the join token in the path is their
+    # credential, checked by the join routes (which mark refusals for the audit).
+    RouteRule("/join", RouteKind.PUBLIC),
     RouteRule("/api", RouteKind.API),
     RouteRule("/streams", RouteKind.API),
     RouteRule("/whip", RouteKind.API),

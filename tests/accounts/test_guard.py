@@ -74,3 +74,22 @@ def test_forwarded_headers_are_believed_only_from_trusted_proxies() -> None:
     rewritten = scope_of("10.1.2.3", {**forwarded, "Host": "127.0.0.1:8501"})
     assert origin_refusal(rewritten, settings) is None
     assert origin_refusal(scope_of("10.1.2.3", {**forwarded, "Origin": "null"}), settings) == "origin mismatch"
+
+
+def test_public_join_links_are_reachable_and_their_marked_refusals_audited(adb: AccountsDb) -> None:
+    """A participant without an account opens /join/<token>; the route decides and marks."""
+    from dispatch.accounts.audit import mark_denied
+
+    async def join_link(request: Request) -> Response:
+        if request.path_params["token"] != "valid-token-123":
+            mark_denied(request.scope, 404, "join:***", None, "unknown token")
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return JSONResponse({"ok": True})
+
+    with LiveApp(adb, routes=[Route("/join/{token}", join_link)]) as live, live.client() as c:
+        assert c.get("/join/valid-token-123").json() == {"ok": True}
+        assert c.get("/join/forged-token-456").status_code == 404
+    with adb.factory() as s:
+        rows = s.scalars(sa.select(AccessAudit)).all()
+    assert [(r.event, r.resource, r.status) for r in rows] == [("denied", "join:***", 404)]
+    assert not any("forged-token-456" in (r.resource + str(r.detail)) for r in rows)
