@@ -22,6 +22,7 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from operator import add
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -196,13 +197,9 @@ class Accumulator:
             if not any(counters):
                 continue
             for scope, child in ancestor_keys(path):
-                row = out.get((scope, child, day))
-                if row is None:
-                    out[(scope, child, day)] = list(counters)
-                else:
-                    for i, v in enumerate(counters):
-                        if v:
-                            row[i] += v
+                key = (scope, child, day)
+                row = out.get(key)
+                out[key] = list(counters) if row is None else list(map(add, row, counters))
         return {k: v for k, v in out.items() if any(v)}
 
 
@@ -313,6 +310,11 @@ def case_facts(session: Session, where: Sequence[Any] = ()) -> Iterator[Facts]:
     result = session.execute(sa.select(*cols).where(*where).execution_options(yield_per=20_000))
     for row in result:
         yield Facts(*(_fact(name, v) for name, v in zip(FACT_FIELDS, row, strict=True)))
+
+
+def row_tuples(rows: dict[Key, list[int]]) -> list[tuple[Any, ...]]:
+    """Rows as ``(scope, child, ISO day, *counters)`` for bulk writers."""
+    return [(s, c, day_date(d).isoformat(), *v) for (s, c, d), v in sorted(rows.items())]
 
 
 def write_rows(conn: Connection, rows: dict[Key, list[int]], chunk: int = 20_000) -> None:

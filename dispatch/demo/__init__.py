@@ -21,7 +21,7 @@ from dispatch.demo.cases import CaseFactory, Registry
 from dispatch.demo.geography import DEFAULT_GRIDS, Geography, build_geography, demo_deployment
 from dispatch.demo.names import person_name
 from dispatch.demo.writer import BulkWriter
-from dispatch.rollup import Accumulator, ensure_table, kpi_daily, write_rows
+from dispatch.rollup import COUNTERS, Accumulator, ensure_table, kpi_daily, row_tuples
 from dispatch.sla import Sla
 from dispatch.types import OPEN_STATES, CaseState, PersonKind
 
@@ -248,9 +248,9 @@ def generate_demo(
         ensure_table(conn)
         conn.execute(kpi_daily.delete())
         rows = acc.rows()
-        write_rows(conn, rows)
-        summary.rollup_rows = len(rows)
         w = BulkWriter(conn)
+        w.write("kpi_daily", ("scope", "child", "day", *COUNTERS), row_tuples(rows))
+        summary.rollup_rows = len(rows)
         w.fix_sequences(
             (
                 "centers",
