@@ -33,9 +33,14 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
 
 
-async def whep_latencies(base: str, seconds: float) -> list[float]:
+async def whep_latencies(base: str, seconds: float, codec: str) -> list[float]:
+    from aiortc import RTCRtpReceiver
+
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTransceiver("video", direction="recvonly")
+    transceiver = pc.addTransceiver("video", direction="recvonly")
+    caps = RTCRtpReceiver.getCapabilities("video")
+    assert caps is not None
+    transceiver.setCodecPreferences([c for c in caps.codecs if c.mimeType == f"video/{codec}"])
     latencies: list[float] = []
     done = asyncio.Event()
 
@@ -79,10 +84,13 @@ def main() -> None:
         with LiveServer(hub) as server:
             time.sleep(1.0)
             mjpeg = run_viewers(server.port, ["/streams/lat.mjpg#stamp"], args.seconds)[0]
-            whep = asyncio.run(whep_latencies(f"http://127.0.0.1:{server.port}", args.seconds))
+            base = f"http://127.0.0.1:{server.port}"
+            whep_vp8 = asyncio.run(whep_latencies(base, args.seconds, "VP8"))
+            whep_h264 = asyncio.run(whep_latencies(base, args.seconds, "H264"))
     finally:
         hub.stop_sync()
-    for name, values, target in (("MJPEG", mjpeg["latencies"], 150), ("WHEP", whep, 200)):
+    for name, values, target in (("MJPEG", mjpeg["latencies"], 150),
+                                 ("WHEP VP8", whep_vp8, 200), ("WHEP H.264", whep_h264, 200)):
         if not values:
             print(f"{name}: no stamped frames received")
             continue

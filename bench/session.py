@@ -13,6 +13,7 @@ separate process each (as on their own devices), so the CPU figures are the serv
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import json
 import resource
@@ -31,6 +32,10 @@ CAVEAT = ("note: 2 shared cores; clients run on the same machine (they decode ev
           "other work moves absolute numbers; compare ratios measured in the same run")
 VERBOSE = "-v" in sys.argv
 CAMERAS = ("cam-jiangna-1", "cam-gate")
+
+
+def LOAD() -> float:  # noqa: N802 - one-minute load average of the machine
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def cpu_seconds() -> float:
@@ -136,7 +141,9 @@ def measure(size: int, warmup: float, seconds: float) -> dict[str, float]:
     rates += [0.0] * sum(r["missing"] for r in results)  # a feed never seen counts as 0 fps
     audio = [v for r in results for v in r["audio_fps"].values()]
     cpu = (c1 - c0) / (t1 - t0)
+    delivered = sum(rates) * seconds
     return {"participants": size, "server_cpu": cpu, "cpu_per_participant": cpu / size,
+            "frames_per_cpu_second": delivered / max(1e-9, c1 - c0), "load": LOAD(),
             "min_fps": min(rates), "mean_fps": sum(rates) / len(rates),
             "min_audio_fps": min(audio) if audio else 0.0, "feeds": len(rates)}
 
@@ -147,16 +154,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("-v", action="store_true", help="print every receiver's rate")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="run server and participants at this niceness (negative: ahead of "
+                             "unrelated work on a shared machine; needs privileges)")
     args = parser.parse_args()
+    if args.nice:
+        os.nice(args.nice)  # children inherit it
     rows = [measure(size, args.warmup, args.seconds) for size in args.sizes]
     base = rows[0]
     print("participants | server CPU (cores) | CPU/participant | ÷ smallest | min fps | mean fps"
-          " | min audio frames/s | video feeds")
+          " | min audio frames/s | video feeds | frames per server CPU-s | load avg")
     for r in rows:
         print(f"{r['participants']:>12} | {r['server_cpu']:>18.2f} | {r['cpu_per_participant']:>15.3f}"
               f" | {r['cpu_per_participant'] / base['cpu_per_participant']:>10.2f}"
               f" | {r['min_fps']:>7.1f} | {r['mean_fps']:>8.1f} | {r['min_audio_fps']:>18.1f}"
-              f" | {r['feeds']:>11}")
+              f" | {r['feeds']:>11} | {r['frames_per_cpu_second']:>23.0f} | {r['load']:>8.1f}")
     four = next((r for r in rows if r["participants"] == 4), None)
     if four is not None:
         verdict = "met" if four["min_fps"] >= 10 else "NOT met"

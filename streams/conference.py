@@ -42,13 +42,8 @@ log = logging.getLogger("streams.conference")
 GoneCallback = Callable[[], Awaitable[None]]
 
 
-def _prefer_h264(pc: RTCPeerConnection, sender: RTCRtpSender) -> None:
-    """The answer must pick H.264 for a track that carries H.264 packets."""
-    codecs = [c for c in RTCRtpSender.getCapabilities("video").codecs
-              if c.mimeType.lower() in ("video/h264", "video/rtx")]
-    for transceiver in pc.getTransceivers():
-        if transceiver.sender is sender:
-            transceiver.setCodecPreferences(codecs)
+_H264 = [c for c in RTCRtpSender.getCapabilities("video").codecs
+         if c.mimeType.lower() in ("video/h264", "video/rtx")]
 
 
 class UnknownFeed(LookupError):
@@ -198,11 +193,13 @@ class Conference:
         pc = RTCPeerConnection(self.configuration())
         viewer = Viewer(feed, pc, secrets.token_urlsafe(16), tracks)
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+            # Transceivers made before the offer is applied take its m-lines by kind, and only
+            # then do codec preferences count: shared H.264 packets need H.264 negotiated.
             for track in tracks:
-                sender = pc.addTrack(track)
+                transceiver = pc.addTransceiver(track, direction="sendonly")
                 if isinstance(track, (EncodedTrack, HubTrack)) and _h264_in_offer(offer):
-                    _prefer_h264(pc, sender)
+                    transceiver.setCodecPreferences(_H264)
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as exc:
             for track in tracks:

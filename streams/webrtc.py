@@ -228,12 +228,14 @@ class WebRtcGateway:
         # The transceiver exists before the offer is applied, so aiortc negotiates with our
         # codec preference (preferences set later do not change the answer).
         transceiver = pc.addTransceiver(track, direction="sendonly")
-        if passthrough:
-            codecs = RTCRtpSender.getCapabilities("video").codecs
-            transceiver.setCodecPreferences(  # H.264 first; rtx after the codecs it repairs
-                [c for c in codecs if c.mimeType.lower() == "video/h264"]
-                + [c for c in codecs if c.mimeType.lower() == "video/rtx"]
-            )
+        # H.264 first: passed through when the source is H.264, else encoded by x264 with
+        # zero-latency tuning (measured tighter p95 than VP8 here); VP8 when the offer lacks it.
+        codecs = RTCRtpSender.getCapabilities("video").codecs
+        order = ["video/h264"] if passthrough else ["video/h264", "video/vp8"]
+        transceiver.setCodecPreferences(
+            [c for mime in order for c in codecs if c.mimeType.lower() == mime]
+            + [c for c in codecs if c.mimeType.lower() == "video/rtx"]
+        )
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         except Exception as exc:
