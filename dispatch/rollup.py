@@ -255,21 +255,31 @@ def ensure_table(conn: Connection) -> None:
     _present[conn.engine] = float("inf")
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert_statement(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``, built once per dialect."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = insert(kpi_daily)
+        stmt = _UPSERTS[dialect] = base.on_conflict_do_update(
+            index_elements=["scope", "child", "day"],
+            set_={name: kpi_daily.c[name] + base.excluded[name] for name in COUNTERS},
+        )
+    return stmt
+
+
 def _upsert(conn: Connection, rows: dict[Key, list[int]]) -> None:
     if not rows:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(kpi_daily)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["scope", "child", "day"],
-        set_={name: kpi_daily.c[name] + stmt.excluded[name] for name in COUNTERS},
-    )
     # Sorted keys lock rows in one order, so concurrent writers cannot deadlock.
     params = [
         {"scope": s, "child": c, "day": day_date(d), **dict(zip(COUNTERS, v, strict=True))}
         for (s, c, d), v in sorted(rows.items())
     ]
-    conn.execute(stmt, params)
+    conn.execute(_upsert_statement(conn.dialect.name), params)
 
 
 def _changed_cases(session: Session) -> Iterator[tuple[Case, bool, bool]]:

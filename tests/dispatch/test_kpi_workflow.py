@@ -159,3 +159,22 @@ def test_a_lost_race_leaves_the_rollups_untouched(db: Db) -> None:
     assert _rows(db) == before
     with db.factory() as s:
         check_scope(s, COUNTY, T0 - timedelta(days=1), T0 + timedelta(days=1), T0 + 4 * H)
+
+
+def test_the_api_answers_the_same_kpis(db: Db, tmp_path: Any) -> None:
+    from tests.dispatch.apiclient import api_for
+
+    with db.begin() as s:
+        rebuild_rollups(s)
+    a, order = walk_to_handling(db)
+    _close(db, a, order, T0 + H)
+    new_case(db, risk="high", leader="张书记", plan="一案一策")
+    with api_for(db, tmp_path, {"county": COUNTY_OP}) as (api, _):
+        r = api.get("/api/kpis?scope=532622&from=2026-11-01&to=2026-11-30", as_="county")
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert doc["reported"] == 2 and doc["closed"] == 1 and doc["open_by_risk"]["high"] == 1
+        assert [c["code"] for c in doc["children"]] == ["532622101", "532622102"]
+        assert doc["from"].startswith("2026-10-31T16:00:00")
+        outside = api.get("/api/kpis?scope=532623", as_="county")
+        assert outside.status_code == 404
