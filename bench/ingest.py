@@ -64,9 +64,9 @@ def hub_rate(clip: Path, streams: int, seconds: float) -> tuple[float, float]:
     try:
         time.sleep(1.0)  # opened and decoding
         subs = [hub.camera(c.id).sub for c in cameras]
-        n0, t0, cpu0 = sum(s.frames_in for s in subs), time.monotonic(), time.process_time()
+        n0, t0, cpu0 = sum(s.meter.frames_in for s in subs), time.monotonic(), time.process_time()
         time.sleep(seconds)
-        frames = sum(s.frames_in for s in subs) - n0
+        frames = sum(s.meter.frames_in for s in subs) - n0
         return frames / (time.monotonic() - t0), frames / (time.process_time() - cpu0)
     finally:
         hub.stop_sync()

@@ -220,17 +220,17 @@ class StreamHub:
                     log.exception("watchdog check failed for %s", cam.config.id)
 
     def _measure(self, stream: Stream, now: float) -> Measure:
-        fps_in, _ = stream.rates(now)
-        stalls, reconnects = stream.hourly(now)
-        age = None if stream.last_frame_at is None else now - stream.last_frame_at
+        fps_in, _ = stream.meter.rates(now)
+        stalls, reconnects = stream.meter.hourly(now)
+        age = None if stream.meter.last_frame_at is None else now - stream.meter.last_frame_at
         return Measure(stream.connected, age, fps_in, stream.expected_fps(), stalls, reconnects)
 
     def _check(self, cam: Camera, now: float) -> None:
         minimum = self.settings.stall_min_seconds
         m = self._measure(cam.sub, now)
         stalled = is_stalled(m, minimum)
-        if stalled and not cam.stalled and cam.sub.last_frame_at is not None:
-            cam.sub.note_stall(now)
+        if stalled and not cam.stalled and cam.sub.meter.last_frame_at is not None:
+            cam.sub.meter.stalled(now)
             m = self._measure(cam.sub, now)
         cam.stalled = stalled
         new = status(m, minimum)
@@ -245,7 +245,7 @@ class StreamHub:
             main.request_stop()  # never block the watchdog on a reader's timeout
 
     def _health(self, cam: Camera, m: Measure, st: Status, now: float) -> CameraHealth:
-        _, fps_out = cam.sub.rates(now)
+        _, fps_out = cam.sub.meter.rates(now)
         return CameraHealth(
             camera_id=cam.config.id, center=cam.config.center, name=cam.config.name,
             status=st, grade=grade(m, self.settings.stall_min_seconds),

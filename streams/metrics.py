@@ -54,19 +54,19 @@ def render(hub: object) -> str:
             if stream is None:
                 continue
             lab = _labels(camera=camera_id, center=h.center, stream=role)
-            fps_in, fps_out = stream.rates(now)
-            stalls, _ = stream.hourly(now)
-            age = -1.0 if stream.last_frame_at is None else now - stream.last_frame_at
+            fps_in, fps_out = stream.meter.rates(now)
+            stalls, _ = stream.meter.hourly(now)
+            age = -1.0 if stream.meter.last_frame_at is None else now - stream.meter.last_frame_at
             values = {
                 "zongzhi_camera_fps_in": fps_in,
                 "zongzhi_camera_fps_out": fps_out,
-                "zongzhi_camera_frames_total": stream.frames_in,
-                "zongzhi_camera_skipped_frames_total": stream.skipped_total,
-                "zongzhi_camera_reconnects_total": stream.reconnects_total,
+                "zongzhi_camera_frames_total": stream.meter.frames_in,
+                "zongzhi_camera_skipped_frames_total": stream.meter.skipped_total,
+                "zongzhi_camera_reconnects_total": stream.meter.reconnects_total,
                 "zongzhi_camera_stalls_last_hour": stalls,
                 "zongzhi_camera_viewers": stream.viewers,
-                "zongzhi_camera_encode_seconds_total": stream.encode_seconds,
-                "zongzhi_camera_encoded_frames_total": stream.frames_encoded,
+                "zongzhi_camera_encode_seconds_total": stream.meter.encode_seconds,
+                "zongzhi_camera_encoded_frames_total": stream.meter.frames_encoded,
                 "zongzhi_camera_last_frame_age_seconds": age,
             }
             for name, value in values.items():

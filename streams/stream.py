@@ -12,7 +12,6 @@ import asyncio
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import av
 
 from config.streams import StreamSettings
 from streams.jpeg import encode_jpeg, multipart_part
+from streams.meter import StreamMeter
 from streams.redact import redact_text, url_secrets
 from streams.sources import Delivery, FrameInbox, Source, SourceError, is_push_url, open_source
 from streams.types import StreamRole
@@ -27,8 +27,6 @@ from streams.watchdog import backoff_delay
 
 FrameHook = Callable[[av.VideoFrame], None]
 PacketHook = Callable[[Delivery], None]
-_WINDOW = 5.0  # seconds over which frame rates are measured
-_HOUR = 3600.0
 
 
 @dataclass
@@ -72,19 +70,9 @@ class Stream:
         # measurements
         self.connected = False
         self.connected_at: float | None = None
-        self.last_frame_at: float | None = None
-        self.last_frame_wall: float | None = None
         self.error: str | None = None
         self._logged_error: str | None = None
-        self.frames_in = 0
-        self.frames_encoded = 0
-        self.encode_seconds = 0.0
-        self.skipped_total = 0
-        self.reconnects_total = 0
-        self._arrivals: deque[float] = deque(maxlen=1024)
-        self._encodes: deque[float] = deque(maxlen=1024)
-        self.reconnects: deque[float] = deque()
-        self.stalls: deque[float] = deque()
+        self.meter = StreamMeter()
         # consumers
         self._viewers: dict[int, Viewer] = {}
         self._next_viewer = 0
@@ -138,9 +126,7 @@ class Stream:
         first = True
         while not self._stop.is_set():
             if not first:
-                self.reconnects_total += 1
-                with self._lock:
-                    self.reconnects.append(time.monotonic())
+                self.meter.reconnected(time.monotonic())
             first = False
             delivered = self._session()
             if self._stop.is_set():
@@ -202,11 +188,7 @@ class Stream:
 
     def _ingest(self, item: Delivery) -> None:
         now = time.monotonic()
-        with self._lock:
-            self.frames_in += 1
-            self.last_frame_at = now
-            self.last_frame_wall = time.time()
-            self._arrivals.append(now)
+        self.meter.frame_arrived(now)
         for hook in list(self._packet_hooks.values()):
             hook(item)
         frame = item.frame
@@ -243,9 +225,7 @@ class Stream:
             if self._jpeg is None or self._jpeg[0] < seq:
                 self._jpeg = (seq, data)
                 self._part = (seq, multipart_part(seq, data)) if self._viewers else None
-                self.frames_encoded += 1
-                self.encode_seconds += spent
-                self._encodes.append(time.monotonic())
+                self.meter.encoded(spent, time.monotonic())
             return self._jpeg
 
     def latest_jpeg(self) -> tuple[int, bytes] | None:
@@ -283,8 +263,8 @@ class Stream:
         return self._viewers[key].event
 
     def count_skipped(self, key: int, skipped: int) -> None:
+        self.meter.skipped(skipped)
         with self._lock:
-            self.skipped_total += skipped
             if key in self._viewers:
                 self._viewers[key].skipped += skipped
 
@@ -327,33 +307,7 @@ class Stream:
     def expected_fps(self) -> float | None:
         return self.configured_fps or self.source_fps
 
-    def rates(self, now: float) -> tuple[float, float]:
-        """Frames per second received and encoded over the last few seconds (0 if unknown)."""
-        with self._lock:
-            arrivals = [t for t in self._arrivals if now - t <= _WINDOW]
-            encodes = [t for t in self._encodes if now - t <= _WINDOW]
-        return _rate(arrivals), _rate(encodes)
-
-    def hourly(self, now: float) -> tuple[int, int]:
-        with self._lock:
-            for q in (self.stalls, self.reconnects):
-                while q and now - q[0] > _HOUR:
-                    q.popleft()
-            return len(self.stalls), len(self.reconnects)
-
-    def note_stall(self, now: float) -> None:
-        with self._lock:
-            self.stalls.append(now)
-
 
 def _set_all(events: list[asyncio.Event]) -> None:
     for event in events:
         event.set()
-
-
-def _rate(times: list[float]) -> float:
-    # Measured between the first and last event in the window, so a stream that just
-    # (re)connected is not judged slow for the part of the window before it existed.
-    if len(times) < 3 or times[-1] <= times[0]:
-        return 0.0
-    return (len(times) - 1) / (times[-1] - times[0])

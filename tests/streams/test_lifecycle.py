@@ -39,17 +39,17 @@ def test_hundred_drops_and_reconnects_leak_no_thread_socket_or_memory(
     with DroppingMjpegServer(frames_per_connection=2, interval=0.005) as camera_server:
         hub = make_hub([camera("flaky", camera_server.url, tamper=False)], settings)
         stream = hub.camera("flaky").sub
-        wait_for(lambda: stream.reconnects_total >= 10, 60, "first reconnects")
+        wait_for(lambda: stream.meter.reconnects_total >= 10, 60, "first reconnects")
         gc.collect()
         threads0, fds0, rss0 = _hub_side_threads(), _fds(), _rss_kb()
-        wait_for(lambda: stream.reconnects_total >= 110, 120, "a hundred more reconnects")
+        wait_for(lambda: stream.meter.reconnects_total >= 110, 120, "a hundred more reconnects")
         gc.collect()
         assert camera_server.connections >= 110
         assert _hub_side_threads() <= threads0
         assert _capture_threads() == ["capture:flaky"], "one reader, never a second one"
         assert _fds() <= fds0 + 2, "every connection's socket was closed"
         assert _rss_kb() - rss0 < 30_000, "memory stays flat across reconnects"
-        assert stream.frames_in >= 100
+        assert stream.meter.frames_in >= 100
         health = hub.health()[0]
         assert health.reconnects_last_hour >= 110 and health.grade == "unusable" or \
             health.status != "online", "a flapping camera is not reported healthy"

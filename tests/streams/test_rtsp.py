@@ -64,7 +64,7 @@ def test_killed_server_goes_offline_then_back_online(
     assert (offline.camera_id, offline.center, offline.kind) == ("door", "532622", "status")
     # Measured with the hub's own clocks: last frame received → offline published. The bound
     # is the stall threshold plus a second, plus the watchdog tick and a margin for a busy box.
-    last_frame = hub.camera("door").sub.last_frame_wall
+    last_frame = hub.camera("door").sub.meter.last_frame_wall
     assert last_frame is not None
     assert offline.at.timestamp() - last_frame <= threshold + 1.0 + 2.0
 

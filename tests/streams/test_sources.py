@@ -27,8 +27,8 @@ def test_video_files_play_and_loop(tmp_path: Path, make_hub: Callable[..., Strea
     path = clip(tmp_path / name)
     hub = make_hub([camera("file", str(path))])
     stream = hub.camera("file").sub
-    wait_for(lambda: stream.frames_in >= 25, 20, "the 20-frame clip looped")
-    assert stream.codec == "h264" and stream.reconnects_total == 0, "looped, not reopened"
+    wait_for(lambda: stream.meter.frames_in >= 25, 20, "the 20-frame clip looped")
+    assert stream.codec == "h264" and stream.meter.reconnects_total == 0, "looped, not reopened"
     # MP4 carries length-prefixed H.264, which WebRTC cannot take as-is; MPEG-TS is Annex B.
     assert stream.passthrough is passthrough
     jpeg = hub.snapshot("file")

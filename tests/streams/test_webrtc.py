@@ -97,7 +97,7 @@ def test_whip_publisher_becomes_a_camera_and_whep_viewer_sees_it(
         publisher, location = await whip_publish(server.base, "phone-1")
         assert location.startswith("/whip/")
         await until(lambda: "phone-1" in hub.camera_ids()
-                    and hub.camera("phone-1").sub.frames_in >= 5, 30, "published frames")
+                    and hub.camera("phone-1").sub.meter.frames_in >= 5, 30, "published frames")
         health = {h.camera_id: h for h in hub.health()}["phone-1"]
         assert health.center == "532622101" and health.status in ("online", "degraded")
         jpeg = await asyncio.to_thread(hub.snapshot, "phone-1")
