@@ -21,10 +21,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
-    # Chromium hides host addresses behind mDNS names by default; a peer on the same
-    # intranet (this hub) cannot resolve them.
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
+# Chromium keeps its default of hiding host addresses behind mDNS names: the hub cannot
+# resolve them and must (and does) connect through the peer-reflexive candidate instead.
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>WHEP</title>
 <video id="v" autoplay muted playsinline></video><img id="tile" src="/streams/cross.mjpg">
