@@ -25,6 +25,7 @@ import streamlit as st
 from config.settings import Settings
 from dashboard import wiring
 from dashboard.context import Services, install
+from dashboard.shutdown import bound_graceful_shutdown
 from dashboard.wall_routes import build_wall_routes
 from dashboard.wall_state import WallStateCache
 
@@ -41,6 +42,7 @@ def build_app(svc: Services, *, activity: Any = None) -> st.App:
 
     @asynccontextmanager
     async def lifespan(app: st.App) -> AsyncIterator[dict[str, Any]]:
+        bound_graceful_shutdown()
         async with AsyncExitStack() as stack:
             install(svc)
             stack.callback(install, None)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from config.cameras import CameraConfig
 from config.settings import Settings
@@ -24,6 +24,8 @@ from dashboard.camera_events import CameraEventSink
 from dashboard.context import Services, services
 from dashboard.scope import root_path
 from dashboard.wall_state import wall_state
+from dispatch.api import build_api
+from dispatch.clock import SlaClock
 from dispatch.db import make_engine, make_session_factory
 from dispatch.events import bind_bus, make_bus
 from dispatch.migrate import upgrade
@@ -33,6 +35,8 @@ from streams.hub import StreamHub
 from streams.routes import build_stream_routes
 
 log = logging.getLogger("dashboard.wiring")
+#: Seconds between SLA clock ticks (near-deadline and overdue alerts, escalation by rule).
+CLOCK_SECONDS = 30.0
 
 
 def make_services(
@@ -61,6 +65,9 @@ def make_services(
     )
     svc.extras["sla"] = sla or Sla.build()
     svc.extras["open_access"] = open_access
+    if open_access:  # the database is prepared before the services are built
+        with session_factory() as session:
+            svc.open_principal = open_principal(root_path(session))
     return svc
 
 
@@ -81,9 +88,6 @@ def camera_paths(svc: Services) -> dict[str, str]:
 async def start(svc: Services, stack: AsyncExitStack) -> None:
     """Start the process's moving parts; ``stack`` stops them in reverse order."""
     await asyncio.to_thread(migrate, svc)
-    if svc.extras.get("open_access"):
-        with svc.session_factory() as session:
-            svc.open_principal = open_principal(root_path(session))
     svc.extras["camera_paths"] = await asyncio.to_thread(camera_paths, svc)
     if svc.bus is not None:
         stack.callback(svc.bus.close)
@@ -95,6 +99,15 @@ async def start(svc: Services, stack: AsyncExitStack) -> None:
         stack.callback(svc.hub.unsubscribe, sink.submit)
         await svc.hub.start()
         stack.push_async_callback(svc.hub.stop)
+    if svc.bus is not None:
+        clock = SlaClock(svc.session_factory, svc.bus, svc.extras["sla"])
+        task = asyncio.create_task(clock.run(CLOCK_SECONDS), name="sla-clock")
+
+        async def stop_clock() -> None:
+            clock.stop()
+            await task
+
+        stack.push_async_callback(stop_clock)
     stack.callback(svc.engine.dispose)
 
 
@@ -123,6 +136,10 @@ def routes(svc: Services) -> list[BaseRoute]:
     from dashboard import auth
 
     out: list[BaseRoute] = []
+    api = build_api(
+        svc.session_factory, svc.bus, svc.extras["sla"],
+        anonymous_principal=svc.open_principal, data_dir=svc.settings.data_dir,
+    )
     if _accounts_on(svc):
         out += auth.build_login_routes(svc.session_factory, svc.extras.get("auth_settings"))
     if svc.hub is not None:
@@ -134,6 +151,7 @@ def routes(svc: Services) -> list[BaseRoute]:
         )
         out += build_stream_routes(hub, svc.settings.streams, authorize=authorize)
     out += svc.extras.get("extra_routes", [])
+    out.append(Mount("/api", app=api))  # last: the wall's /api/wall routes match first
     return out
 
 

@@ -1,0 +1,208 @@
+"""The command center in Chromium against the real demo server: wall, drill-down, dispatch, alerts."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import DemoServer, login, shot
+
+pytestmark = pytest.mark.browser
+XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>热线来电：噪音扰民'
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.25)
+
+
+def tiles(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate(
+        """() => {
+          const host = document.querySelector('[data-testid=stBidiComponentIsolated]');
+          if (!host || !host.shadowRoot) return [];
+          return [...host.shadowRoot.querySelectorAll('.zz-tile')].map(t => ({
+            camera: t.dataset.camera, frames: Number(t.dataset.frames || 0),
+            live: t.classList.contains('zz-live'), mark: t.__testMark || null }));
+        }"""
+    )
+
+
+def ribbon(page: Page) -> dict[str, str]:
+    return page.evaluate(
+        """() => {
+          const host = document.querySelector('[data-testid=stBidiComponentIsolated]');
+          const out = {};
+          if (!host || !host.shadowRoot) return out;
+          host.shadowRoot.querySelectorAll('.zz-kpi').forEach(k => {
+            out[k.dataset.kpi] = k.querySelector('.zz-kpi-value').textContent; });
+          return out;
+        }"""
+    )
+
+
+def all_playing(page: Page, n: int, frames: int = 2) -> bool:
+    found = tiles(page)
+    return len(found) == n and all(t["frames"] >= frames for t in found)
+
+
+def test_wall_plays_nine_tiles_with_chinese_text_and_nothing_from_the_internet(
+    leader: Page, demo_server: DemoServer, external_requests: list[str]
+) -> None:
+    page = leader
+    page.goto(demo_server.url + "/")
+    wait_for(lambda: all_playing(page, 9), 60, "nine playing tiles")
+    videos = page.locator(".zz-tile .zz-video")
+    assert videos.count() == 9
+    before = [videos.nth(i).screenshot() for i in range(9)]
+    time.sleep(1.5)
+    after = [videos.nth(i).screenshot() for i in range(9)]
+    assert all(a != b for a, b in zip(before, after, strict=True)), "some tile did not move"
+    # Chinese renders with the locally served font: two different hanzi draw different
+    # pixels (tofu boxes would be identical), and the web font is loaded.
+    glyphs = page.evaluate(
+        """async () => {
+          await document.fonts.load('32px "Noto Sans SC"', '综治');
+          const draw = (ch) => { const c = document.createElement('canvas'); c.width = c.height = 40;
+            const x = c.getContext('2d'); x.font = '32px "Noto Sans SC"'; x.fillText(ch, 2, 32);
+            return c.toDataURL(); };
+          return { loaded: document.fonts.check('32px "Noto Sans SC"', '综'),
+                   same: draw('综') === draw('治'), blank: draw('综') === draw(' ') };
+        }"""
+    )
+    assert glyphs == {"loaded": True, "same": False, "blank": False}
+    expect(page.locator(".zz-kpi-name").first).to_have_text("今日上报")
+    shot(page, "wall")
+    assert external_requests == []
+
+
+def test_layout_change_keeps_tiles_playing_and_drilldown_changes_tiles_and_kpis(
+    leader: Page, demo_server: DemoServer
+) -> None:
+    page = leader
+    page.goto(demo_server.url + "/")
+    wait_for(lambda: all_playing(page, 9, 1), 60, "nine playing tiles")
+    # Mark the DOM nodes: a rerun that rebuilt the tiles would lose the marks.
+    page.evaluate("""() => document.querySelector('[data-testid=stBidiComponentIsolated]')
+        .shadowRoot.querySelectorAll('.zz-tile').forEach(t => { t.__testMark = t.dataset.camera; })""")
+    first4 = [t["camera"] for t in tiles(page)[:4]]
+    page.get_by_text("4 画面", exact=True).click()
+    wait_for(lambda: len(tiles(page)) == 4, 20, "four tiles")
+    kept = tiles(page)
+    assert [t["camera"] for t in kept] == first4
+    assert all(t["mark"] == t["camera"] for t in kept), "tiles were rebuilt by the rerun"
+    page.get_by_text("9 画面", exact=True).click()
+    wait_for(lambda: len(tiles(page)) == 9, 20, "nine tiles again")
+    wait_for(lambda: ribbon(page).get("closure_rate", "—") != "—", 20, "ribbon figures")
+    top_tiles, top_ribbon = [t["camera"] for t in tiles(page)], ribbon(page)
+    # Drill down to a county.
+    page.locator(".st-key-scopebar [data-testid=stSelectbox]").click()
+    option = page.get_by_role("option").nth(1)
+    county = option.inner_text()
+    option.click()
+    wait_for(lambda: [t["camera"] for t in tiles(page)] != top_tiles, 30, "tiles of the county")
+    wait_for(lambda: ribbon(page) != top_ribbon, 30, "county KPIs")
+    expect(page.locator(".st-key-scopebar")).to_contain_text(county)
+    assert re.search(r"scope=\d{6}", page.url)
+    wait_for(lambda: all(t["frames"] >= 1 for t in tiles(page)), 30, "county tiles playing")
+    shot(page, "wall-county")
+    # Back up through the breadcrumb.
+    page.locator(".st-key-scopebar button").first.click()
+    wait_for(lambda: [t["camera"] for t in tiles(page)] == top_tiles, 30, "prefecture tiles again")
+
+
+def test_focus_view_plays_the_main_stream_and_kiosk_hides_chrome(
+    leader: Page, demo_server: DemoServer
+) -> None:
+    page = leader
+    page.goto(demo_server.url + "/")
+    wait_for(lambda: all_playing(page, 9, 1), 60, "tiles")
+    page.locator(".zz-tile").first.click()
+    focus = page.locator(".zz-focus-video")
+    expect(focus).to_have_attribute("src", re.compile(r"/streams/.+\.mjpg\?stream=main"))
+    wait_for(lambda: focus.evaluate("img => img.naturalWidth") >= 1280, 30, "main stream picture")
+    shot(page, "focus")
+    page.locator(".zz-focus-close").click()
+    expect(page.locator(".zz-focus")).to_be_hidden()
+    page.goto(demo_server.url + "/?kiosk=1&layout=16")
+    wait_for(lambda: len(tiles(page)) == 16, 60, "sixteen tiles")
+    expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
+    expect(page.locator("header[data-testid=stHeader]")).to_be_hidden()
+    wait_for(lambda: sum(t["frames"] > 0 for t in tiles(page)) >= 15, 60, "kiosk tiles playing")
+    shot(page, "kiosk-16")
+
+
+def test_operator_registers_accepts_and_dispatches_a_hotline_case(
+    browser: Browser, demo_server: DemoServer
+) -> None:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    dialogs: list[str] = []
+    try:
+        wall = login(context, demo_server, "xiang.operator")
+        wall.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        wall.goto(demo_server.url + "/")
+        wait_for(lambda: ribbon(wall).get("reported_today", "—") != "—", 60, "ribbon")
+        reported = int(ribbon(wall)["reported_today"])
+        desk = context.new_page()
+        desk.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        desk.goto(demo_server.url + "/dispatch")
+        desk.get_by_text("登记新事件", exact=True).click()
+        desk.get_by_text("12345热线", exact=True).click()
+        desk.get_by_label("标题 *").fill(XSS)
+        desk.get_by_label("描述").fill("夜间施工噪音，请求处理")
+        desk.get_by_label("热线工单号").fill(f"E2E-{time.time_ns()}")
+        desk.get_by_role("button", name="提交").click()
+        expect(desk.get_by_text("已登记事件")).to_be_visible(timeout=30_000)
+        expect(desk.locator(".zz-title").last).to_contain_text("热线来电：噪音扰民")
+        expect(desk.locator(".zz-title").last).to_contain_text("<img src=x")  # shown as text
+        shot(desk, "case-reported")
+        desk.get_by_role("button", name="受理", exact=True).click()
+        desk.get_by_role("button", name="提交").click()
+        expect(desk.get_by_text("已执行：受理")).to_be_visible(timeout=30_000)
+        desk.get_by_role("button", name="派单", exact=True).click()
+        desk.get_by_label("主办单位 *").click()
+        desk.get_by_role("option").first.click()
+        desk.get_by_role("button", name="提交").click()
+        expect(desk.get_by_text("已执行：派单")).to_be_visible(timeout=30_000)
+        expect(desk.get_by_role("button", name="签收", exact=True)).to_be_visible()  # next: sign-off
+        shot(desk, "case-dispatched")
+        wait_for(lambda: int(ribbon(wall)["reported_today"]) > reported, 15, "ribbon to count the case")
+        assert wall.evaluate("() => window.__pwned || null") is None
+        assert desk.evaluate("() => window.__pwned || null") is None
+        assert dialogs == []
+    finally:
+        context.close()
+
+
+def test_duty_officer_acknowledges_an_alert(leader: Page, demo_server: DemoServer) -> None:
+    page = leader
+    page.goto(demo_server.url + "/alerts")
+    ack = page.get_by_role("button", name="确认", exact=True)
+    wait_for(lambda: ack.count() > 0, 90, "an alert to acknowledge")
+    before = ack.count()
+    shot(page, "alerts")
+    ack.first.click()
+    expect(page.get_by_text(re.compile(r"告警 #\d+ 已确认"))).to_be_visible(timeout=30_000)
+    assert wait_for(lambda: ack.count() <= before, 15, "one fewer open alert")
+
+
+@pytest.mark.parametrize("path,name", [("/analysis", "analysis"), ("/cameras", "cameras"), ("/dispatch", "dispatch")])
+def test_pages_render_without_errors(leader: Page, demo_server: DemoServer, path: str, name: str,
+                                     external_requests: list[str]) -> None:
+    page = leader
+    page.goto(demo_server.url + path)
+    page.wait_for_selector("[data-testid=stMainBlockContainer]")
+    time.sleep(3)
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, name)
+    assert external_requests == []
