@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
     "--autoplay-policy=no-user-gesture-required",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]
 # Chromium keeps its default of hiding host addresses behind mDNS names: the hub cannot
 # resolve them and must (and does) connect through the peer-reflexive candidate instead.
@@ -43,6 +44,22 @@ window.whep = async (camera) => {
   window.location_ = answer.headers.get('Location');
   await pc.setRemoteDescription({type: 'answer', sdp: await answer.text()});
   window.pc = pc;
+};
+window.whip = async (camera) => {
+  const media = await navigator.mediaDevices.getUserMedia({video: true});
+  const pc = new RTCPeerConnection({iceServers: []});
+  pc.addTransceiver(media.getVideoTracks()[0], {direction: 'sendonly'});
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((done) => {
+    if (pc.iceGatheringState === 'complete') return done();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && done();
+  });
+  const answer = await fetch('/whip?camera=' + camera + '&center=532622101', {method: 'POST',
+    headers: {'Content-Type': 'application/sdp'}, body: pc.localDescription.sdp});
+  if (answer.status !== 201) throw new Error('WHIP ' + answer.status);
+  await pc.setRemoteDescription({type: 'answer', sdp: await answer.text()});
+  window.publisher = pc;
+  return answer.headers.get('Location');
 };
 window.inboundCodec = async () => {
   const stats = await window.pc.getStats();
@@ -88,3 +105,28 @@ def test_chromium_plays_whep_passthrough_and_mjpeg_tile(
         finally:
             browser.close()
     wait_for(lambda: hub.camera("cross").sub.viewers == 0, 15, "viewers released")
+
+
+def test_chromium_publishes_by_whip_and_becomes_a_camera(
+    make_hub: Callable[..., StreamHub], live_server: Callable[..., LiveServer],
+) -> None:
+    hub = make_hub([])
+    server = live_server(hub, extra_routes=[Route("/player", page)])
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(f"{server.base}/player")
+            location = tab.evaluate("window.whip('browser-1')")
+            assert location.startswith("/whip/")
+            wait_for(lambda: "browser-1" in hub.camera_ids()
+                     and hub.camera("browser-1").sub.meter.frames_in >= 10, 30, "browser frames")
+            health = {h.camera_id: h for h in hub.health()}["browser-1"]
+            assert health.status in ("online", "degraded") and health.center == "532622101"
+            jpeg = hub.snapshot("browser-1")
+            assert jpeg is not None and jpeg[:2] == b"\xff\xd8"
+            status = tab.evaluate(f"fetch('{location}', {{method: 'DELETE'}}).then(r => r.status)")
+            assert status == 200
+        finally:
+            browser.close()
+    wait_for(lambda: "browser-1" not in hub.camera_ids(), 15, "publisher camera removed")
