@@ -98,7 +98,12 @@ def case_page(viewer: Principal, case_id: int) -> None:
         st.text(case.description or "")
         if view.orders:
             st.markdown(f"**{t('console.orders')}**")
-            st.dataframe(view.orders, hide_index=True, width="stretch")
+            st.dataframe(
+                [{t("field.number"): o["id"], t("order.role"): o["role"], t("order.target"): o["target"],
+                  t("field.state"): o["state"], t("order.dispatched"): o["dispatched"],
+                  t("order.returned_reason"): o["returned_reason"]} for o in view.orders],
+                hide_index=True, width="stretch",
+            )
         st.markdown(f"**{t('console.timeline')}**")
         st.dataframe(
             [{t("field.time"): e["time"], t("field.actor"): e["actor"], t("field.action"): e["action"],
