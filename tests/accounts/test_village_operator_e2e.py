@@ -1,0 +1,138 @@
+"""In Chromium, against the real ``zongzhi demo`` with accounts on: a village operator sees
+only its village on the wall and in the console, and another village's camera is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, sync_playwright
+
+from tests.streams.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "accounts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ACCOUNT = re.compile(r"^\s{4}(\S+)\s+(\S+)\s+(\S+)\s+(.*)\((\d+)\)$")
+
+
+class Demo:
+    def __init__(self, data: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "demo", "--data-dir", str(data),
+             "--port", str(self.port), "--cases", "1500", "--activity", "0"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+        deadline = time.monotonic() + 240
+        while True:
+            assert self.proc.poll() is None, "demo exited:\n" + "\n".join(self.lines[-30:])
+            assert time.monotonic() < deadline, "demo did not start:\n" + "\n".join(self.lines[-30:])
+            try:
+                if httpx.get(f"{self.url}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.accounts = {m.group(1): (m.group(2), m.group(5)) for m in map(ACCOUNT.match, self.lines) if m}
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    server = Demo(tmp_path_factory.mktemp("demo"))
+    yield server
+    server.stop()
+
+
+def api_client(demo: Demo, username: str) -> closing[httpx.Client]:
+    c = httpx.Client(base_url=demo.url, timeout=30)
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', c.get("/login").text).group(1)  # type: ignore[union-attr]
+    answer = c.post("/login", data={"username": username, "password": demo.accounts[username][0],
+                                    "csrf_token": token}, headers={"Origin": demo.url})
+    assert answer.status_code == 303
+    return closing(c)
+
+
+def login(context: BrowserContext, demo: Demo, username: str):  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.goto(f"{demo.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", demo.accounts[username][0])
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/(\?.*)?$"), timeout=60_000)
+    return page
+
+
+def test_village_operator_sees_only_its_village(demo: Demo) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    village = demo.accounts["cun.operator"][1]
+    township = demo.accounts["xiang.operator"][1]
+    assert village.startswith(township)
+    # A township operator reports one case in our village and one in a sibling village.
+    with api_client(demo, "xiang.operator") as xiang:
+        siblings = [c for c in xiang.get(f"/api/centers/{township}/children").json()["items"]
+                    if c["code"] != village]
+        other = siblings[0]
+        other_cams = [t["camera"] for t in xiang.get("/api/wall", params={"scope": other["code"], "layout": 16}).json()["tiles"]]
+        stamp = str(int(time.time() * 1000))[-6:]
+        for code, title in ((village, f"本村纠纷{stamp}"), (other["code"], f"邻村纠纷{stamp}")):
+            made = xiang.post("/api/cases", headers={"Origin": demo.url}, json={
+                "title": title, "kind": "dispute", "channel": "walk_in", "center": code})
+            assert made.status_code == 201, made.text
+    assert other_cams, "the sibling village has cameras to try"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+            page = login(context, demo, "cun.operator")
+            # The wall: scoped to the village, every tile one of its cameras.
+            wall = context.request.get(f"{demo.url}/api/wall?layout=16").json()
+            assert wall["scope"]["code"] == village and wall["tiles"]
+            assert {t["center_name"] for t in wall["tiles"]} == {wall["scope"]["name"]}
+            page.get_by_text(wall["tiles"][0]["name"]).first.wait_for(timeout=60_000)
+            page.screenshot(path=str(ARTIFACTS / "village-wall.png"))
+            assert context.request.get(f"{demo.url}/api/wall?scope={other['code']}").status == 403
+            assert context.request.get(f"{demo.url}/api/wall?scope={township}").status == 403
+            # The console: our village's new case is queued, the sibling's is not there.
+            page.goto(f"{demo.url}/dispatch")
+            # The queue is a data grid drawn on a canvas; its cells also live in the DOM.
+            page.get_by_text(f"本村纠纷{stamp}").first.wait_for(state="attached", timeout=60_000)
+            assert page.get_by_text(f"邻村纠纷{stamp}").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "village-console.png"))
+            # A direct URL to another village's camera is refused; our own plays.
+            refused = page.goto(f"{demo.url}/streams/{other_cams[0]}.jpg")
+            assert refused is not None and refused.status == 403
+            own = page.goto(f"{demo.url}/streams/{wall['tiles'][0]['camera']}.jpg")
+            assert own is not None and own.status in (200, 503)
+        finally:
+            browser.close()
