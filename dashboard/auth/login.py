@@ -97,8 +97,12 @@ def build_login_routes(
             )
             return form_page(request, MESSAGES["csrf"], 403, username=username)
 
+        previous = request.cookies.get(SESSION_COOKIE)
+
         def attempt() -> sessions.LoginOutcome:
             with session_factory.begin() as db:
+                if previous:  # a new login replaces the browser's old session
+                    sessions.logout(db, previous, address=address)
                 return sessions.login(
                     db, username, password, settings, address=address,
                     user_agent=request.headers.get("user-agent", ""),

@@ -217,3 +217,16 @@ def test_one_time_password_opens_only_the_password_form(live: LiveApp, adb: Acco
         assert c.get("/wall").status_code == 303  # every session ended with the old password
     with live.login("admin", "Fresh-admin-pw-1") as c:
         assert c.get("/wall").status_code == 200
+
+
+def test_a_new_login_ends_the_browsers_previous_session(live: LiveApp, adb: AccountsDb) -> None:
+    other_pw = adb.user("op.pingyuan")
+    with live.login("op.jiangna", adb.user("op.jiangna")) as c:
+        first = c.cookies[SESSION_COOKIE]
+        answer = c.post("/login", data={"username": "op.pingyuan", "password": other_pw,
+                                        "csrf_token": c.cookies[CSRF_COOKIE]}, headers={"Origin": live.origin})
+        assert answer.status_code == 303 and c.cookies[SESSION_COOKIE] != first
+        assert "op.pingyuan@" in c.get("/wall").text
+    with live.client() as c:
+        c.cookies.set(SESSION_COOKIE, first)
+        assert c.get("/wall").status_code == 303  # op.jiangna's session ended with the new login
