@@ -13,9 +13,9 @@ separate process each (as on their own devices), so the CPU figures are the serv
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 CAVEAT = ("note: 2 shared cores; clients run on the same machine (they decode every feed), "
           "other work moves absolute numbers; compare ratios measured in the same run")
 VERBOSE = "-v" in sys.argv
+ROOMS: list[object] = []  # the conference of the current run
 CAMERAS = ("cam-jiangna-1", "cam-gate")
 
 
@@ -44,7 +45,8 @@ def cpu_seconds() -> float:
 
 
 def serve(tmp: Path) -> tuple[object, object, str, list[str], int]:
-    """Start the server in a thread; returns (server, hub, base URL, join links, session id)."""
+    """Start the server in a thread; returns (server, hub, base URL, join links, session id).
+    The conference is kept in ``ROOMS`` so the bench can read its counters."""
     import httpx
     import uvicorn
     from starlette.applications import Starlette
@@ -65,6 +67,7 @@ def serve(tmp: Path) -> tuple[object, object, str, list[str], int]:
     ], StreamSettings())
     hub.start_sync()
     conference = Conference(hub, hub.settings)
+    ROOMS.append(conference)
     app = Starlette(routes=consultation_routes(db.factory, conference, sla=db.sla, data_dir=tmp))
     app.add_middleware(TestPrincipal)
     port = free_port()
@@ -117,17 +120,22 @@ async def participant(base: str, link: str, expected_feeds: int, window_start: f
 
 def measure(size: int, warmup: float, seconds: float) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        server, hub, base, links, _ = serve(Path(folder))
+        server, hub, base, links, sid = serve(Path(folder))
+        conference = ROOMS[-1]
         try:
-            window_start = time.time() + warmup + 3.0 + 0.5 * size
+            window_start = time.time() + warmup + 6.0 + 0.7 * size
             procs = [subprocess.Popen(
                 [sys.executable, __file__, "participant", base, link, str(size - 1 + len(CAMERAS)),
                  str(window_start), str(seconds)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
                 for link in links[:size]]
             time.sleep(max(0.0, window_start - time.time()))
+            room = conference.rooms.get(str(sid))  # type: ignore[attr-defined]
+            assert room is not None, "no participant published before the measuring window"
+            in0 = {f: p.frames for f, p in room.publishers.items()}
             c0, t0 = cpu_seconds(), time.monotonic()
             time.sleep(seconds)
             c1, t1 = cpu_seconds(), time.monotonic()
+            incoming = [(p.frames - in0.get(f, 0)) / seconds for f, p in room.publishers.items()]
             outs = [p.communicate(timeout=120)[0] for p in procs]
         finally:
             server.should_exit = True  # type: ignore[attr-defined]
@@ -144,6 +152,8 @@ def measure(size: int, warmup: float, seconds: float) -> dict[str, float]:
     delivered = sum(rates) * seconds
     return {"participants": size, "server_cpu": cpu, "cpu_per_participant": cpu / size,
             "frames_per_cpu_second": delivered / max(1e-9, c1 - c0), "load": LOAD(),
+            # What the publishers got through to the server: a receiver cannot get more.
+            "min_incoming_fps": min(incoming) if incoming else 0.0,
             "min_fps": min(rates), "mean_fps": sum(rates) / len(rates),
             "min_audio_fps": min(audio) if audio else 0.0, "feeds": len(rates)}
 
@@ -163,12 +173,14 @@ def main() -> None:
     rows = [measure(size, args.warmup, args.seconds) for size in args.sizes]
     base = rows[0]
     print("participants | server CPU (cores) | CPU/participant | ÷ smallest | min fps | mean fps"
-          " | min audio frames/s | video feeds | frames per server CPU-s | load avg")
+          " | min audio frames/s | video feeds | frames per server CPU-s | min fps into server"
+          " | load avg")
     for r in rows:
         print(f"{r['participants']:>12} | {r['server_cpu']:>18.2f} | {r['cpu_per_participant']:>15.3f}"
               f" | {r['cpu_per_participant'] / base['cpu_per_participant']:>10.2f}"
               f" | {r['min_fps']:>7.1f} | {r['mean_fps']:>8.1f} | {r['min_audio_fps']:>18.1f}"
-              f" | {r['feeds']:>11} | {r['frames_per_cpu_second']:>23.0f} | {r['load']:>8.1f}")
+              f" | {r['feeds']:>11} | {r['frames_per_cpu_second']:>23.0f}"
+              f" | {r['min_incoming_fps']:>19.1f} | {r['load']:>8.1f}")
     four = next((r for r in rows if r["participants"] == 4), None)
     if four is not None:
         verdict = "met" if four["min_fps"] >= 10 else "NOT met"

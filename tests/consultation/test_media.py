@@ -64,6 +64,10 @@ def test_two_participants_see_and_hear_each_other_leave_and_rejoin(
             assert got_by_op.video_sizes == {(320, 240)} and cam.video_sizes == {(320, 180)}
             # A 440 Hz tone at 8000 peak survives Opus: far above silence (0) and dither.
             assert got_by_op.audio_peak > 2000 and got_by_field.audio_peak > 2000
+            # Each viewed picture has one shared encoder, however many viewers it has.
+            room = live.conference.rooms[str(made["id"])]
+            assert set(room.encoders) == {field_feed, op_feed, "c-cam-gate"}
+            assert all(e.encoded > 0 for e in room.encoders.values())
 
             await field.leave()
             await wait_until(lambda: field_feed not in live.conference.publishing(str(made["id"])),
