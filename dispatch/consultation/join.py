@@ -45,6 +45,10 @@ log = logging.getLogger("dispatch.consultation")
 SDP_LIMIT = 64 * 1024
 TOKEN_IN_PATH = re.compile(r"/join/[A-Za-z0-9_\-]{8,}")
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+#: The page loads nothing from anywhere: its script and style are inline, media are WebRTC.
+PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+               "connect-src 'self'; media-src 'self' blob: mediastream:; img-src 'self' data:; "
+               "frame-ancestors 'self'")
 
 
 class RedactJoinTokens(logging.Filter):
@@ -104,7 +108,8 @@ class JoinRoutes:
     # endpoints -------------------------------------------------------------------------
     async def page_(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
         html = self.page() if self.page else "<!doctype html><title>会商</title><p>会商</p>"
-        return HTMLResponse(html, headers={**NO_STORE, "X-Frame-Options": "SAMEORIGIN"})
+        return HTMLResponse(html, headers={**NO_STORE, "X-Frame-Options": "SAMEORIGIN",
+                                           "Content-Security-Policy": PAGE_POLICY})
 
     def _state(self, token: str) -> dict[str, Any]:
         with self.ctx.factory() as session:

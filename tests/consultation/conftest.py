@@ -127,6 +127,9 @@ def hub_cameras() -> list[CameraConfig]:
                      sub_url="sim://?w=320&h=180&fps=10&label=square", tamper=False),
         CameraConfig(id="cam-gate", name="江那社区大门", center="532622101201",
                      sub_url="sim://?w=320&h=180&fps=10&label=gate", tamper=False),
+        # Nothing listens there: the camera is offline, as one that failed mid-session.
+        CameraConfig(id="cam-town", name="江那镇政府广场", center="532622101",
+                     sub_url=f"rtsp://127.0.0.1:{free_port()}/dead", tamper=False),
     ]
 
 

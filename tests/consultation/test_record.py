@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import Callable
 
 import httpx
@@ -90,3 +91,25 @@ def test_evidence_actions_and_end(live: LiveSession, make_case: Callable[[], int
     assert actions.count("session_join") == 2 and actions.count("session_evidence") == 2
     assert {"session_arrival", "session_note", "urge", "session_end"} <= set(actions)
     assert actions[-1] == "session_end"
+
+
+def test_a_failed_camera_shows_its_status(live: LiveSession, make_case: Callable[[], int]) -> None:
+    case_id = make_case()
+    made = start(live, case_id)
+    with httpx.Client(base_url=live.base, headers=OP, timeout=30) as http:
+        attached = http.post(f"/api/consultations/{made['id']}/cameras", json={"camera_id": "cam-town"})
+        assert attached.status_code == 200, attached.text
+        deadline = time.monotonic() + 20
+        while True:
+            state = http.get(f"{made['join']}/state").json()
+            status = {f["feed"]: f["state"] for f in state["feeds"]}
+            if status.get("c-cam-town") == "offline" and status.get("c-cam-gate") == "online":
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        gone = http.delete(f"/api/consultations/{made['id']}/cameras/cam-town")
+        assert gone.status_code == 200
+        assert "c-cam-town" not in {f["feed"] for f in http.get(f"{made['join']}/state").json()["feeds"]}
+        page = http.get(made["join"])
+        assert page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
+        assert "http://" not in page.text and "https://" not in page.text  # nothing from outside
