@@ -219,7 +219,9 @@ def generate_demo(
     summary.seconds["registry"] = time.perf_counter() - started
 
     mark = time.perf_counter()
-    factory = CaseFactory(geo, Sla.build(dep.sla, dep.holidays), seed, int(now.timestamp()), cases)
+    factory = CaseFactory(
+        geo, Sla.build(dep.sla, dep.holidays), seed, int(now.timestamp()), cases, trail
+    )
     acc = Accumulator()
     states: Counter[str] = Counter()
     overdue = high = 0

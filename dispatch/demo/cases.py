@@ -120,7 +120,10 @@ def _midnight_after(day: date) -> int:
 
 
 class CaseFactory:
-    def __init__(self, geo: Geography, sla: Sla, seed: int, now: int, count: int) -> None:
+    def __init__(
+        self, geo: Geography, sla: Sla, seed: int, now: int, count: int, trail: bool = True
+    ) -> None:
+        self.trail = trail
         self.rng = random.Random(f"cases:{seed}")
         self.reg = Registry(geo.deployment)
         self.deadlines = Deadlines(sla)
@@ -144,6 +147,7 @@ class CaseFactory:
         self.last_in_village: dict[str, tuple[int, str]] = {}
         self.next_order = 1
         self.next_event = 1
+        self.events_played = 0
 
     def pick(self, items: list[Any] | tuple[Any, ...], cum: list[float]) -> Any:
         return items[bisect.bisect_right(cum, self.rng.random() * cum[-1])]
@@ -195,6 +199,7 @@ class CaseFactory:
             base = self.next_event
             chunk.events.extend((base + i, *e) for i, e in enumerate(trail.events))
             self.next_event += len(trail.events)
+            self.events_played += trail.n
             self.next_order = trail.next_order
             chunk.facts.append(
                 Facts(
@@ -301,7 +306,7 @@ class CaseFactory:
             "event_count": 0,
             "version": 1,
         }
-        trail = Trail(cid, self.now, cols, self.next_order)
+        trail = Trail(cid, self.now, cols, self.next_order, self.trail)
         trail.emit(
             t0, reporter, "report", S.REPORTED,
             {

@@ -131,7 +131,7 @@ def play(
         clock += w * scale
         at = int(clock) + shift
         if step == "extend":
-            at = max(min(at, due - HOUR), trail.events[-1][2] + 60)
+            at = max(min(at, due - HOUR), trail.last_at + 60)
         if not _step(
             f,
             trail,
@@ -201,6 +201,8 @@ def _dispatch(
     if assist:
         assist_id = trail.order(at, desk, "assist", assist[2], assist[3])
         orders.append({"id": assist_id, "role": "assist", "target": assist[1]})
+    if not trail.record:
+        return lead_id, assist_id
     # The dispatch event itself was emitted by _step; record the order ids in its payload.
     event = trail.events[-1]
     payload = {"lead": {lead[0]: lead[1]}}

@@ -33,14 +33,30 @@ def iso(epoch: int) -> str:
 class Trail:
     """Events of one case and the columns they produce."""
 
-    __slots__ = ("case_id", "now", "events", "cols", "cut", "orders", "next_order")
+    __slots__ = (
+        "case_id",
+        "now",
+        "events",
+        "cols",
+        "cut",
+        "orders",
+        "next_order",
+        "record",
+        "n",
+        "last_at",
+    )
 
-    def __init__(self, case_id: int, now: int, cols: dict[str, Any], next_order: int) -> None:
+    def __init__(
+        self, case_id: int, now: int, cols: dict[str, Any], next_order: int, record: bool = True
+    ) -> None:
         self.case_id, self.now, self.cols = case_id, now, cols
         self.events: list[tuple[Any, ...]] = []
         self.orders: list[list[Any]] = []
         self.cut = False
         self.next_order = next_order
+        self.record = record  # False: count the events, keep no rows (no audit trail wanted)
+        self.n = 0
+        self.last_at = 0
 
     def emit(self, at: int, actor: str, action: str, to: str, payload: dict[str, Any]) -> bool:
         """Append an event unless it lies after ``now`` (then the history stops here)."""
@@ -48,20 +64,17 @@ class Trail:
             self.cut = True
             return False
         c = self.cols
-        self.events.append(
-            (
-                self.case_id,
-                len(self.events) + 1,
-                at,
-                actor,
-                action,
-                c["state"] if self.events else None,
-                to,
-                encode(payload),
-            )
-        )
+        self.n += 1
+        if self.record:
+            self.events.append(
+                (
+                    self.case_id, self.n, at, actor, action, c["state"] if self.n > 1 else None,
+                    to, encode(payload),
+                )
+            )  # fmt: skip
         c["state"] = to
-        c["event_count"] = len(self.events)
+        c["event_count"] = self.n
+        self.last_at = at
         return True
 
     # -- orders ---------------------------------------------------------------------------

@@ -114,12 +114,6 @@ def test_generation_is_deterministic_across_backends(
         assert _digest(again) == _digest(factory)
     finally:
         engine.dispose()
-    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
-    try:
-        generate_demo(make_session_factory(other), seed=6, cases=1500, **SMALL)
-        assert _digest(make_session_factory(other)) != _digest(factory)
-    finally:
-        other.dispose()
     with pytest.raises(ValueError, match="empty database"):
         generate_demo(factory, seed=5, cases=10, **SMALL)
 
