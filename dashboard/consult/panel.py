@@ -46,8 +46,10 @@ def run(fn: Any, *args: Any, **kw: Any) -> Any:
 
 
 def start_form(viewer: Principal) -> int | None:
+    raw = st.query_params.get("case", "")  # a link from the case page or an alert
     with st.form("consult_start"):
-        case_id = st.number_input(tx("case_id"), min_value=1, step=1)
+        case_id = st.number_input(tx("case_id"), min_value=1, step=1,
+                                  value=int(raw) if raw.isdigit() and int(raw) > 0 else 1)
         chain = st.checkbox(tx("invite_chain"), value=True)
         attach = st.number_input(tx("attach_n"), min_value=0, max_value=6, value=2)
         if not st.form_submit_button(tx("start"), type="primary"):
