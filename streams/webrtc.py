@@ -72,6 +72,7 @@ class HubTrack(MediaStreamTrack):
         self._queue: asyncio.Queue[av.Packet | av.VideoFrame] = asyncio.Queue(maxsize=2)
         self._need_key = True
         self._start = time.monotonic()
+        self._pts0: int | None = None
         self._extradata = stream.extradata if passthrough else None
         self._key = stream.add_packet_hook(self._deliver)
 
@@ -122,7 +123,14 @@ class HubTrack(MediaStreamTrack):
         if packet.is_keyframe and self._extradata and not _has_sps(data):
             data = self._extradata + data  # parameter sets only in the SDP: send them in-band
         out = av.Packet(data)
-        out.pts = int((time.monotonic() - self._start) * _CLOCK)
+        if packet.pts is not None and packet.time_base is not None:
+            # The camera's own presentation time (right for B-frames), from this viewer's start.
+            pts = int(packet.pts * packet.time_base * _CLOCK)
+            if self._pts0 is None:
+                self._pts0 = pts
+            out.pts = pts - self._pts0
+        else:
+            out.pts = int((time.monotonic() - self._start) * _CLOCK)
         out.time_base = _TIME_BASE
         return out
 
