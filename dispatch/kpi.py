@@ -98,7 +98,7 @@ def compute_kpis(
         trend = _rollup_trend(session, scope_path, d0, d1)
     else:
         flow, trend = kpi_raw.flow_counters(session, scope_path, d0, d1)
-    opened = open_counts(kpi_raw.open_cases(session, scope_path), scope_path, now, cut)
+    opened = open_counts(kpi_raw.open_groups(session, scope_path, cut), scope_path)
     kids = session.execute(
         sa.select(Center.code, Center.name, Center.level)
         .where(Center.parent_id == center.id)
@@ -149,7 +149,7 @@ def wall_figures(session: Session, scope_path: str, now: datetime) -> dict[str, 
     center_by_path(session, scope_path)  # NotFound for an unknown scope
     today = local_day(now.timestamp())
     year0 = day_number(day_date(today).replace(month=1, day=1))
-    opened = _sum_open(open_counts(kpi_raw.open_cases(session, scope_path), scope_path, now, now))
+    opened = _sum_open(open_counts(kpi_raw.open_groups(session, scope_path, now), scope_path))
     if rollups_present(session.connection()):
         is_today = kpi_daily.c.day == day_date(today)
         row = session.execute(
@@ -196,14 +196,12 @@ def center_counts(session: Session, scope_path: str, now: datetime) -> dict[str,
     ``scope_path`` that has any (a code missing from the answer has none)."""
     out: dict[str, dict[str, int]] = {}
     depth = scope_path.count("/")
-    for path, state, risk, due_at in kpi_raw.open_cases(session, scope_path):
-        overdue = int(state != "suspended" and due_at is not None and due_at < now)
-        high = int(risk == "high")
+    for path, risk, _suspended, overdue, n in kpi_raw.open_groups(session, scope_path, now):
         for code in path.split("/")[depth:]:
             c = out.get(code)
             if c is None:
                 c = out[code] = {"open": 0, "overdue": 0, "high_risk": 0}
-            c["open"] += 1
-            c["overdue"] += overdue
-            c["high_risk"] += high
+            c["open"] += n
+            c["overdue"] += n if overdue else 0
+            c["high_risk"] += n if risk == "high" else 0
     return out

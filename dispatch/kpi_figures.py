@@ -7,7 +7,6 @@ arithmetic. Rates are ``None`` when their denominator is zero.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from dispatch.rollup import BUCKETS, HOUR_EDGES, INDEX
@@ -91,26 +90,20 @@ def figures(v: Sequence[int], opened: dict[str, int] | None) -> dict[str, Any]:
 
 
 def open_counts(
-    rows: Iterable[tuple[str, str, str, datetime | None]],
-    scope_path: str,
-    now: datetime,
-    cut: datetime,
+    groups: Iterable[tuple[str, str, bool, bool, int]], scope_path: str
 ) -> dict[str, dict[str, int]]:
-    """Open cases per child of ``scope_path`` (``""``: held at the scope itself).
-
-    ``overdue``: not suspended (缓办 pauses the clock) and due before ``cut``."""
+    """Open cases per child of ``scope_path`` (``""``: held at the scope itself), from
+    :func:`dispatch.kpi_raw.open_groups` rows."""
     depth = scope_path.count("/") + 1
     out: dict[str, dict[str, int]] = {}
-    for path, state, risk, due_at in rows:
+    for path, risk, suspended, overdue, n in groups:
         codes = path.split("/")
         child = codes[depth] if len(codes) > depth else ""
         c = out.get(child)
         if c is None:
             c = out[child] = {k: 0 for k in OPEN_KEYS}
-        c["open"] += 1
-        c[risk] = c.get(risk, 0) + 1
-        if state == "suspended":
-            c["suspended"] += 1
-        elif due_at is not None and due_at < cut:
-            c["overdue"] += 1
+        c["open"] += n
+        c[risk] = c.get(risk, 0) + n
+        c["suspended"] += n if suspended else 0
+        c["overdue"] += n if overdue else 0
     return out
