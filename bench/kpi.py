@@ -45,7 +45,7 @@ def _database(backend: str, cases: int, directory: Path, pg_admin: str, trail: b
         directory.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{directory / f'kpi_{suffix}.db'}"
     admin_url = make_url(pg_admin)
-    name = f"zongzhi_bench_{suffix}"
+    name = f"zongzhi_bench_kpi_{suffix}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
