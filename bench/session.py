@@ -44,7 +44,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def serve(tmp: Path) -> tuple[object, object, str, list[str], int]:
+def serve(tmp: Path, encode_once: bool = True) -> tuple[object, object, str, list[str], int]:
     """Start the server in a thread; returns (server, hub, base URL, join links, session id).
     The conference is kept in ``ROOMS`` so the bench can read its counters."""
     import httpx
@@ -66,7 +66,7 @@ def serve(tmp: Path) -> tuple[object, object, str, list[str], int]:
                      sub_url=f"sim://?w=640&h=360&fps=15&label={cam}") for cam in CAMERAS
     ], StreamSettings())
     hub.start_sync()
-    conference = Conference(hub, hub.settings)
+    conference = Conference(hub, hub.settings, encode_once=encode_once)
     ROOMS.append(conference)
     app = Starlette(routes=consultation_routes(db.factory, conference, sla=db.sla, data_dir=tmp))
     app.add_middleware(TestPrincipal)
@@ -88,22 +88,24 @@ def serve(tmp: Path) -> tuple[object, object, str, list[str], int]:
     return server, hub, base, links, made["id"]
 
 
-async def participant(base: str, link: str, expected_feeds: int, window_start: float,
-                      seconds: float) -> dict[str, object]:
+async def participant(base: str, link: str, expected_feeds: int, seconds: float) -> dict[str, object]:
     """One participant (its own process, as on its own device): publish, view every other
-    feed, count frames received during the common measuring window."""
+    feed, print ``ready``, read the measuring window's start from stdin, count frames in it."""
     from tests.consultation.peers import Client
 
     person = Client(base, link, link[-4:])
     try:
         await person.join()
+        deadline = time.monotonic() + 120
         while True:  # wait for everyone else to publish
             state = await person.state()
-            if len(state["feeds"]) >= expected_feeds or time.time() > window_start:
+            if len(state["feeds"]) >= expected_feeds or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.3)
         for feed in state["feeds"]:
             await person.view(feed["feed"], audio=feed["kind"] == "participant")
+        print("ready", flush=True)
+        window_start = float(await asyncio.to_thread(sys.stdin.readline))
         await asyncio.sleep(max(0.0, window_start - time.time()))
         before = {f: (r.video_frames, r.audio_frames) for f, r in person.received.items()}
         await asyncio.sleep(seconds)
@@ -118,16 +120,22 @@ async def participant(base: str, link: str, expected_feeds: int, window_start: f
         await person.close()
 
 
-def measure(size: int, warmup: float, seconds: float) -> dict[str, float]:
+def measure(size: int, warmup: float, seconds: float, encode_once: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        server, hub, base, links, sid = serve(Path(folder))
+        server, hub, base, links, sid = serve(Path(folder), encode_once)
         conference = ROOMS[-1]
         try:
-            window_start = time.time() + warmup + 6.0 + 0.7 * size
             procs = [subprocess.Popen(
                 [sys.executable, __file__, "participant", base, link, str(size - 1 + len(CAMERAS)),
-                 str(window_start), str(seconds)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                 str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
                 for link in links[:size]]
+            for proc in procs:  # everyone publishing and viewing
+                assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            window_start = time.time() + warmup
+            for proc in procs:
+                assert proc.stdin is not None
+                proc.stdin.write(f"{window_start}\n")
+                proc.stdin.flush()
             time.sleep(max(0.0, window_start - time.time()))
             room = conference.rooms.get(str(sid))  # type: ignore[attr-defined]
             assert room is not None, "no participant published before the measuring window"
@@ -136,7 +144,7 @@ def measure(size: int, warmup: float, seconds: float) -> dict[str, float]:
             time.sleep(seconds)
             c1, t1 = cpu_seconds(), time.monotonic()
             incoming = [(p.frames - in0.get(f, 0)) / seconds for f, p in room.publishers.items()]
-            outs = [p.communicate(timeout=120)[0] for p in procs]
+            outs = [p.communicate(timeout=120)[0] for p in procs]  # type: ignore[union-attr]
         finally:
             server.should_exit = True  # type: ignore[attr-defined]
             hub.stop_sync()  # type: ignore[attr-defined]
@@ -164,6 +172,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("-v", action="store_true", help="print every receiver's rate")
+    parser.add_argument("--baseline", type=int, default=4,
+                        help="also run this size with per-viewer encoding (0: skip)")
     parser.add_argument("--nice", type=int, default=0,
                         help="run server and participants at this niceness (negative: ahead of "
                              "unrelated work on a shared machine; needs privileges)")
@@ -186,13 +196,22 @@ def main() -> None:
         verdict = "met" if four["min_fps"] >= 10 else "NOT met"
         print(f"target 4 participants + 2 cameras ≥ 10 fps at every receiver: {verdict}"
               f" (min {four['min_fps']:.1f} fps)")
+    if args.baseline:
+        size = args.baseline
+        per_viewer = measure(size, args.warmup, args.seconds, encode_once=False)
+        shared = next((r for r in rows if r["participants"] == size), None) or measure(
+            size, args.warmup, args.seconds)
+        print(f"baseline, {size} participants, every viewer encoded separately: server CPU"
+              f" {per_viewer['server_cpu']:.2f} cores, {per_viewer['frames_per_cpu_second']:.0f}"
+              f" frames per CPU-s, min {per_viewer['min_fps']:.1f} fps; encode-once delivers"
+              f" {shared['frames_per_cpu_second'] / per_viewer['frames_per_cpu_second']:.2f}×"
+              " the frames per server CPU-second")
     print(CAVEAT)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "participant":
-        _, _, base_url, join_link, feeds, begin, secs = sys.argv
-        print(json.dumps(asyncio.run(participant(base_url, join_link, int(feeds), float(begin),
-                                                 float(secs)))))
+        _, _, base_url, join_link, feeds, secs = sys.argv
+        print(json.dumps(asyncio.run(participant(base_url, join_link, int(feeds), float(secs)))))
     else:
         main()
