@@ -42,10 +42,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_rate(pid: int, seconds: float) -> float:
+FRAMES = """() => [...document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot
+  .querySelectorAll('.zz-tile')].reduce((n, t) => n + Number(t.dataset.frames), 0)"""
+
+
+def cpu_rate(pid: int, seconds: float, pages: list[Page]) -> tuple[float, float]:
+    """(server CPU-s/s, frames/s per tile received by the walls) over ``seconds``."""
+    f0 = [p.evaluate(FRAMES) for p in pages]
     c0, t0 = cpu_seconds(pid), time.monotonic()
     time.sleep(seconds)
-    return (cpu_seconds(pid) - c0) / (time.monotonic() - t0)
+    c1, t1 = cpu_seconds(pid), time.monotonic()
+    f1 = [p.evaluate(FRAMES) for p in pages]
+    fps = sum(b - a for a, b in zip(f0, f1, strict=True)) / max(1, len(pages)) / 16 / (t1 - t0)
+    return (c1 - c0) / (t1 - t0), fps
 
 
 def start_server(data: Path, cases: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -106,15 +115,15 @@ def main() -> None:
                       f"worst {max(times):.2f} s over {len(times)} loads (of which Streamlit's page "
                       f"load until the wall mounts: median {statistics.median(mounts):.2f} s)")
                 time.sleep(3)
-                idle = cpu_rate(proc.pid, args.seconds)
+                idle, _ = cpu_rate(proc.pid, args.seconds, [])
                 pages = [open_wall(browsers[0], url)[0]]
                 time.sleep(3)
-                one = cpu_rate(proc.pid, args.seconds)
+                one, fps1 = cpu_rate(proc.pid, args.seconds, pages)
                 pages += [open_wall(b, url)[0] for b in browsers[1:]]
                 time.sleep(3)
-                three = cpu_rate(proc.pid, args.seconds)
-                print(f"server CPU: no browser {idle:.2f}, one browser {one:.2f}, three browsers "
-                      f"{three:.2f} CPU-s/s")
+                three, fps3 = cpu_rate(proc.pid, args.seconds, pages)
+                print(f"server CPU: no browser {idle:.2f}, one browser {one:.2f} ({fps1:.1f} frames/s "
+                      f"per tile), three browsers {three:.2f} CPU-s/s ({fps3:.1f} frames/s per tile each)")
                 print(f"three browsers ÷ one: {three / one:.2f} (target ≤ 1.3)")
                 for b in browsers:
                     b.close()

@@ -95,6 +95,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from dispatch.registry import import_deployment
 
     settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # SQLite file, uploads, evidence
     cameras: list[CameraConfig] = []
     sla = Sla.build()
     engine = make_engine(settings.resolved_database_url)
