@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 CAVEAT = ("note: 2 shared cores; clients run on the same machine (they decode every feed), "
           "other work moves absolute numbers; compare ratios measured in the same run")
 VERBOSE = "-v" in sys.argv
+H264_PUBLISHERS = "--h264-publishers" in sys.argv
 ROOMS: list[object] = []  # the conference of the current run
 CAMERAS = ("cam-jiangna-1", "cam-gate")
 
@@ -88,14 +89,15 @@ def serve(tmp: Path, encode_once: bool = True) -> tuple[object, object, str, lis
     return server, hub, base, links, made["id"]
 
 
-async def participant(base: str, link: str, expected_feeds: int, seconds: float) -> dict[str, object]:
+async def participant(base: str, link: str, expected_feeds: int, seconds: float,
+                      h264: bool = False) -> dict[str, object]:
     """One participant (its own process, as on its own device): publish, view every other
     feed, print ``ready``, read the measuring window's start from stdin, count frames in it."""
     from tests.consultation.peers import Client
 
     person = Client(base, link, link[-4:])
     try:
-        await person.join()
+        await person.join(h264_packets=h264)
         deadline = time.monotonic() + 120
         while True:  # wait for everyone else to publish
             state = await person.state()
@@ -108,8 +110,11 @@ async def participant(base: str, link: str, expected_feeds: int, seconds: float)
         window_start = float(await asyncio.to_thread(sys.stdin.readline))
         await asyncio.sleep(max(0.0, window_start - time.time()))
         before = {f: (r.video_frames, r.audio_frames) for f, r in person.received.items()}
+        sent0 = await _sent_packets(person)
         await asyncio.sleep(seconds)
+        sent1 = await _sent_packets(person)
         return {
+            "sent_pps": {k: (sent1[k] - sent0.get(k, 0)) / seconds for k in sent1},
             "fps": {f: (r.video_frames - before.get(f, (0, 0))[0]) / seconds
                     for f, r in person.received.items()},
             "audio_fps": {f: (r.audio_frames - before.get(f, (0, 0))[1]) / seconds
@@ -120,6 +125,21 @@ async def participant(base: str, link: str, expected_feeds: int, seconds: float)
         await person.close()
 
 
+async def _loop_lag(out: list[float]) -> None:
+    """How late the server's event loop wakes a 10 ms sleep: its backlog."""
+    while True:
+        start = time.monotonic()
+        await asyncio.sleep(0.01)
+        out.append(time.monotonic() - start - 0.01)
+
+
+async def _sent_packets(person: object) -> dict[str, int]:
+    """RTP packets the participant's publisher has sent, by kind."""
+    pc = person.publisher  # type: ignore[attr-defined]
+    report = await pc.getStats()
+    return {s.kind: s.packetsSent for s in report.values() if s.type == "outbound-rtp"}
+
+
 def measure(size: int, warmup: float, seconds: float, encode_once: bool = True) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         server, hub, base, links, sid = serve(Path(folder), encode_once)
@@ -127,7 +147,7 @@ def measure(size: int, warmup: float, seconds: float, encode_once: bool = True) 
         try:
             procs = [subprocess.Popen(
                 [sys.executable, __file__, "participant", base, link, str(size - 1 + len(CAMERAS)),
-                 str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                 str(seconds), "1" if H264_PUBLISHERS else "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
                 for link in links[:size]]
             for proc in procs:  # everyone publishing and viewing
                 assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -137,13 +157,22 @@ def measure(size: int, warmup: float, seconds: float, encode_once: bool = True) 
                 proc.stdin.write(f"{window_start}\n")
                 proc.stdin.flush()
             time.sleep(max(0.0, window_start - time.time()))
+            lags: list[float] = []
+            probe = asyncio.run_coroutine_threadsafe(
+                _loop_lag(lags), conference.loop)  # type: ignore[attr-defined]
             room = conference.rooms.get(str(sid))  # type: ignore[attr-defined]
             assert room is not None, "no participant published before the measuring window"
             in0 = {f: p.frames for f, p in room.publishers.items()}
+            a0 = {f: p.audio_frames for f, p in room.publishers.items()}
             c0, t0 = cpu_seconds(), time.monotonic()
             time.sleep(seconds)
             c1, t1 = cpu_seconds(), time.monotonic()
+            probe.cancel()
+            lags.sort()
             incoming = [(p.frames - in0.get(f, 0)) / seconds for f, p in room.publishers.items()]
+            audio_in = [(p.audio_frames - a0.get(f, 0)) / seconds for f, p in room.publishers.items()]
+            if VERBOSE:
+                print("into server: video", incoming, "audio", audio_in, file=sys.stderr)
             outs = [p.communicate(timeout=120)[0] for p in procs]  # type: ignore[union-attr]
         finally:
             server.should_exit = True  # type: ignore[attr-defined]
@@ -162,6 +191,8 @@ def measure(size: int, warmup: float, seconds: float, encode_once: bool = True) 
             "frames_per_cpu_second": delivered / max(1e-9, c1 - c0), "load": LOAD(),
             # What the publishers got through to the server: a receiver cannot get more.
             "min_incoming_fps": min(incoming) if incoming else 0.0,
+            "loop_lag_p50_ms": 1000 * lags[len(lags) // 2] if lags else 0.0,
+            "loop_lag_p99_ms": 1000 * lags[int(len(lags) * 0.99)] if lags else 0.0,
             "min_fps": min(rates), "mean_fps": sum(rates) / len(rates),
             "min_audio_fps": min(audio) if audio else 0.0, "feeds": len(rates)}
 
@@ -172,6 +203,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("-v", action="store_true", help="print every receiver's rate")
+    parser.add_argument("--h264-publishers", action="store_true",
+                        help="participants send a pre-encoded H.264 clip (as a phone's hardware "
+                             "encoder would) instead of encoding in Python")
     parser.add_argument("--baseline", type=int, default=4,
                         help="also run this size with per-viewer encoding (0: skip)")
     parser.add_argument("--nice", type=int, default=0,
@@ -184,13 +218,14 @@ def main() -> None:
     base = rows[0]
     print("participants | server CPU (cores) | CPU/participant | ÷ smallest | min fps | mean fps"
           " | min audio frames/s | video feeds | frames per server CPU-s | min fps into server"
-          " | load avg")
+          " | loop lag p50/p99 ms | load avg")
     for r in rows:
         print(f"{r['participants']:>12} | {r['server_cpu']:>18.2f} | {r['cpu_per_participant']:>15.3f}"
               f" | {r['cpu_per_participant'] / base['cpu_per_participant']:>10.2f}"
               f" | {r['min_fps']:>7.1f} | {r['mean_fps']:>8.1f} | {r['min_audio_fps']:>18.1f}"
               f" | {r['feeds']:>11} | {r['frames_per_cpu_second']:>23.0f}"
-              f" | {r['min_incoming_fps']:>19.1f} | {r['load']:>8.1f}")
+              f" | {r['min_incoming_fps']:>19.1f}"
+              f" | {r['loop_lag_p50_ms']:>8.0f}/{r['loop_lag_p99_ms']:<10.0f} | {r['load']:>8.1f}")
     four = next((r for r in rows if r["participants"] == 4), None)
     if four is not None:
         verdict = "met" if four["min_fps"] >= 10 else "NOT met"
@@ -211,7 +246,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "participant":
-        _, _, base_url, join_link, feeds, secs = sys.argv
-        print(json.dumps(asyncio.run(participant(base_url, join_link, int(feeds), float(secs)))))
+        _, _, base_url, join_link, feeds, secs, h264 = sys.argv
+        print(json.dumps(asyncio.run(participant(base_url, join_link, int(feeds), float(secs),
+                                                 h264 == "1"))))
     else:
         main()

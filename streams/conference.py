@@ -46,6 +46,34 @@ _H264 = [c for c in RTCRtpSender.getCapabilities("video").codecs
          if c.mimeType.lower() in ("video/h264", "video/rtx")]
 
 
+#: Receive buffer of each peer's UDP sockets. The kernel default (~208 KB, counted in skb
+#: truesize on loopback: about a hundred packets) overflows when the event loop is held up
+#: for a few hundred milliseconds by decoding and encoding threads, and a dropped audio or
+#: video packet costs a whole frame. Capped by net.core.rmem_max.
+RECEIVE_BUFFER = 4 * 1024 * 1024
+
+
+def widen_receive_buffers(pc: RTCPeerConnection) -> None:
+    """Give ``pc``'s ICE sockets a larger receive buffer (after local description is set).
+    Reaches into aiortc/aioice internals; on any change there it does nothing."""
+    import socket
+
+    for transceiver in pc.getTransceivers():
+        try:
+            connection = transceiver.receiver.transport.transport.iceGatherer._connection
+            protocols = list(connection._protocols)
+        except AttributeError:
+            continue
+        for protocol in protocols:
+            sock = getattr(protocol, "transport", None)
+            sock = sock.get_extra_info("socket") if sock is not None else None
+            if sock is not None:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+                except OSError:
+                    pass
+
+
 class UnknownFeed(LookupError):
     """No such participant publishing (or camera) in this room."""
 
@@ -61,7 +89,8 @@ class Publisher:
     sinks: list[MediaStreamTrack] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     latest: av.VideoFrame | None = None
-    frames: int = 0
+    frames: int = 0  # video frames decoded from this publisher
+    audio_frames: int = 0
     closed: bool = False
 
 
@@ -139,6 +168,7 @@ class Conference:
         except Exception as exc:
             await pc.close()
             raise SdpError(f"unusable SDP offer / SDP 无法解析: {exc}") from None
+        widen_receive_buffers(pc)
         room.publishers[feed] = pub
 
         @pc.on("connectionstatechange")
@@ -157,6 +187,8 @@ class Conference:
                 frame = await sink.recv()
                 if isinstance(frame, av.VideoFrame):
                     pub.latest, pub.frames = frame, pub.frames + 1
+                else:
+                    pub.audio_frames += 1
         except (MediaStreamError, asyncio.CancelledError):
             return
 

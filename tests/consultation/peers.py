@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 import av
 import httpx
 import numpy as np
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError
 
 from streams.sim import SimScene, SimSpec
@@ -36,6 +42,41 @@ class PictureTrack(MediaStreamTrack):
         frame = self.scene.frame(self.n)
         frame.pts, frame.time_base = int(self.n * 90000 / self.fps), fractions.Fraction(1, 90000)
         return frame
+
+
+class PacketPictureTrack(MediaStreamTrack):
+    """A device whose hardware encoder hands out H.264: a clip encoded once at start and looped
+    as packets, so a many-participant bench on one machine measures the server, not the
+    participants' software encoders."""
+
+    kind = "video"
+
+    def __init__(self, label: str, width: int = 320, height: int = 240, fps: float = 15,
+                 frames: int = 60) -> None:
+        super().__init__()
+        scene = SimScene(SimSpec(width=width, height=height, fps=fps, label=label))
+        codec = av.CodecContext.create("libx264", "w")
+        codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+        codec.bit_rate, codec.profile = 500_000, "Baseline"
+        codec.framerate = fractions.Fraction(int(fps), 1)
+        codec.time_base = fractions.Fraction(1, int(fps))
+        codec.options = {"tune": "zerolatency", "preset": "ultrafast", "level": "31",
+                         "x264-params": f"repeat-headers=1:keyint={frames}:scenecut=0"}
+        self.packets: list[bytes] = []
+        for n in range(frames):
+            frame = scene.frame(n)
+            frame.pts = n
+            self.packets += [bytes(p) for p in codec.encode(frame)]
+        self.fps, self.n, self.t0 = fps, 0, time.monotonic()
+
+    async def recv(self) -> av.Packet:  # type: ignore[override]
+        delay = self.t0 + self.n / self.fps - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        packet = av.Packet(self.packets[self.n % len(self.packets)])
+        packet.pts, packet.time_base = int(self.n * 90000 / self.fps), fractions.Fraction(1, 90000)
+        self.n += 1
+        return packet
 
 
 class ToneTrack(MediaStreamTrack):
@@ -97,9 +138,16 @@ class Client:
         await pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
         return answer.headers["location"]
 
-    async def join(self) -> None:
+    async def join(self, h264_packets: bool = False) -> None:
         pc = RTCPeerConnection(NO_ICE_SERVERS)
-        pc.addTransceiver(PictureTrack(self.label, *self.size, fps=self.fps), direction="sendonly")
+        if h264_packets:
+            video = pc.addTransceiver(PacketPictureTrack(self.label, *self.size, fps=self.fps),
+                                      direction="sendonly")
+            video.setCodecPreferences([c for c in RTCRtpSender.getCapabilities("video").codecs
+                                       if c.mimeType.lower() in ("video/h264", "video/rtx")])
+        else:
+            pc.addTransceiver(PictureTrack(self.label, *self.size, fps=self.fps),
+                              direction="sendonly")
         pc.addTransceiver(ToneTrack(), direction="sendonly")
         self.publisher_location = await self._exchange(pc, f"{self.link}/whip")
         self.publisher = pc
