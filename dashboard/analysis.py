@@ -148,6 +148,7 @@ def map_chart(centers: list[Any], cameras: list[Any], live: dict[str, str], lang
                         line=dict(width=1, color="#000")),
         ))
     fig.update_layout(title=tr("analysis.map", lang), height=560, **DARK)
-    fig.update_xaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, title="经度 lon")
-    fig.update_yaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, scaleanchor="x", title="纬度 lat")
+    fig.update_xaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, title=tr("analysis.lon", lang))
+    fig.update_yaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, scaleanchor="x",
+                     title=tr("analysis.lat", lang))
     return fig

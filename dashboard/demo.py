@@ -34,7 +34,7 @@ SUB_FPS = 5
 
 @dataclass(frozen=True)
 class DemoOptions:
-    cases: int = 100_000
+    cases: int = 20_000
     seed: int = 1
     activity_seconds: float = 4.0  # mean pause of the field simulator between two changes
     flaky_period: float = 180.0  # seconds of one flaky-camera cycle

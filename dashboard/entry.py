@@ -25,6 +25,7 @@ pages = [
     st.Page(PAGES["alerts"], title=t("nav.alerts"), url_path="alerts"),
     st.Page(PAGES["analysis"], title=t("nav.analysis"), url_path="analysis"),
     st.Page(PAGES["cameras"], title=t("nav.cameras"), url_path="cameras"),
+    st.Page(PAGES["consultation"], title=t("nav.consultation"), url_path="consultation"),
 ]
 kiosk = is_kiosk()
 page = st.navigation(pages, position="hidden" if kiosk else "sidebar")

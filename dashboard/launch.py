@@ -120,7 +120,10 @@ def register(sub: Any) -> None:
     demo.add_argument("--data-dir", default=None, help="folder of the demo database (default: data)")
     demo.add_argument("--port", type=int, default=None)
     demo.add_argument("--host", default=None)
-    demo.add_argument("--cases", type=int, default=100_000, help="cases generated on first start")
+    # 100k cases (the real yearly volume) take ~2 min to generate here, 20k ~45 s: the first
+    # start should not keep a visitor waiting; --cases 100000 gives the full scale.
+    demo.add_argument("--cases", type=int, default=20_000,
+                      help="cases generated on first start (default 20000; 100000 = a full year)")
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--activity", type=float, default=4.0,
                       help="mean seconds between simulated field changes (0: none)")

@@ -11,4 +11,6 @@ PAGES: dict[str, Path] = {
     "alerts": VIEWS / "alerts.py",
     "analysis": VIEWS / "analysis.py",
     "cameras": VIEWS / "cameras.py",
+    # 视频会商, built with the video sessions (dashboard/consult).
+    "consultation": Path(__file__).parent / "pages" / "consultation.py",
 }

@@ -21,6 +21,7 @@ from config.cameras import CameraConfig
 from config.settings import Settings
 from dashboard.access import NotAuthenticated, open_principal, principal_of_scope
 from dashboard.camera_events import CameraEventSink
+from dashboard.consult.wiring import JOIN_RULE, session_routes
 from dashboard.context import Services, services
 from dashboard.scope import root_path
 from dashboard.wall_state import wall_state
@@ -99,6 +100,9 @@ async def start(svc: Services, stack: AsyncExitStack) -> None:
         stack.callback(svc.hub.unsubscribe, sink.submit)
         await svc.hub.start()
         stack.push_async_callback(svc.hub.stop)
+    conference = svc.extras.get("conference")  # video sessions (created with their routes)
+    if conference is not None:
+        stack.push_async_callback(conference.close)  # closed before the hub stops (LIFO)
     if svc.bus is not None:
         clock = SlaClock(svc.session_factory, svc.bus, svc.extras["sla"])
         task = asyncio.create_task(clock.run(CLOCK_SECONDS), name="sla-clock")
@@ -150,6 +154,8 @@ def routes(svc: Services) -> list[BaseRoute]:
             else authorize_camera
         )
         out += build_stream_routes(hub, svc.settings.streams, authorize=authorize)
+    if svc.hub is not None:
+        out += session_routes(svc)  # video sessions: /api/consultations/..., /join/...
     out += svc.extras.get("extra_routes", [])
     out.append(Mount("/api", app=api))  # last: the wall's /api/wall routes match first
     return out
@@ -169,7 +175,8 @@ def middleware(svc: Services) -> list[Middleware]:
     from dashboard import auth
 
     svc.extras["page_principal"] = auth.page_principal_resolver(svc.session_factory)
-    rules = (auth.RouteRule("/demo/feed", auth.RouteKind.PUBLIC), *auth.DEFAULT_RULES)
+    # The demo feed is read by the hub itself; a /join/<token> link is its own credential.
+    rules = (auth.RouteRule("/demo/feed", auth.RouteKind.PUBLIC), JOIN_RULE, *auth.DEFAULT_RULES)
     return [
         Middleware(
             auth.AuthMiddleware, session_factory=svc.session_factory,

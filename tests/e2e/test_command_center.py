@@ -196,7 +196,8 @@ def test_duty_officer_acknowledges_an_alert(leader: Page, demo_server: DemoServe
     assert wait_for(lambda: ack.count() <= before, 15, "one fewer open alert")
 
 
-@pytest.mark.parametrize("path,name", [("/analysis", "analysis"), ("/cameras", "cameras"), ("/dispatch", "dispatch")])
+@pytest.mark.parametrize("path,name", [("/analysis", "analysis"), ("/cameras", "cameras"), ("/dispatch", "dispatch"),
+                                       ("/consultation", "consultation")])
 def test_pages_render_without_errors(leader: Page, demo_server: DemoServer, path: str, name: str,
                                      external_requests: list[str]) -> None:
     page = leader
