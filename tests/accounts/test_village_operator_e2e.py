@@ -39,7 +39,8 @@ class Demo:
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.pump = threading.Thread(target=self._pump, name="demo-output", daemon=True)
+        self.pump.start()
         deadline = time.monotonic() + 240
         while True:
             assert self.proc.poll() is None, "demo exited:\n" + "\n".join(self.lines[-30:])
@@ -64,6 +65,9 @@ class Demo:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(10)
+        self.pump.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 @pytest.fixture(scope="module")
