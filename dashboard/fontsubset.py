@@ -2,9 +2,9 @@
 
 The command center runs on intranets where client machines may lack Chinese fonts and no
 CDN can be reached, so the pages carry their own: Noto Sans CJK SC (SIL OFL, from Debian's
-``fonts-noto-cjk``) cut down to GB 2312 (the 6,763 hanzi every Chinese place and person name
-in ordinary use is written with), ASCII, CJK punctuation, and every character of the
-translation table. Run after changing the table::
+``fonts-noto-cjk``) cut down to GB 2312 (6,763 hanzi), ASCII, CJK punctuation, every character
+of the translation table and of the demo's name lists, and a few place-name characters beyond
+GB 2312. Run after changing the table::
 
     python -m dashboard.fontsubset   # needs: pip install fonttools brotli
 
@@ -19,6 +19,8 @@ from pathlib import Path
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 SC_INDEX = 2  # the Simplified Chinese face inside the collection
 TARGET = Path(__file__).parent / "static" / "NotoSansSC-Regular.woff2"
+#: Characters of Yunnan place names outside GB 2312 (villages are often named with them).
+EXTRA = "竜峝垴坣箐岜戛迤"
 
 
 def charset() -> str:
@@ -34,6 +36,11 @@ def charset() -> str:
     from dashboard.i18n import all_text
 
     chars |= set(all_text())
+    # Place and person names of the demo prefecture (a few, like 竜, lie outside GB 2312).
+    demo = Path(__file__).resolve().parents[1] / "dispatch" / "demo"
+    for source in sorted(demo.glob("*.py")):
+        chars |= {ch for ch in source.read_text(encoding="utf-8") if ord(ch) >= 0x3000}
+    chars |= set(EXTRA)
     return "".join(sorted(chars))
 
 
