@@ -184,11 +184,31 @@ def test_operator_registers_accepts_and_dispatches_a_hotline_case(
         context.close()
 
 
-def test_duty_officer_acknowledges_an_alert(leader: Page, demo_server: DemoServer) -> None:
+def register_high_risk_case(page: Page, server: DemoServer, title: str) -> None:
+    page.goto(server.url + "/dispatch")
+    page.get_by_text("登记新事件", exact=True).click()
+    page.get_by_label("标题 *").fill(title)
+    page.get_by_label("风险等级").click()
+    page.get_by_role("option", name="高", exact=True).click()
+    page.get_by_label("包保领导").fill("李主任")
+    page.get_by_label("一案一策").fill("专人盯守，每日报告")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_text("已登记事件")).to_be_visible(timeout=30_000)
+
+
+def test_new_critical_alert_is_seen_heard_and_acknowledged(leader: Page, demo_server: DemoServer) -> None:
     page = leader
     page.goto(demo_server.url + "/alerts")
+    expect(page.get_by_text("紧急告警提示音")).to_be_visible(timeout=30_000)
+    time.sleep(2.5)  # the page has taken its first look: what comes now is new
+    desk = page.context.new_page()
+    register_high_risk_case(desk, demo_server, "水库堤坝出现渗漏")
+    expect(page.get_by_text(re.compile("新的紧急告警"))).to_be_visible(timeout=30_000)
+    wait_for(lambda: page.evaluate("() => Number(document.documentElement.dataset.zzBeeps || 0)") >= 1,
+             15, "the alert tone")
+    expect(page.get_by_text(re.compile("水库堤坝出现渗漏")).first).to_be_visible()
     ack = page.get_by_role("button", name="确认", exact=True)
-    wait_for(lambda: ack.count() > 0, 90, "an alert to acknowledge")
+    wait_for(lambda: ack.count() > 0, 30, "an alert to acknowledge")
     before = ack.count()
     shot(page, "alerts")
     ack.first.click()

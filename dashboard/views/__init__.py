@@ -1,0 +1,1 @@
+"""The Streamlit page scripts (run by ``st.navigation``, not imported)."""
