@@ -35,7 +35,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from config.streams import StreamSettings
 from streams.hub import StreamHub, UnknownCamera
-from streams.shared_encode import EncodedTrack, SharedEncoder
+from streams.shared_encode import EncodedTrack, SharedAudioEncoder, SharedEncoder
 from streams.webrtc import HubTrack, SdpError, _h264_in_offer, check_offer
 
 log = logging.getLogger("streams.conference")
@@ -110,6 +110,7 @@ class Room:
     viewers: dict[str, Viewer] = field(default_factory=dict)  # resource → viewer
     cameras: dict[str, HubTrack] = field(default_factory=dict)  # camera → shared decoded track
     encoders: dict[str, SharedEncoder] = field(default_factory=dict)  # feed → encode-once H.264
+    voices: dict[str, SharedAudioEncoder] = field(default_factory=dict)  # feed → one Opus
 
 
 class Conference:
@@ -203,9 +204,9 @@ class Conference:
         await pub.pc.close()
         for track in pub.tracks.values():
             track.stop()
-        encoder = room.encoders.pop(pub.feed, None)
-        if encoder is not None:
-            encoder.stop()
+        for shared in (room.encoders.pop(pub.feed, None), room.voices.pop(pub.feed, None)):
+            if shared is not None:
+                shared.stop()
         # Viewers of this feed hold relays of tracks that just ended: free their peers too.
         for resource, viewer in list(room.viewers.items()):
             if viewer.feed == pub.feed:
@@ -257,6 +258,11 @@ class Conference:
         for kind, track in sorted(pub.tracks.items()):
             if kind == "video" and self.encode_once and _h264_in_offer(offer):
                 out.append(self._encoder(room, feed, track).subscribe())
+            elif kind == "audio" and self.encode_once and "OPUS/48000" in offer.upper():
+                voice = room.voices.get(feed)
+                if voice is None or not voice.live:
+                    voice = room.voices[feed] = SharedAudioEncoder(room.relay, track, feed)
+                out.append(voice.subscribe())
             else:
                 out.append(room.relay.subscribe(track, buffered=kind == "audio"))
         return out
@@ -325,9 +331,10 @@ class Conference:
         room.publishers.clear()
         for resource in list(room.viewers):
             await self._end_viewer(room, resource)
-        for encoder in room.encoders.values():
+        for encoder in [*room.encoders.values(), *room.voices.values()]:
             encoder.stop()
         room.encoders.clear()
+        room.voices.clear()
         for track in room.cameras.values():
             track.stop()
         room.cameras.clear()
