@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.auth import AuthSettings
 from config.errors import ConfigError
 from config.streams import StreamSettings
 
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     language: Literal["zh-CN", "en"] = Field("zh-CN", title="Default interface language")
     timezone: str = Field("Asia/Shanghai", title="Time zone for working days and daily KPIs")
     streams: StreamSettings = Field(default_factory=StreamSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -20,6 +20,7 @@ from dispatch.errors import (
     ActionNotAllowed,
     ConflictError,
     Forbidden,
+    Hidden,
     InvalidInput,
     NotFound,
 )
@@ -92,6 +93,8 @@ def report_case(
     now = now or datetime.now(UTC)
     if not principal.has(*REPORT_ROLES):
         raise Forbidden("your role may not report cases")
+    if principal.allowed_actions is not None and "report" not in principal.allowed_actions:
+        raise Forbidden("your credentials may not report cases")
     key = intake.idempotency_key()
     if (
         principal.allowed_sources is not None
@@ -192,8 +195,11 @@ def can_see(session: Session, principal: Principal, case: Case) -> bool:
 
 def get_case(session: Session, principal: Principal, case_id: int) -> Case:
     case = session.get(Case, case_id)
-    if case is None or not can_see(session, principal, case):
-        raise NotFound("case", case_id)  # never reveal cases outside the caller's scope
+    if case is None:
+        raise NotFound("case", case_id)
+    if not can_see(session, principal, case):
+        # Answered as 404 so that existence does not leak; the refusal is still audited.
+        raise Hidden("case", case_id, case.owning_path)
     return case
 
 

@@ -22,6 +22,21 @@ def _engine(args: argparse.Namespace) -> Engine:
     return make_engine(url)
 
 
+def _first_admin(engine: Engine) -> None:
+    """Create the first administrator once centers exist and no account does; print it once."""
+    from dispatch.accounts.cli import ensure_first_admin
+    from dispatch.db import make_session_factory
+
+    with make_session_factory(engine).begin() as session:
+        created = ensure_first_admin(session)
+    if created is not None:
+        username, password = created
+        print(
+            f"首个管理员 · first administrator: {username} / {password}\n"
+            "  一次性密码，首次登录后须修改 · one-time password: change it at first sign-in"
+        )
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from dispatch.migrate import current, upgrade
 
@@ -29,6 +44,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     try:
         upgrade(engine, args.revision)
         print(f"数据库已升级 · database at revision {current(engine)}")
+        _first_admin(engine)
     finally:
         engine.dispose()
     return 0
@@ -44,6 +60,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         with make_session_factory(engine).begin() as session:  # one transaction: all or nothing
             summary = import_deployment(session, deployment)
+        _first_admin(engine)
     finally:
         engine.dispose()
     created = ", ".join(f"{k} {v}" for k, v in sorted(summary.created.items())) or "none"

@@ -20,6 +20,15 @@ class NotFound(DispatchError):
         super().__init__(f"{what} {key} not found")
 
 
+class Hidden(NotFound):
+    """Answered exactly like :class:`NotFound`, but the thing exists outside the caller's
+    scope: the API records the refusal in the access audit. ``center_path`` is the owner's."""
+
+    def __init__(self, what: str, key: object, center_path: str) -> None:
+        super().__init__(what, key)
+        self.center_path = center_path
+
+
 class InvalidInput(DispatchError):
     """A field of a request is missing or wrong; ``field`` names it."""
 

@@ -9,7 +9,7 @@ from ipaddress import ip_address, ip_network
 
 from starlette.types import Scope
 
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 
 SESSION_COOKIE = "zongzhi_session"
 #: Readable by the page's scripts on purpose: they echo it in ``X-CSRF-Token`` (double submit).

@@ -20,7 +20,7 @@ from __future__ import annotations
 from starlette.types import Scope
 
 from dashboard.auth.cookies import CSRF_HEADER, header, own_origin, tokens_match
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})

@@ -31,7 +31,7 @@ from dashboard.auth.page import MESSAGES, PAGE_HEADERS, login_page, logout_page,
 from dashboard.auth.routes import PASSWORD_PATH
 from dispatch.accounts import audit, sessions
 from dispatch.accounts.audit import AuditEvent
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 
 MAX_FORM_BYTES = 8192
 

@@ -25,7 +25,7 @@ from dashboard.auth.csrf import csrf_refusal
 from dashboard.auth.routes import DEFAULT_RULES, PASSWORD_PATH, RouteKind, RouteRule, rule_for
 from dispatch.accounts import access, audit, sessions, tokens
 from dispatch.accounts.audit import DENIAL_SCOPE_KEY, AuditEvent
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 from dispatch.principal import Principal
 
 log = logging.getLogger("dashboard.auth")

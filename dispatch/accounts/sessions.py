@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from config.auth import AuthSettings
 from dispatch.accounts import audit, throttle
 from dispatch.accounts.audit import AuditEvent
 from dispatch.accounts.crypto import (
@@ -26,7 +27,6 @@ from dispatch.accounts.crypto import (
     verify_password,
 )
 from dispatch.accounts.models import LoginThrottle, User, WebSession
-from dispatch.accounts.settings import AuthSettings
 from dispatch.accounts.users import principal_for_user
 from dispatch.principal import Principal
 

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from config.auth import ThrottlePolicy
 from dispatch.accounts.crypto import as_utc, utcnow
 from dispatch.accounts.models import LoginThrottle
-from dispatch.accounts.settings import ThrottlePolicy
 
 
 def user_key(user_id: int) -> str:

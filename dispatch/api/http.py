@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dispatch.errors import ActionNotAllowed, DispatchError, InvalidInput
+from dispatch.accounts.audit import mark_denied
+from dispatch.errors import ActionNotAllowed, DispatchError, Forbidden, Hidden, InvalidInput
 from dispatch.events import Bus
 from dispatch.principal import Principal
 from dispatch.sla import TZ, Sla
@@ -98,6 +99,11 @@ def guarded(
         try:
             return await endpoint(request, principal)
         except (ApiError, DispatchError) as exc:
+            if isinstance(exc, Hidden | Forbidden):
+                mark_denied(
+                    request.scope, exc.status, f"{request.method} {request.url.path}",
+                    getattr(exc, "center_path", None), str(exc),
+                )
             return error_response(exc)
 
     wrapper.__name__ = endpoint.__name__

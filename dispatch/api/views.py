@@ -24,7 +24,7 @@ from dispatch.api.http import (
     read_json,
 )
 from dispatch.api.serialize import alert_doc, center_doc
-from dispatch.errors import InvalidInput, NotFound
+from dispatch.errors import Hidden, InvalidInput
 from dispatch.principal import Principal
 from dispatch.registry import center_by_code, children
 
@@ -34,7 +34,7 @@ def routes(ctx: ApiContext) -> list[Route]:
         with ctx.factory() as session:
             center = center_by_code(session, code)
             if not principal.sees(center.path):
-                raise NotFound("center", code)
+                raise Hidden("center", code, center.path)
             return {
                 **center_doc(center),
                 "children": [center_doc(c) for c in children(session, center)],

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.accounts import models as account_models  # noqa: F401  (registers the tables)
 from dispatch.accounts import tokens, users
-from dispatch.accounts.settings import AuthSettings, ThrottlePolicy
+from config.auth import AuthSettings, ThrottlePolicy
 from dispatch.models import Camera, Center
 from tests.dispatch.factories import Db, make_db
 

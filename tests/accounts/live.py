@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from dashboard.auth import AuthMiddleware, build_login_routes
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 from tests.accounts.conftest import AccountsDb
 from tests.streams.conftest import free_port
 

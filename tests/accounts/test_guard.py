@@ -12,7 +12,7 @@ from dashboard.auth.cookies import client_address, own_origin, secure_cookies
 from dashboard.auth.csrf import origin_refusal
 from dispatch.accounts import access
 from dispatch.accounts.models import AccessAudit
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 from dispatch.models import Center
 from tests.accounts.conftest import COUNTY, AccountsDb
 from tests.accounts.live import LiveApp

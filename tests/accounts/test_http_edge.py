@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from dashboard.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
 from dispatch.accounts.crypto import utcnow
 from dispatch.accounts.models import AccessAudit, WebSession
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 from tests.accounts.conftest import COUNTY, AccountsDb
 from tests.accounts.live import LiveApp
 

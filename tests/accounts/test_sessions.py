@@ -134,7 +134,7 @@ def test_throttle_counts_failures_from_another_process(adb: AccountsDb, database
         "from dispatch.accounts import sessions\n"
         "from dispatch.accounts import models\n"
         "from tests.accounts.conftest import TEST_POLICY\n"
-        "from dispatch.accounts.settings import AuthSettings\n"
+        "from config.auth import AuthSettings\n"
         "f = make_session_factory(make_engine(sys.argv[1]))\n"
         "st = AuthSettings(user_throttle=TEST_POLICY, address_throttle=TEST_POLICY)\n"
         "for i in range(3):\n"

@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
 from dashboard.auth import AuthMiddleware, build_login_routes, camera_authorizer
-from dispatch.accounts.settings import AuthSettings
+from config.auth import AuthSettings
 from dispatch.db import make_engine, make_session_factory
 from streams.hub import StreamHub
 from streams.routes import build_stream_routes
