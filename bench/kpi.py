@@ -33,6 +33,7 @@ from dispatch.db import make_engine, make_session_factory
 from dispatch.demo import generate_demo
 from dispatch.kpi import center_counts, compute_kpis, day_range, wall_figures
 from dispatch.kpi_raw import naive_kpis
+from dispatch.rollup import ensure_table
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -103,8 +104,10 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             make_session_factory(engine), seed=1, cases=args.cases, now=NOW, trail=args.trail
         )
         engine.dispose()
-        print(generated)
+        print(generated, flush=True)
     engine = make_engine(url)
+    with engine.begin() as conn:
+        ensure_table(conn)  # a database generated before kpi_open existed gets it here
     factory = make_session_factory(engine)
     start = NOW - timedelta(days=365)
     d0, d1 = day_range(start, NOW)
@@ -148,7 +151,10 @@ def main() -> None:
         help="also write the audit trail when generating (slower)",
     )
     args = parser.parse_args()
-    print(f"KPI bench · {args.cases:,} cases · scope {SCOPE} · 365 days · {os.cpu_count()} CPUs")
+    print(
+        f"KPI bench · {args.cases:,} cases · scope {SCOPE} · 365 days · {os.cpu_count()} CPUs",
+        flush=True,
+    )
     for backend in args.backends.split(","):
         r = run(backend, args)
         kpi_p95, naive = _p(r["kpi"], 0.95), statistics.median(r["naive"])
@@ -156,7 +162,8 @@ def main() -> None:
             f"{backend:10} compute_kpis p50 {_p(r['kpi'], 0.5):7.1f} ms  p95 {kpi_p95:7.1f} ms | "
             f"wall_figures p95 {_p(r['wall'], 0.95):6.1f} ms | center_counts p95 "
             f"{_p(r['tiles'], 0.95):6.1f} ms | naive per-center loop median {naive:8.1f} ms | "
-            f"ratio naive/p95 {naive / kpi_p95:6.1f}x  (reported {r['reported']:,}, closed {r['closed']:,})"
+            f"ratio naive/p95 {naive / kpi_p95:6.1f}x  (reported {r['reported']:,}, closed {r['closed']:,})",
+            flush=True,
         )
 
 

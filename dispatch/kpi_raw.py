@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from dispatch.kpi_figures import figures, open_counts
 from dispatch.models import Case, Center
 from dispatch.registry import center_by_path, subtree_filter
-from dispatch.rollup import Accumulator, N, case_facts, local_midnight
+from dispatch.rollup import (
+    Accumulator,
+    N,
+    case_facts,
+    kpi_open,
+    local_midnight,
+    rollups_present,
+)
 from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
 
 OPEN = sorted(s.value for s in OPEN_STATES)
@@ -29,19 +36,26 @@ OpenGroup = tuple[str, str, bool, bool, int]
 
 def open_groups(session: Session, scope_path: str, cut: datetime) -> list[OpenGroup]:
     """Open cases of the subtree counted by center, risk, suspended and overdue (due before
-    ``cut`` and not suspended): the database does the counting, a few hundred rows come back."""
-    suspended = sa.case((Case.state == CaseState.SUSPENDED.value, 1), else_=0)
-    overdue = sa.case(
-        (sa.and_(Case.state != CaseState.SUSPENDED.value, Case.due_at < cut), 1), else_=0
-    )
+    ``cut`` and not suspended): the database does the counting, a few hundred rows come back.
+
+    Reads :data:`dispatch.rollup.kpi_open` (the open cases alone) when the database has it,
+    else the cases themselves."""
+    if rollups_present(session.connection()):
+        t: Any = kpi_open.c
+        where = []
+    else:
+        t = Case.__table__.c
+        where = [t.state.in_(OPEN)]
+    suspended = sa.case((t.state == CaseState.SUSPENDED.value, 1), else_=0)
+    overdue = sa.case((sa.and_(t.state != CaseState.SUSPENDED.value, t.due_at < cut), 1), else_=0)
     # SQLite's statistics (no histograms) take open states for common ones and would scan
     # every case through the path index to group by path; open cases are few, so the path is
     # wrapped in an expression no index serves, which leaves the index on ``state``.
-    path = sa.func.coalesce(Case.owning_path, "")
+    path = sa.func.coalesce(t.owning_path, "")
     rows = session.execute(
-        sa.select(path, Case.risk, suspended, overdue, sa.func.count())
-        .where(Case.state.in_(OPEN), subtree_filter(path, scope_path))
-        .group_by(path, Case.risk, suspended, overdue)
+        sa.select(path, t.risk, suspended, overdue, sa.func.count())
+        .where(*where, subtree_filter(path, scope_path))
+        .group_by(path, t.risk, suspended, overdue)
     ).all()
     return [(p, r, bool(s), bool(o), int(n)) for p, r, s, o, n in rows]
 

@@ -31,8 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from dispatch.models import Case
-from dispatch.types import SATISFIED_VALUES, CaseState
+from dispatch.models import Case, UtcDateTime
+from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
 
 LOCAL_OFFSET = 8 * 3600
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -72,6 +72,21 @@ kpi_daily = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),
     *(sa.Column(name, sa.BigInteger, nullable=False, server_default="0") for name in COUNTERS),
 )
+
+
+#: The open cases alone (a few thousand rows whatever the history), kept by the same listener:
+#: open-case figures read this instead of finding the open cases among all cases.
+kpi_open = sa.Table(
+    "kpi_open",
+    metadata,
+    sa.Column("case_id", sa.Integer, primary_key=True),
+    sa.Column("owning_path", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("risk", sa.String(8), nullable=False),
+    sa.Column("due_at", UtcDateTime),
+)
+OPEN_VALUES = tuple(sorted(s.value for s in OPEN_STATES))
+_OPEN_FIELDS = ("state", "owning_path", "risk", "due_at")
 
 
 class Facts(NamedTuple):
@@ -245,14 +260,31 @@ def rollups_present(conn: Connection) -> bool:
         return True
     if seen is not None and time.monotonic() - seen < RECHECK_SECONDS:
         return False
-    present = sa.inspect(conn).has_table(kpi_daily.name)
+    inspector = sa.inspect(conn)
+    present = inspector.has_table(kpi_daily.name) and inspector.has_table(kpi_open.name)
     _present[engine] = float("inf") if present else time.monotonic()
     return present
 
 
 def ensure_table(conn: Connection) -> None:
+    """Create the rollup tables where missing; fill ``kpi_open`` when it was missing."""
+    fresh = not sa.inspect(conn).has_table(kpi_open.name)
     metadata.create_all(conn, checkfirst=True)
+    if fresh:
+        refill_open(conn)
     _present[conn.engine] = float("inf")
+
+
+def refill_open(conn: Connection) -> None:
+    """Copy the open cases into ``kpi_open`` (after bulk writes)."""
+    conn.execute(kpi_open.delete())
+    cols = [Case.id, Case.owning_path, Case.state, Case.risk, Case.due_at]
+    conn.execute(
+        kpi_open.insert().from_select(
+            ["case_id", "owning_path", "state", "risk", "due_at"],
+            sa.select(*cols).where(Case.state.in_(OPEN_VALUES)),
+        )
+    )
 
 
 _UPSERTS: dict[str, Any] = {}
@@ -311,6 +343,45 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         _upsert(conn, rows)
 
 
+_OPEN_UPSERTS: dict[str, Any] = {}
+
+
+def _open_upsert(dialect: str) -> Any:
+    stmt = _OPEN_UPSERTS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = insert(kpi_open)
+        stmt = _OPEN_UPSERTS[dialect] = base.on_conflict_do_update(
+            index_elements=["case_id"],
+            set_={c: base.excluded[c] for c in ("owning_path", "state", "risk", "due_at")},
+        )
+    return stmt
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    """Keep ``kpi_open`` in step (after the flush, so new cases have their ids)."""
+    keep: list[dict[str, Any]] = []
+    drop: list[int] = []
+    for case, _old, new in _changed_cases(session):
+        if new and case.state in OPEN_VALUES:
+            keep.append(
+                {"case_id": case.id, "owning_path": case.owning_path, "state": case.state,
+                 "risk": case.risk, "due_at": case.due_at}
+            )  # fmt: skip
+        elif case.id is not None:
+            drop.append(case.id)
+    if not (keep or drop):
+        return
+    conn = session.connection()
+    if not rollups_present(conn):
+        return
+    if keep:
+        conn.execute(_open_upsert(conn.dialect.name), sorted(keep, key=lambda r: r["case_id"]))
+    if drop:
+        conn.execute(kpi_open.delete().where(kpi_open.c.case_id.in_(sorted(drop))))
+
+
 # -- rebuilding ------------------------------------------------------------------------------
 
 
@@ -352,7 +423,9 @@ def rebuild_from(conn: Connection, facts: Iterable[Facts]) -> int:
 def rebuild_rollups(session: Session) -> int:
     """Recompute every counter from the cases, in the caller's transaction."""
     conn = session.connection()
-    return rebuild_from(conn, list(case_facts(session)))
+    written = rebuild_from(conn, list(case_facts(session)))
+    refill_open(conn)
+    return written
 
 
 def ensure_rollups(session: Session) -> bool:

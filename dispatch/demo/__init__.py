@@ -21,7 +21,14 @@ from dispatch.demo.cases import CaseFactory, Registry
 from dispatch.demo.geography import DEFAULT_GRIDS, Geography, build_geography, demo_deployment
 from dispatch.demo.names import person_name
 from dispatch.demo.writer import BulkWriter
-from dispatch.rollup import COUNTERS, Accumulator, ensure_table, kpi_daily, row_tuples
+from dispatch.rollup import (
+    COUNTERS,
+    Accumulator,
+    ensure_table,
+    kpi_daily,
+    refill_open,
+    row_tuples,
+)
 from dispatch.sla import Sla
 from dispatch.types import OPEN_STATES, CaseState, PersonKind
 
@@ -253,6 +260,7 @@ def generate_demo(
         w = BulkWriter(conn)
         w.write("kpi_daily", ("scope", "child", "day", *COUNTERS), row_tuples(rows))
         summary.rollup_rows = len(rows)
+        refill_open(conn)
         w.fix_sequences(
             (
                 "centers",
