@@ -145,7 +145,7 @@ def routes(svc: Services) -> list[BaseRoute]:
         anonymous_principal=svc.open_principal, data_dir=svc.settings.data_dir,
     )
     if _accounts_on(svc):
-        out += auth.build_login_routes(svc.session_factory, svc.extras.get("auth_settings"))
+        out += auth.build_login_routes(svc.session_factory, svc.settings.auth)
     if svc.hub is not None:
         hub = svc.hub
         authorize = (
@@ -180,7 +180,7 @@ def middleware(svc: Services) -> list[Middleware]:
     return [
         Middleware(
             auth.AuthMiddleware, session_factory=svc.session_factory,
-            settings=svc.extras.get("auth_settings"), rules=rules,
+            settings=svc.settings.auth, rules=rules,
         )
     ]
 
