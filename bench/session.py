@@ -57,7 +57,12 @@ def serve(tmp: Path, encode_once: bool = True) -> tuple[object, object, str, lis
     from dispatch.consultation.routes import consultation_routes
     from streams.conference import Conference
     from streams.hub import StreamHub
-    from tests.consultation.conftest import PRINCIPALS, TestPrincipal, case_in_handling, migrated_db
+    from tests.consultation.conftest import (
+        PRINCIPALS,
+        PrincipalHeader,
+        case_in_handling,
+        migrated_db,
+    )
     from tests.streams.conftest import free_port
 
     db = migrated_db(f"sqlite:///{tmp / 'bench.db'}")
@@ -70,7 +75,7 @@ def serve(tmp: Path, encode_once: bool = True) -> tuple[object, object, str, lis
     conference = Conference(hub, hub.settings, encode_once=encode_once)
     ROOMS.append(conference)
     app = Starlette(routes=consultation_routes(db.factory, conference, sla=db.sla, data_dir=tmp))
-    app.add_middleware(TestPrincipal)
+    app.add_middleware(PrincipalHeader)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off", access_log=False))

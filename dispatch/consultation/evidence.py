@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,7 +44,3 @@ def save_evidence(
                   "attachment": attachment.id, "sha256": photo.sha256}, now)
     return row
 
-
-async def burn_in_async(jpeg: bytes, caption: Caption) -> bytes:
-    """For callers on an event loop: the drawing runs off the loop."""
-    return await asyncio.to_thread(burn_in, jpeg, caption)

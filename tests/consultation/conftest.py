@@ -93,7 +93,7 @@ def db(database_url: str) -> Iterator[Db]:
         made.engine.dispose()
 
 
-class TestPrincipal:
+class PrincipalHeader:
     """Stands for the auth middleware: ``X-Test-Principal`` names a principal of PRINCIPALS."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -145,7 +145,7 @@ def start_live(db: Db, data_dir: Path, hub: StreamHub) -> LiveSession:
         await conference.close()  # ends every peer of the server's loop before it stops
 
     app = Starlette(routes=[*routes, Mount("/api", app=api)], lifespan=lifespan)
-    app.add_middleware(TestPrincipal)
+    app.add_middleware(PrincipalHeader)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info", lifespan="on",
                             timeout_graceful_shutdown=2)
