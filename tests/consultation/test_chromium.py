@@ -8,12 +8,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Page, async_playwright
 
 from tests.consultation.conftest import LiveSession
 from tests.consultation.peers import Client, wait_until
 from tests.consultation.test_media import start
 
+pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "consultation"
 CHROMIUM_ARGS = [

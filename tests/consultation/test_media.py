@@ -4,6 +4,7 @@ rejoin, a dropped network, refused tokens, and a room that frees every peer when
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -35,12 +36,23 @@ def events(live: LiveSession, case_id: int, action: str) -> list[CaseEvent]:
                               .order_by(CaseEvent.seq)))
 
 
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 def test_two_participants_see_and_hear_each_other_leave_and_rejoin(
     live: LiveSession, make_case: Callable[[], int]
 ) -> None:
     case_id = make_case()
     made = start(live, case_id)
     worker = next(i for i in made["invitations"] if i["role"] == "grid_worker")
+    access = Collect()
+    logging.getLogger("uvicorn.access").addHandler(access)
 
     async def scenario() -> None:
         op = Client(live.base, made["join"], "operator")
@@ -86,7 +98,13 @@ def test_two_participants_see_and_hear_each_other_leave_and_rejoin(
             await op.close()
             await field.close()
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        logging.getLogger("uvicorn.access").removeHandler(access)
+    token = worker["link"].rsplit("/", 1)[-1]
+    assert any("/join/***/whip" in line for line in access.lines)
+    assert not any(token in line for line in access.lines)  # tokens never reach a log
     joins = events(live, case_id, "session_join")
     assert [e.payload["rejoin"] for e in joins if e.payload["participant"] == worker["participant"]] == [False, True]
     def of_worker(action: str) -> int:
