@@ -197,6 +197,24 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
+#: Audit lines of video sessions (会商): they record what happened around a case without
+#: changing it. Declared here, not by the session package, so that any process can replay a
+#: case's trail whether or not it ever imported the session code.
+RECORD_ONLY_ACTIONS: tuple[str, ...] = (
+    "session_start",  # 会商开始
+    "session_invite",  # 邀请
+    "session_join",  # 加入
+    "session_leave",  # 离开
+    "session_drop",  # 掉线 (network dropped; the same link rejoins)
+    "session_camera",  # 接入 / 移除摄像机
+    "session_note",  # 记录
+    "session_arrival",  # 到场 (三必到)
+    "session_evidence",  # 取证截图
+    "session_end",  # 会商结束 with its summary
+)
+EFFECTS.update(dict.fromkeys(RECORD_ONLY_ACTIONS, _nothing))
+
+
 def apply_event(
     case: Any,
     action: str,

@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.consult.text import tx
 from dashboard.context import services
+from dashboard.i18n import t
 from dispatch.consultation import record
 from dispatch.consultation import services as svc
 from dispatch.consultation.chain import Invitee
@@ -48,11 +48,11 @@ def run(fn: Any, *args: Any, **kw: Any) -> Any:
 def start_form(viewer: Principal) -> int | None:
     raw = st.query_params.get("case", "")  # a link from the case page or an alert
     with st.form("consult_start"):
-        case_id = st.number_input(tx("case_id"), min_value=1, step=1,
+        case_id = st.number_input(t("consult.case_id"), min_value=1, step=1,
                                   value=int(raw) if raw.isdigit() and int(raw) > 0 else 1)
-        chain = st.checkbox(tx("invite_chain"), value=True)
-        attach = st.number_input(tx("attach_n"), min_value=0, max_value=6, value=2)
-        if not st.form_submit_button(tx("start"), type="primary"):
+        chain = st.checkbox(t("consult.invite_chain"), value=True)
+        attach = st.number_input(t("consult.attach_n"), min_value=0, max_value=6, value=2)
+        if not st.form_submit_button(t("consult.start"), type="primary"):
             return None
 
     def start(session: Any) -> tuple[int, str, list[dict[str, str]]]:
@@ -88,35 +88,35 @@ def video(consult_id: int) -> None:
     link = st.session_state.get(LINKS, {}).get(consult_id)
     if link:
         st.iframe(f"{link}?autojoin=1", height=720)  # the embedded join page
-        st.link_button(tx("open_join"), link)
+        st.link_button(t("consult.open_join"), link)
 
 
 def case_card(doc: dict[str, Any]) -> None:
     case = doc["case"]
     due = case["due_at"].isoformat(timespec="minutes") if case["due_at"] else "—"
-    late = f' <b style="color:#ff6b6b">{tx("overdue")}</b>' if case["overdue"] else ""
+    late = f' <b style="color:#ff6b6b">{t("consult.overdue")}</b>' if case["overdue"] else ""
     st.html(
         f'<div style="padding:8px 12px;border:1px solid #24324a;border-radius:8px">'
         f"<b>{html.escape(case['number'] or '')}</b> {html.escape(case['title'])}<br>"
-        f"{tx('state')}: {html.escape(case['state'])} · {tx('due')}: {html.escape(due)}{late}</div>"
+        f"{t('consult.state')}: {html.escape(case['state'])} · {t('consult.due')}: {html.escape(due)}{late}</div>"
     )
 
 
 def people(viewer: Principal, doc: dict[str, Any]) -> None:
-    st.subheader(tx("people"))
+    st.subheader(t("consult.people"))
     new_links = st.session_state.pop(f"consult_new_links_{doc['id']}", None)
     if new_links:
-        with st.expander(tx("links"), expanded=True):
+        with st.expander(t("consult.links"), expanded=True):
             for item in new_links:
                 st.text(f"{item['name']} ({item['role']}): {item['link']}")
-    st.dataframe([{tx("name"): p["name"], tx("role"): p["role"], tx("state"): p["state"],
+    st.dataframe([{t("consult.name"): p["name"], t("consult.role"): p["role"], t("consult.state"): p["state"],
                    "arrived": p["arrived_at"].isoformat(timespec="seconds") if p["arrived_at"] else ""}
                   for p in doc["participants"]], hide_index=True)
     waiting = {p["name"]: p["id"] for p in doc["participants"] if not p["arrived_at"]}
     if doc["open"] and waiting:
         with st.form(f"arrival_{doc['id']}"):
-            who = st.selectbox(tx("name"), list(waiting))
-            if st.form_submit_button(tx("arrival")) and who:
+            who = st.selectbox(t("consult.name"), list(waiting))
+            if st.form_submit_button(t("consult.arrival")) and who:
                 def arrive(session: Any) -> int:
                     svc.get_session(session, viewer, doc["id"])
                     person = session.get(svc.Participant, waiting[who])
@@ -127,12 +127,12 @@ def people(viewer: Principal, doc: dict[str, Any]) -> None:
 
 
 def cameras(viewer: Principal, doc: dict[str, Any]) -> None:
-    st.subheader(tx("cameras"))
+    st.subheader(t("consult.cameras"))
     for cam in doc["cameras"]:
         cols = st.columns([4, 2, 2])
         cols[0].text(cam["name"])
         cols[1].text(cam["status"])
-        if doc["open"] and cols[2].button(tx("detach"), key=f"detach_{cam['id']}"):
+        if doc["open"] and cols[2].button(t("consult.detach"), key=f"detach_{cam['id']}"):
             run(svc.detach_camera, viewer, doc["id"], cam["id"])
             st.rerun()
     attached = {c["id"] for c in doc["cameras"]}
@@ -140,20 +140,20 @@ def cameras(viewer: Principal, doc: dict[str, Any]) -> None:
                for p in doc.get("proposed_cameras", []) if p["camera_id"] not in attached}
     if doc["open"] and options:
         with st.form(f"attach_{doc['id']}"):
-            pick = st.selectbox(tx("proposed"), list(options))
-            if st.form_submit_button(tx("attach")) and pick:
+            pick = st.selectbox(t("consult.proposed"), list(options))
+            if st.form_submit_button(t("consult.attach")) and pick:
                 run(svc.attach_camera, viewer, doc["id"], options[pick])
                 st.rerun()
 
 
 def actions(viewer: Principal, doc: dict[str, Any]) -> None:
-    st.subheader(tx("actions"))
+    st.subheader(t("consult.actions"))
     sla = services().extras["sla"]
     with st.form(f"act_{doc['id']}"):
-        action = st.selectbox(tx("actions"), record.SESSION_WORKFLOW)
-        reason = st.text_input(tx("reason"))
-        lead = st.text_input(tx("lead"))
-        if st.form_submit_button(tx("do")):
+        action = st.selectbox(t("consult.actions"), record.SESSION_WORKFLOW)
+        reason = st.text_input(t("consult.reason"))
+        lead = st.text_input(t("consult.lead"))
+        if st.form_submit_button(t("consult.do")):
             payload: dict[str, Any] = {}
             if action == "dispatch":
                 payload["lead"] = {"department" if "-" in lead else "center": lead.strip()}
@@ -162,12 +162,12 @@ def actions(viewer: Principal, doc: dict[str, Any]) -> None:
             elif action == "urge" and reason:
                 payload["message"] = reason
             if run(record.take_action, viewer, doc["id"], action, payload, sla=sla) is not None:
-                st.success(tx("done"))
+                st.success(t("consult.done"))
     feeds = {c["name"]: c["feed"] for c in doc["cameras"]}
     feeds.update({p["name"]: p["feed"] for p in doc["participants"] if p["publishing"]})
     with st.form(f"evidence_{doc['id']}"):
-        pick = st.selectbox(tx("feed"), list(feeds))
-        if st.form_submit_button(tx("evidence")) and pick:
+        pick = st.selectbox(t("consult.feed"), list(feeds))
+        if st.form_submit_button(t("consult.evidence")) and pick:
             jpeg = media().snapshot(str(doc["id"]), feeds[pick])
             if jpeg is None:
                 st.error("该画面暂无图像 · this feed has no picture yet")
@@ -178,10 +178,10 @@ def actions(viewer: Principal, doc: dict[str, Any]) -> None:
                                          feed_name=pick, jpeg=jpeg, data_dir=_data_dir())
 
                 if run(save) is not None:
-                    st.success(tx("done"))
+                    st.success(t("consult.done"))
     with st.form(f"note_{doc['id']}", clear_on_submit=True):
-        text = st.text_area(tx("note"), max_chars=4000)
-        if st.form_submit_button(tx("add_note")) and text.strip():
+        text = st.text_area(t("consult.note"), max_chars=4000)
+        if st.form_submit_button(t("consult.add_note")) and text.strip():
             def note(session: Any) -> None:
                 consult, _ = svc.get_session(session, viewer, doc["id"])
                 svc.add_note(session, viewer.actor, consult, text)
@@ -190,7 +190,7 @@ def actions(viewer: Principal, doc: dict[str, Any]) -> None:
 
 
 def timeline(doc: dict[str, Any]) -> None:
-    st.subheader(tx("timeline"))
+    st.subheader(t("consult.timeline"))
     st.dataframe([{"#": e["seq"], "time": e["at"].isoformat(timespec="seconds"), "actor": e["actor"],
                    "action": e["action"], "detail": str(e.get("payload", ""))[:200]}
                   for e in reversed(doc["timeline"])], hide_index=True)
@@ -198,14 +198,14 @@ def timeline(doc: dict[str, Any]) -> None:
 
 def end(viewer: Principal, doc: dict[str, Any]) -> None:
     if not doc["open"]:
-        st.info(tx("ended"))
+        st.info(t("consult.ended"))
         if doc["summary"]:
-            with st.expander(tx("summary"), expanded=True):
+            with st.expander(t("consult.summary"), expanded=True):
                 st.json(doc["summary"])
         return
     with st.form(f"end_{doc['id']}"):
-        conclusion = st.text_area(tx("conclusion"), max_chars=4000)
-        if st.form_submit_button(tx("end"), type="primary"):
+        conclusion = st.text_area(t("consult.conclusion"), max_chars=4000)
+        if st.form_submit_button(t("consult.end"), type="primary"):
             if run(record.end_session, viewer, doc["id"], conclusion=conclusion) is not None:
                 media().close_room_threadsafe(str(doc["id"]))
                 st.rerun()

@@ -9,15 +9,15 @@ import streamlit as st
 
 from dashboard.chrome import principal
 from dashboard.consult import panel
-from dashboard.consult.text import tx
+from dashboard.i18n import t
 
 viewer = principal()
 if viewer is not None:
-    st.title(tx("title"))
+    st.title(t("consult.title"))
     raw = st.query_params.get("session", "")
     consult_id = int(raw) if raw.isdigit() else None
     if consult_id is None:
-        st.caption(tx("no_session"))
+        st.caption(t("consult.no_session"))
         started = panel.start_form(viewer)
         if started is not None:
             st.query_params["session"] = str(started)
@@ -25,7 +25,7 @@ if viewer is not None:
     else:
         doc = panel.load(viewer, consult_id)
         if doc is None:
-            st.error(tx("not_found"))
+            st.error(t("consult.not_found"))
         else:
             panel.case_card(doc)
             left, right = st.columns([3, 2])

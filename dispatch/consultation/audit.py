@@ -20,31 +20,7 @@ from dispatch.events import queue_publish
 from dispatch.models import Case, CaseEvent
 
 #: Audit actions of a session; none changes the case's workflow columns.
-SESSION_ACTIONS: tuple[str, ...] = (
-    "session_start",  # 会商开始
-    "session_invite",  # 邀请
-    "session_join",  # 加入
-    "session_leave",  # 离开
-    "session_drop",  # 掉线 (network dropped; the same link rejoins)
-    "session_camera",  # 接入 / 移除摄像机
-    "session_note",  # 记录
-    "session_arrival",  # 到场 (三必到)
-    "session_evidence",  # 取证截图
-    "session_end",  # 会商结束 with its summary
-)
-
-
-def _no_effect(case: Any, payload: Any, at: datetime, from_state: str | None) -> None:
-    return None
-
-
-def register_actions() -> None:
-    """Teach the replay that session events change nothing (idempotent)."""
-    for name in SESSION_ACTIONS:
-        effects.EFFECTS.setdefault(name, _no_effect)
-
-
-register_actions()
+SESSION_ACTIONS = effects.RECORD_ONLY_ACTIONS
 
 
 def record(
