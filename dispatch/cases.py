@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import orders as order_rules
+from dispatch import rollup  # noqa: F401  (installs the KPI counters' flush listeners)
 from dispatch.alerts import clear_alert, raise_alert
 from dispatch.effects import apply_event
 from dispatch.errors import (

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from config.deployment import Deployment
 from dispatch.errors import NotFound
 from dispatch.models import Camera, Case, Center, Department, Grid, Unit
+from dispatch.rollup import rebuild_rollups, rollups_present
 
 
 @dataclass
@@ -166,10 +167,14 @@ def import_deployment(session: Session, deployment: Deployment) -> ImportSummary
 
 def _follow_moved_centers(session: Session, moved: Iterable[Center]) -> None:
     """A center that changed parent takes its cases' denormalized path along."""
+    moved = list(moved)
     for center in moved:
         session.execute(
             sa.update(Case).where(Case.center_id == center.id).values(owning_path=center.path)
         )
+    # Bulk updates bypass the KPI counters' flush listener: recount once, in this transaction.
+    if moved and rollups_present(session.connection()):
+        rebuild_rollups(session)
 
 
 def center_by_code(session: Session, code: str) -> Center:

@@ -6,7 +6,10 @@ import importlib
 
 from alembic import context
 
-from dispatch import models  # noqa: F401  (registers the core tables)
+from dispatch import (
+    models,  # noqa: F401  (registers the core tables)
+    rollup,
+)
 from dispatch.db import Base
 
 # Tables of later revisions register themselves when their package is importable.
@@ -17,7 +20,8 @@ for module in ("dispatch.accounts.models", "dispatch.consultation.models"):
         pass
 
 config = context.config
-target_metadata = Base.metadata
+# The KPI counters live in a metadata of their own (dispatch.rollup), kept by a listener.
+target_metadata = [Base.metadata, rollup.metadata]
 
 
 def run_migrations_online() -> None:

@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from dashboard.cli import main as zongzhi
+from dispatch import rollup
 from dispatch.db import Base, make_engine
 from dispatch.migrate import current, head, upgrade
 
@@ -27,7 +28,8 @@ def test_upgrade_matches_the_models(database_url: str) -> None:
         assert current(engine) == head()
         with engine.connect() as conn:
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+                MigrationContext.configure(conn, opts={"compare_type": True}),
+                [Base.metadata, rollup.metadata],
             )
         assert diff == []
         upgrade(engine)  # a second run is a no-op
