@@ -369,8 +369,14 @@ def test_narrowed_credentials_limit_actions_and_sources(db: Db) -> None:
         SYSTEM,
         actor="hotline-12345",
         allowed_sources=frozenset({"hotline-12345"}),
-        allowed_actions=frozenset({"escalate"}),
+        allowed_actions=frozenset({"report", "escalate"}),
     )
+    watcher = replace(hotline, actor="watch-only", allowed_actions=frozenset({"escalate"}))
+    with pytest.raises(Forbidden, match="may not report"), db.begin() as s:
+        report_case(
+            s, watcher, parse_intake(intake(source="hotline-12345", external_id="W-1")),
+            sla=db.sla, now=T0,
+        )
     with db.begin() as s:
         case, created = report_case(
             s,
