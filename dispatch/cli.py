@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import Any
 
 from sqlalchemy.engine import Engine
+
+from dispatch.accounts import cli as accounts_cli
 
 
 def _engine(args: argparse.Namespace) -> Engine:
@@ -73,15 +74,9 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
+    from dispatch import demo
     from dispatch.db import make_session_factory
 
-    try:
-        demo = importlib.import_module("dispatch.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "dispatch.demo":
-            raise
-        print("zongzhi: demo data generator (dispatch.demo) is not installed")
-        return 1
     engine = _engine(args)
     try:
         result = demo.generate_demo(make_session_factory(engine), seed=args.seed, cases=args.cases)
@@ -112,10 +107,4 @@ def register(sub: Any) -> None:
     demo.add_argument("--database-url", default=None)
     demo.set_defaults(func=_demo_data)
 
-    # Later packages of the dispatch domain bring their own sub-commands.
-    for module in ("dispatch.accounts.cli",):
-        try:
-            importlib.import_module(module).register(sub)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    accounts_cli.register(sub)  # zongzhi user …, zongzhi token …

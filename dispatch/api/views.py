@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,6 @@ from dispatch import alerts as alert_svc
 from dispatch.api.cases import resolve_scope
 from dispatch.api.http import (
     ApiContext,
-    ApiError,
     JSONResponse,
     guarded,
     query_bool,
@@ -25,6 +23,7 @@ from dispatch.api.http import (
 )
 from dispatch.api.serialize import alert_doc, center_doc
 from dispatch.errors import Hidden, InvalidInput
+from dispatch.kpi import compute_kpis
 from dispatch.principal import Principal
 from dispatch.registry import center_by_code, children
 
@@ -90,23 +89,17 @@ def routes(ctx: ApiContext) -> list[Route]:
             await run_in_threadpool(ack_sync, principal, request.path_params["id"], body)
         )
 
-    def kpis_sync(request: Request, principal: Principal, compute: Any) -> Any:
+    def kpis_sync(request: Request, principal: Principal) -> Any:
         end = query_time(request, "to", end=True) or datetime.now(UTC)
         start = query_time(request, "from") or end - timedelta(days=30)
         if start >= end:
             raise InvalidInput("from", "must be before to")
         with ctx.factory() as session:
             scope = resolve_scope(session, principal, request.query_params.get("scope"))
-            return compute(session, scope, start, end)
+            return compute_kpis(session, scope, start, end)
 
     async def kpis(request: Request, principal: Principal) -> Response:
-        try:
-            compute = importlib.import_module("dispatch.kpi").compute_kpis
-        except ModuleNotFoundError as exc:
-            if exc.name != "dispatch.kpi":
-                raise
-            raise ApiError(501, "not_implemented", "KPI computation is not installed") from None
-        return JSONResponse(await run_in_threadpool(kpis_sync, request, principal, compute))
+        return JSONResponse(await run_in_threadpool(kpis_sync, request, principal))
 
     return [
         Route("/centers/{code}", guarded(ctx, center), methods=["GET"]),

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import context
 
-from dispatch import (
-    models,  # noqa: F401  (registers the core tables)
-    rollup,
-)
+# Every package with tables in the chain of revisions registers them on import.
+from dispatch import models, rollup  # noqa: F401
+from dispatch.accounts import models as accounts_models  # noqa: F401
+from dispatch.consultation import models as consultation_models  # noqa: F401
 from dispatch.db import Base
-
-# Tables of later revisions register themselves when their package is importable.
-for module in ("dispatch.accounts.models", "dispatch.consultation.models"):
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError:
-        pass
 
 config = context.config
 # The KPI counters live in a metadata of their own (dispatch.rollup), kept by a listener.
