@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from starlette.types import Scope
 
-from dashboard.auth.cookies import CSRF_HEADER, header, own_origin, tokens_match
 from config.auth import AuthSettings
+from dashboard.auth.cookies import CSRF_HEADER, header, own_origin, tokens_match
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from config.auth import AuthSettings
 from dashboard.auth.cookies import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -31,7 +32,6 @@ from dashboard.auth.page import MESSAGES, PAGE_HEADERS, login_page, logout_page,
 from dashboard.auth.routes import PASSWORD_PATH
 from dispatch.accounts import audit, sessions
 from dispatch.accounts.audit import AuditEvent
-from config.auth import AuthSettings
 
 MAX_FORM_BYTES = 8192
 

@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from config.auth import AuthSettings
 from dashboard.auth.cookies import SESSION_COOKIE, client_address, cookies, csrf_for_session, header
 from dashboard.auth.csrf import csrf_refusal
 from dashboard.auth.routes import DEFAULT_RULES, PASSWORD_PATH, RouteKind, RouteRule, rule_for
 from dispatch.accounts import access, audit, sessions, tokens
 from dispatch.accounts.audit import DENIAL_SCOPE_KEY, AuditEvent
-from config.auth import AuthSettings
 from dispatch.principal import Principal
 
 log = logging.getLogger("dashboard.auth")

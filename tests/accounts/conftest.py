@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.auth import AuthSettings, ThrottlePolicy
 from dispatch.accounts import models as account_models  # noqa: F401  (registers the tables)
 from dispatch.accounts import tokens, users
-from config.auth import AuthSettings, ThrottlePolicy
 from dispatch.models import Camera, Center
 from tests.dispatch.factories import Db, make_db
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Sequence
 from contextlib import closing
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,10 +14,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from dashboard.auth import AuthMiddleware, build_login_routes
 from config.auth import AuthSettings
+from dashboard.auth import AuthMiddleware, build_login_routes
 from tests.accounts.conftest import AccountsDb
-from tests.streams.conftest import free_port
+from tests.live import LiveASGI
 
 
 async def wall_page(request: Request) -> Response:
@@ -50,7 +47,7 @@ def test_routes() -> list[BaseRoute]:
     ]
 
 
-class LiveApp:
+class LiveApp(LiveASGI):
     def __init__(self, adb: AccountsDb, routes: Sequence[BaseRoute] = (),
                  settings: AuthSettings | None = None) -> None:
         self.settings = settings or adb.settings
@@ -58,31 +55,11 @@ class LiveApp:
             routes=[*build_login_routes(adb.factory, self.settings), *test_routes(), *routes],
             middleware=[Middleware(AuthMiddleware, session_factory=adb.factory, settings=self.settings)],
         )
-        self.port = free_port()
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="info",
-                                lifespan="off", timeout_graceful_shutdown=2)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="test-auth-uvicorn", daemon=True)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__(self.app, name="test-auth-uvicorn", log_level="info")
 
     @property
     def origin(self) -> str:
         return self.base
-
-    def __enter__(self) -> LiveApp:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, follow_redirects=False, timeout=30)

@@ -7,12 +7,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from config.auth import AuthSettings
 from dashboard.auth import refuse_unless
 from dashboard.auth.cookies import client_address, own_origin, secure_cookies
 from dashboard.auth.csrf import origin_refusal
 from dispatch.accounts import access
 from dispatch.accounts.models import AccessAudit
-from config.auth import AuthSettings
 from dispatch.models import Center
 from tests.accounts.conftest import COUNTY, AccountsDb
 from tests.accounts.live import LiveApp

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from config.auth import AuthSettings
 from dashboard.auth.cookies import CSRF_COOKIE, SESSION_COOKIE
 from dispatch.accounts.crypto import utcnow
 from dispatch.accounts.models import AccessAudit, WebSession
-from config.auth import AuthSettings
 from tests.accounts.conftest import COUNTY, AccountsDb
 from tests.accounts.live import LiveApp
 

@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.accounts.conftest import AccountsDb
 from tests.accounts.test_http_edge import ws_handshake
-from tests.streams.conftest import free_port
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "accounts"

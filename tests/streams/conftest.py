@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
 from streams.hub import StreamHub
 from streams.routes import build_stream_routes
+from tests.live import LiveASGI, free_port, loopback_socket
 
 RTSP_SCRIPT = Path(__file__).with_name("rtsp_server.py")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RtspServer:
@@ -100,46 +91,18 @@ def make_hub() -> Iterator[Callable[..., StreamHub]]:
         hub.stop_sync()
 
 
-class LiveServer:
+class LiveServer(LiveASGI):
     """The hub's routes on a real uvicorn server on a loopback port, in a thread."""
 
     def __init__(self, hub: StreamHub, send_buffer: int | None = None,
                  extra_routes: list[object] | None = None, **route_kw: object) -> None:
         self.hub = hub
-        # Accepted sockets inherit the listener's send buffer. Loopback autotuning lets the
-        # kernel hold ~3 MB per connection; a deployment serving live tiles keeps it small so
-        # a stalled viewer reaches the hub's skip-to-newest logic within a few pictures.
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if send_buffer:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
-        self.sock.bind(("127.0.0.1", 0))
+        # Loopback autotuning lets the kernel hold ~3 MB per connection; a deployment serving
+        # live tiles keeps it small so a stalled viewer reaches the hub's skip-to-newest logic
+        # within a few pictures.
         routes = build_stream_routes(hub, hub.settings, **route_kw)  # type: ignore[arg-type]
-        self.app = Starlette(routes=[*routes, *(extra_routes or [])])  # type: ignore[list-item]
-        self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off", timeout_graceful_shutdown=2)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, name="test-uvicorn", daemon=True
-        )
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
+        app = Starlette(routes=[*routes, *(extra_routes or [])])  # type: ignore[list-item]
+        super().__init__(app, sock=loopback_socket(send_buffer))
 
 
 @pytest.fixture

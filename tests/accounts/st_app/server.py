@@ -16,10 +16,10 @@ import streamlit as st
 import uvicorn
 from starlette.middleware import Middleware
 
+from config.auth import AuthSettings
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
 from dashboard.auth import AuthMiddleware, build_login_routes, camera_authorizer
-from config.auth import AuthSettings
 from dispatch.db import make_engine, make_session_factory
 from streams.hub import StreamHub
 from streams.routes import build_stream_routes
