@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dashboard.forms import Choices
-from dashboard.i18n import label
+from dashboard.i18n import label, tr
+from dashboard.i18n_table import TABLE
 from dispatch.cases import get_case, list_cases, orders_of, perform, report_case, timeline
 from dispatch.errors import DispatchError
 from dispatch.intake import parse_intake
@@ -140,7 +141,7 @@ def load_case(session: Session, viewer: Principal, case_id: int, lang: str) -> C
             "actor": e.actor,
             "action": label("action", e.action, lang),
             "change": f"{label('state', e.from_state, lang)} → {label('state', e.to_state, lang)}",
-            "detail": _payload_text(e.payload),
+            "detail": _payload_text(e.payload, lang),
         }
         for e in timeline(session, case.id)
     ]
@@ -155,11 +156,25 @@ def load_case(session: Session, viewer: Principal, case_id: int, lang: str) -> C
     )
 
 
-def _payload_text(payload: dict[str, Any] | None) -> str:
+def _payload_text(payload: dict[str, Any] | None, lang: str) -> str:
+    """An event's payload for people: field names translated, nested values flattened."""
     if not payload:
         return ""
-    keep = {k: v for k, v in payload.items() if k not in ("due_at", "owning_path", "center_id")}
-    return "; ".join(f"{k}: {v}" for k, v in keep.items())[:300]
+    parts = []
+    for key, value in payload.items():
+        if key in ("due_at", "owning_path", "center_id"):
+            continue
+        name = tr(f"field.{key}", lang) if f"field.{key}" in TABLE else key
+        parts.append(f"{name}: {_value_text(value)}")
+    return "; ".join(parts)[:300]
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "、".join(_value_text(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return "、".join(_value_text(v) for v in value)
+    return str(value)
 
 
 def dispatch_targets(session: Session, case: Case) -> list[tuple[dict[str, str], str]]:
