@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.errors import Forbidden, InvalidInput, NotFound
+from dispatch.errors import Forbidden, Hidden, InvalidInput, NotFound
 from dispatch.events import queue_publish
 from dispatch.models import Alert, Camera, Center
 from dispatch.principal import Principal
@@ -129,8 +129,10 @@ def ack_alert(
 ) -> Alert:
     """Record that ``by`` (default: the principal's name) has seen the alert. Idempotent."""
     alert = session.get(Alert, alert_id)
-    if alert is None or not principal.sees(alert.center_path):
+    if alert is None:
         raise NotFound("alert", alert_id)
+    if not principal.sees(alert.center_path):
+        raise Hidden("alert", alert_id, alert.center_path)  # a 404 that is still audited
     who = (by or principal.name or principal.actor).strip()
     if not who or len(who) > 64:
         raise InvalidInput("by", "a name of 1–64 characters is required")

@@ -10,25 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-TIMESTAMPS: dict[str, frozenset[str]] = {
-    "cases": frozenset(
-        {
-            "reported_at",
-            "accepted_at",
-            "resolved_at",
-            "closed_at",
-            "due_at",
-            "suspended_at",
-            "supervised_at",
-        }
-    ),
-    "dispatch_orders": frozenset({"dispatched_at", "signed_at", "returned_at"}),
-    "case_events": frozenset({"at"}),
-}
+from dispatch.db import Base
+from dispatch.models import UtcDateTime
+
+
+@cache
+def timestamp_columns(table: str) -> frozenset[str]:
+    """The UTC timestamp columns of a mapped table, read off the models (written as text)."""
+    found = Base.metadata.tables.get(table)
+    if found is None:
+        return frozenset()
+    return frozenset(c.name for c in found.columns if isinstance(c.type, UtcDateTime))
+
+
 _EPOCH = date(1970, 1, 1).toordinal()
 _days: dict[int, str] = {}
 
@@ -64,7 +63,7 @@ class BulkWriter:
         self.suffix = "+00" if self.postgres else ""
 
     def write(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        stamped = [i for i, c in enumerate(columns) if c in TIMESTAMPS.get(table, ())]
+        stamped = [i for i, c in enumerate(columns) if c in timestamp_columns(table)]
         suffix = self.suffix
         if stamped:
             rows = _stamped(rows, stamped, suffix)
