@@ -76,11 +76,12 @@ def compute_state(principal: Principal, sub: Subscription, cache: WallStateCache
             center = scopes.resolve(session, principal, sub.scope)
         except scopes.ScopeError as exc:
             return {"error": tr(exc.key, sub.lang, code=exc.code)}
-        key = (center.path, sub.layout, sub.lang, sub.cameras)
-        health = svc.hub.health if svc.hub is not None else None
-        cams = list(sub.cameras) if sub.cameras is not None else None
-        state = cache.get(key, center, sub.layout, sub.lang, health, cams)
-    return state
+    # The session is closed before waiting on the cache: a computation opens its own, and
+    # screens waiting on one key must not hold pooled connections meanwhile.
+    key = (center.path, sub.layout, sub.lang, sub.cameras)
+    health = svc.hub.health if svc.hub is not None else None
+    cams = list(sub.cameras) if sub.cameras is not None else None
+    return cache.get(key, center, sub.layout, sub.lang, health, cams)
 
 
 class WallFeed:

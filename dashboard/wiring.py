@@ -32,7 +32,7 @@ from dispatch.events import bind_bus, make_bus
 from dispatch.migrate import upgrade
 from dispatch.models import Camera, Center
 from dispatch.sla import Sla
-from streams.hub import StreamHub
+from streams.hub import StreamHub, UnknownCamera
 from streams.routes import build_stream_routes
 
 log = logging.getLogger("dashboard.wiring")
@@ -162,10 +162,10 @@ def routes(svc: Services) -> list[BaseRoute]:
 
 
 def _hub_center(hub: StreamHub, camera_id: str) -> str | None:
-    for cfg in hub.configs():
-        if cfg.id == camera_id:
-            return cfg.center
-    return None
+    try:
+        return hub.camera(camera_id).config.center
+    except UnknownCamera:
+        return None
 
 
 def middleware(svc: Services) -> list[Middleware]:

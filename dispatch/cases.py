@@ -41,7 +41,7 @@ from dispatch.queries import (
 )
 from dispatch.registry import center_by_code
 from dispatch.sla import TZ, Sla
-from dispatch.types import AlertKind, CaseState, Risk, Severity
+from dispatch.types import TERMINAL_STATES, AlertKind, CaseState, Risk, Severity
 from dispatch.workflow import (
     BY_ACTION,
     NEEDS_LEADER_AND_PLAN,
@@ -62,7 +62,8 @@ def case_number(case: Case, reported_at: datetime) -> str:
     return f"ZZ-{county}-{reported_at.astimezone(TZ):%Y%m%d}-{case.id:06d}"
 
 
-def _queue(session: Session, case: Case, action: str) -> None:
+def queue_case(session: Session, case: Case, action: str) -> None:
+    """Tell listeners, after commit, that ``case`` changed by ``action``."""
     queue_publish(
         session,
         "case",
@@ -288,7 +289,7 @@ def _apply(
 
 def _after_change(session: Session, case: Case, action: str, now: datetime) -> None:
     """Alerts that follow from the new state, then the bus message."""
-    if case.state not in (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED):
+    if case.state not in TERMINAL_STATES:
         if case.risk == Risk.HIGH:
             raise_alert(
                 session,
@@ -329,7 +330,7 @@ def _after_change(session: Session, case: Case, action: str, now: datetime) -> N
                 case_id=case.id,
                 now=now,
             )
-    _queue(session, case, action)
+    queue_case(session, case, action)
 
 
 # Reads live in dispatch.queries; they are part of this module's public face as well.

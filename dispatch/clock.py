@@ -24,15 +24,11 @@ from dispatch.events import Bus, bind_bus
 from dispatch.models import Alert, Case, CaseEvent, Center
 from dispatch.principal import system_principal
 from dispatch.sla import TZ, Sla
-from dispatch.types import AlertKind, CaseState, Severity
+from dispatch.types import TICKING_STATES, AlertKind, Severity
 from dispatch.workflow import BY_ACTION
 
 log = logging.getLogger("dispatch.clock")
-TICKING = [
-    s.value
-    for s in CaseState
-    if s not in (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED, CaseState.SUSPENDED)
-]
+TICKING = sorted(s.value for s in TICKING_STATES)
 CASE_CLOCK_ALERTS = (AlertKind.CASE_NEAR_DEADLINE.value, AlertKind.CASE_OVERDUE.value)
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import kpi_raw
-from dispatch.kpi_figures import figures, open_counts
+from dispatch.kpi_figures import figures, open_counts, rate
 from dispatch.models import Center
 from dispatch.registry import center_by_path
 from dispatch.rollup import (
@@ -177,18 +177,14 @@ def wall_figures(session: Session, scope_path: str, now: datetime) -> dict[str, 
         "scope": scope_path,
         "reported_today": reported_today,
         "closed_today": closed_today,
-        "closure_rate": _rate(closed, closed + overdue),
-        "on_time_rate": _rate(on_time, closed + overdue),
-        "satisfaction_rate": _rate(satisfied, visits),
+        "closure_rate": rate(closed, closed + overdue),
+        "on_time_rate": rate(on_time, closed + overdue),
+        "satisfaction_rate": rate(satisfied, visits),
         "open": opened.get("open", 0),
         "overdue": overdue,
         "high_risk_open": opened.get("high", 0),
         "year_from": local_midnight(year0).isoformat(),
     }
-
-
-def _rate(num: int, den: int) -> float | None:
-    return num / den if den else None
 
 
 def center_counts(session: Session, scope_path: str, now: datetime) -> dict[str, dict[str, int]]:

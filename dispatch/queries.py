@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dispatch.effects import replay, snapshot
 from dispatch.errors import Forbidden
 from dispatch.models import Case, CaseEvent, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
-from dispatch.types import CaseState
+from dispatch.types import TICKING_STATES
 
 
 @dataclass
@@ -51,12 +51,8 @@ def list_cases(
             where.append(column == value)
     if overdue is not None:
         now = now or datetime.now(UTC)
-        open_states = [
-            s.value
-            for s in CaseState
-            if s not in (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED, CaseState.SUSPENDED)
-        ]
-        late = sa.and_(Case.state.in_(open_states), Case.due_at < now)
+        ticking = sorted(s.value for s in TICKING_STATES)
+        late = sa.and_(Case.state.in_(ticking), Case.due_at < now)
         where.append(late if overdue else sa.not_(late))
     if reported_from:
         where.append(Case.reported_at >= reported_from)
@@ -88,6 +84,7 @@ def orders_of(session: Session, case_id: int) -> list[DispatchOrder]:
     return list(
         session.scalars(
             sa.select(DispatchOrder)
+            .options(selectinload(DispatchOrder.department), selectinload(DispatchOrder.center))
             .where(DispatchOrder.case_id == case_id)
             .order_by(DispatchOrder.id)
         )

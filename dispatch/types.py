@@ -41,6 +41,8 @@ OPEN_STATES: frozenset[CaseState] = frozenset(
 TERMINAL_STATES: frozenset[CaseState] = frozenset(
     {CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED}
 )
+#: States in which the SLA clock runs (open and not suspended).
+TICKING_STATES: frozenset[CaseState] = OPEN_STATES - {CaseState.SUSPENDED}
 
 
 class Channel(StrEnum):

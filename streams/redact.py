@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 # user:password@ (or user@) right after a scheme, anywhere in a text such as an FFmpeg error.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]*@)")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/\s]*@)")  # up to the last @ of the authority: passwords may hold an @
 # Secrets passed as query parameters (tokens, passwords) in camera or signalling URLs.
 _SECRET_QUERY = re.compile(
     r"(?P<key>(?:password|passwd|pwd|pass|token|secret|key|auth|signature|sig)=)[^&\s#]*",
@@ -26,11 +26,12 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str, *secrets: str) -> str:
     """Redact URLs in ``text`` and also any literal secret strings (e.g. a bare password)."""
-    out = redact_url(text)
+    out = str(text)
+    # Literal secrets first: redacting the URLs first could split a secret and leave part of it.
     for secret in secrets:
         if secret:
             out = out.replace(secret, "***")
-    return out
+    return redact_url(out)
 
 
 def url_secrets(url: str) -> tuple[str, ...]:
@@ -39,7 +40,8 @@ def url_secrets(url: str) -> tuple[str, ...]:
         parts = urlsplit(url)
     except ValueError:
         return ()
-    return tuple(s for s in (parts.password,) if s)
+    # Both forms: a percent-encoded password may appear decoded in a library's message.
+    return tuple({s for p in (parts.password,) if p for s in (p, unquote(p))})
 
 
 def display_url(url: str) -> str:

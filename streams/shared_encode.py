@@ -21,6 +21,8 @@ from aiortc import MediaStreamTrack
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError
 
+from streams.jpeg import yuv420p_copy
+
 log = logging.getLogger("streams.shared_encode")
 CLOCK = 90000
 TIME_BASE = fractions.Fraction(1, CLOCK)
@@ -132,7 +134,7 @@ class SharedEncoder:
             codec = self._codec = self._open(frame.width, frame.height)
             key = True
         # A private copy: the relayed frame is shared with other readers.
-        picture = av.VideoFrame.from_ndarray(frame.to_ndarray(format="yuv420p"), format="yuv420p")
+        picture = yuv420p_copy(frame)
         picture.pict_type = av.video.frame.PictureType.I if key else av.video.frame.PictureType.NONE
         picture.pts, picture.time_base = self.encoded, codec.time_base
         out = [(bytes(p), bool(p.is_keyframe)) for p in codec.encode(picture)]

@@ -55,6 +55,7 @@ class Stream:
         self.log = logging.getLogger(f"streams.{camera_id}")
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._start_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.configured_fps = expected_fps
         self.source_fps: float | None = None
@@ -90,10 +91,16 @@ class Stream:
         return self._stop.is_set()
 
     def start(self) -> None:
-        if self.running and not self._stop.is_set():
-            return
-        self.join(timeout=10.0)  # a reader still winding down must be gone before a new one
-        self._stop.clear()
+        with self._start_lock:  # routes, WHEP and sessions may open the same stream at once
+            if self.running and not self._stop.is_set():
+                return
+            self.join(timeout=10.0)  # a reader still winding down must be gone before a new one
+            self._stop.clear()
+            if self.running:  # the old reader never ended: it carries on, start no second one
+                return
+            self._start_thread()
+
+    def _start_thread(self) -> None:
         self._thread = threading.Thread(
             target=self._run, name=f"capture:{self.camera_id}" + ("" if self.role == "sub" else ":main"),
             daemon=True,
@@ -190,7 +197,10 @@ class Stream:
         now = time.monotonic()
         self.meter.frame_arrived(now)
         for hook in list(self._packet_hooks.values()):
-            hook(item)
+            try:
+                hook(item)
+            except Exception:  # one viewer's failure must not reconnect the camera for all
+                self.log.exception("packet hook failed")
         frame = item.frame
         if frame is None:
             return

@@ -224,7 +224,8 @@ class WebRtcGateway:
     async def view(self, offer: str, camera_id: str, role: StreamRole) -> tuple[str, str]:
         """WHEP: answer ``offer`` with ``camera_id``'s video; returns (answer SDP, resource id)."""
         check_offer(offer)
-        stream = self.hub.open_stream(camera_id, role)
+        # Opening may wait for a main stream's old reader to end: keep that off the event loop.
+        stream = await asyncio.to_thread(self.hub.open_stream, camera_id, role)
         deadline = time.monotonic() + self.settings.connect_timeout
         while stream.codec is None and stream.inbox is None and time.monotonic() < deadline:
             await asyncio.sleep(0.05)  # a main stream just opened: learn its codec first

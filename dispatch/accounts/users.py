@@ -15,6 +15,7 @@ from dispatch.accounts.errors import AccountError, AccountNotFound
 from dispatch.accounts.models import User, WebSession
 from dispatch.models import Center, Department
 from dispatch.principal import Principal, Role
+from dispatch.registry import subtree_filter
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 #: Roles a person can hold; ``system`` belongs to tasks and API tokens only.
@@ -151,7 +152,7 @@ def list_users(session: Session, under: str | None = None) -> list[User]:
         joinedload(User.center), joinedload(User.department)
     )
     if under:
-        stmt = stmt.where(sa.or_(Center.path == under, Center.path.startswith(under + "/")))
+        stmt = stmt.where(subtree_filter(Center.path, under))
     return list(session.scalars(stmt.order_by(Center.path, User.username)))
 
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dispatch.models import Alert, Attachment, Case, CaseEvent, Center, DispatchOrder
-from dispatch.types import TERMINAL_STATES, CaseState
+from dispatch.types import TICKING_STATES
 
 
 def case_doc(case: Case, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    ticking = case.state not in TERMINAL_STATES and case.state != CaseState.SUSPENDED
+    ticking = case.state in TICKING_STATES
     return {
         "id": case.id,
         "number": case.number,

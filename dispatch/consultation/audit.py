@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dispatch import effects
+from dispatch.cases import queue_case
 from dispatch.errors import ConflictError
-from dispatch.events import queue_publish
 from dispatch.models import Case, CaseEvent
 
 #: Audit actions of a session; none changes the case's workflow columns.
@@ -40,15 +40,11 @@ def record(
         to_state=case.state,
         payload=payload,
     )
+    case_id = case.id  # after a failed flush the instance may not be read any more
     session.add(event)
     try:
         session.flush()
     except StaleDataError:
-        raise ConflictError(case.id) from None
-    queue_publish(
-        session,
-        "case",
-        {"id": case.id, "number": case.number, "state": case.state, "action": action,
-         "owning_path": case.owning_path, "version": case.version},
-    )
+        raise ConflictError(case_id) from None
+    queue_case(session, case, action)
     return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import pytest
@@ -38,6 +39,8 @@ def test_both_languages_are_filled_and_differ_where_they_should() -> None:
     for key, (zh, en) in TABLE.items():
         assert zh.strip() and en.strip(), key
         assert zh.count("{") == en.count("{"), f"{key}: placeholders differ"
+        assert key == "nav.language" or not re.search("[\u4e00-\u9fff]", en), \
+            f"{key}: Chinese in the English column"
     assert tr("wall.kpi.closure_rate", "zh-CN") == "结案率"
     assert tr("wall.kpi.closure_rate", "en") == "Closure rate"
     assert tr("alerts.count", "en", n=3) == "3 unacknowledged"
@@ -49,3 +52,13 @@ def test_unknown_languages_fall_back_to_chinese() -> None:
     assert normalize("<script>") == "zh-CN"
     assert normalize(None) == "zh-CN"
     assert LANGS == ("zh-CN", "en")
+
+
+def test_timeline_payload_is_translated_and_flattened() -> None:
+    from dashboard.console import _payload_text
+
+    payload = {"reason": "x", "lead": {"department": "d1"},
+               "assists": [{"department": "a"}, {"center": "b"}], "due_at": "z", "foo": 1}
+    assert _payload_text(payload, "zh-CN") == "原因: x; 主办单位: d1; 协办单位: a、b; foo: 1"
+    assert _payload_text({"reason": "x"}, "en") == "Reason: x"
+    assert _payload_text(None, "en") == ""

@@ -50,7 +50,7 @@ def test_tiles_overlays_and_ribbon_for_a_scope(services_any: Services) -> None:
     county = next(t for t in s["tiles"] if t["camera"] == "cam-532621")
     assert county["open"] == 1  # the county counts its whole subtree
     assert s["kpis"]["reported_today"] == 1
-    assert s["kpis"]["open_alerts"] >= 1  # the high-risk case raised one
+    assert s["kpis"]["open_alerts"] == 1  # the high-risk case raised exactly one
     assert len(state(svc, COUNTY, layout=4)["tiles"]) == 4
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from streams.hub import StreamHub
-from streams.redact import display_url, redact_text, redact_url
+from streams.redact import display_url, redact_text, redact_url, url_secrets
 from streams.types import CameraEvent
 from tests.streams.conftest import LiveServer, RtspServer, camera
 from tests.streams.mjpeg_client import MjpegClient
@@ -39,6 +39,21 @@ def test_redact_text_and_display_url() -> None:
 
 
 @pytest.mark.rtsp
+@pytest.mark.parametrize(
+    "url,leftovers",
+    [
+        ("rtsp://admin:p@ss@10.0.0.5/live", ("p@ss", "ss@10", "admin")),
+        ("rtsp://admin:s3cr%40t@h/x", ("s3cr%40t", "s3cr@t", "admin")),
+    ],
+)
+def test_passwords_with_at_signs_leave_nothing_behind(url: str, leftovers: tuple[str, ...]) -> None:
+    # A library may print the URL, the password alone, or its percent-decoded form.
+    message = f"open {url} failed; password {' / '.join(url_secrets(url))} refused"
+    cleaned = redact_text(message, *url_secrets(url))
+    assert not [part for part in leftovers if part in cleaned], cleaned
+    assert "rtsp://***@" in cleaned
+
+
 def test_credentials_never_leak(
     rtsp_server: Callable[..., RtspServer], make_hub: Callable[..., StreamHub],
     live_server: Callable[..., LiveServer], caplog: pytest.LogCaptureFixture,
