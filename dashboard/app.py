@@ -58,7 +58,8 @@ def build_app(svc: Services, *, activity: Any = None) -> st.App:
 
     routes = [*build_wall_routes(cache), *wiring.routes(svc)]
     return st.App(
-        str(ENTRY), lifespan=lifespan, routes=routes, middleware=wiring.middleware(svc)
+        str(ENTRY), lifespan=lifespan, routes=routes, middleware=wiring.middleware(svc),
+        secrets=wiring.streamlit_secrets(svc),
     )
 
 

@@ -168,6 +168,15 @@ def _hub_center(hub: StreamHub, camera_id: str) -> str | None:
         return None
 
 
+def streamlit_secrets(svc: Services) -> dict[str, Any] | None:
+    """Secrets for ``st.App``: the ``[auth]`` block of ``st.login`` when single sign-on is set."""
+    if not _accounts_on(svc) or svc.settings.auth.oidc is None:
+        return None
+    from dashboard.auth.sso import streamlit_secrets as oidc_secrets
+
+    return oidc_secrets(svc.settings.auth.oidc)
+
+
 def middleware(svc: Services) -> list[Middleware]:
     """The auth middleware (accounts on); the demo feed is read by the hub itself: public."""
     if not _accounts_on(svc):

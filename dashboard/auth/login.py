@@ -7,8 +7,9 @@ with the session's CSRF token; ``GET /logout`` only shows a button for it.
 
 from __future__ import annotations
 
+import logging
 import secrets
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from config.auth import AuthSettings
+from dashboard.auth import sso
 from dashboard.auth.cookies import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -34,6 +36,7 @@ from dispatch.accounts import audit, sessions
 from dispatch.accounts.audit import AuditEvent
 
 MAX_FORM_BYTES = 8192
+log = logging.getLogger("dashboard.auth.login")
 
 
 def safe_next(target: str | None) -> str:
@@ -67,14 +70,83 @@ def build_login_routes(
         if fresh:
             token = secrets.token_hex(32)
         nxt = safe_next(request.query_params.get("next") or request.scope.get("zongzhi.next"))
-        response = _html(login_page(token, nxt, message, info, username), status, extra)
+        label = settings.oidc.label if settings.oidc is not None else None
+        response = _html(login_page(token, nxt, message, info, username, label), status, extra)
         if fresh:
             response.headers.append("set-cookie", cookie(request, CSRF_COOKIE, token, http_only=False))
+        return response
+
+    def session_cookies(response: Response, request: Request, token: str) -> None:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, token, http_only=True))
+        response.headers.append(
+            "set-cookie", cookie(request, CSRF_COOKIE, csrf_for_session(token), http_only=False)
+        )
+
+    def forget_sso(response: Response, request: Request) -> Response:
+        """Drop Streamlit's identity cookies (a refused hand-off must not be retried)."""
+        for name in sso.identity_cookie_names(request):
+            response.headers.append("set-cookie", cookie(request, name, "", http_only=True, max_age=0))
+        return response
+
+    async def sso_handoff(request: Request) -> Response | None:
+        """Turn a fresh, validly signed identity from the provider into a session (or refuse)."""
+        assert settings.oidc is not None
+        claims = sso.read_identity(request, settings.oidc)
+        if claims is None:
+            return None
+        address = client_address(request.scope, settings)
+        username = sso.claimed_username(claims, settings.oidc)
+        if username is None:
+            await run_in_threadpool(
+                audit.record_now, session_factory, AuditEvent.LOGIN_FAILED, address=address,
+                status=401, reason="no_claim", method="oidc", claim=settings.oidc.username_claim,
+            )
+            return forget_sso(form_page(request, MESSAGES["sso_no_claim"], 401), request)
+        previous = request.cookies.get(SESSION_COOKIE)
+
+        def attempt() -> sessions.LoginOutcome:
+            with session_factory.begin() as db:
+                if previous:  # a stale session of this browser ends with the new login
+                    sessions.logout(db, previous, address=address)
+                return sessions.login_external(
+                    db, username, settings, method="oidc", address=address,
+                    user_agent=request.headers.get("user-agent", ""),
+                )
+
+        outcome = await run_in_threadpool(attempt)
+        if not outcome.ok or outcome.token is None:
+            key = "sso_disabled" if outcome.reason == "disabled" else "sso_unknown"
+            return forget_sso(form_page(request, MESSAGES[key], 403), request)
+        target = safe_next(unquote(request.cookies.get(sso.NEXT_COOKIE) or "")
+                           or request.query_params.get("next"))
+        response = RedirectResponse(target, status_code=303)
+        session_cookies(response, request, outcome.token)
+        response.headers.append("set-cookie", cookie(request, sso.NEXT_COOKIE, "", http_only=True, max_age=0))
+        return response
+
+    async def start_sso(request: Request) -> Response:
+        """The login page's button: remember ``next``, then Streamlit's login route."""
+        if settings.oidc is None:
+            return RedirectResponse("/login", status_code=303)
+        try:
+            url = sso.start_url()
+        except Exception:  # Authlib missing or the secrets not loaded: say so, keep passwords
+            log.exception("single sign-on cannot start")
+            return form_page(request, MESSAGES["sso_unavailable"], 503)
+        response = RedirectResponse(url, status_code=303)
+        response.headers["Cache-Control"] = "no-store"
+        nxt = quote(safe_next(request.query_params.get("next")), safe="")
+        response.headers.append("set-cookie", cookie(request, sso.NEXT_COOKIE, nxt, http_only=True, max_age=900))
         return response
 
     async def show_login(request: Request) -> Response:
         if request.scope.get("principal") is not None and request.scope["zongzhi.auth"].via == "session":
             return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+        if settings.oidc is not None:
+            handed = await sso_handoff(request)
+            if handed is not None:
+                return handed
         key = request.query_params.get("m")
         return form_page(
             request, MESSAGES.get(key or ""), 200, info=key in ("logged_out", "password_changed")
@@ -122,11 +194,7 @@ def build_login_routes(
         if outcome.user.must_change_password:
             target = f"{PASSWORD_PATH}?next={quote(target, safe='')}"
         response = RedirectResponse(target, status_code=303)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, outcome.token, http_only=True))
-        response.headers.append(
-            "set-cookie", cookie(request, CSRF_COOKIE, csrf_for_session(outcome.token), http_only=False)
-        )
+        session_cookies(response, request, outcome.token)
         return response
 
     async def show_logout(request: Request) -> Response:
@@ -151,7 +219,13 @@ def build_login_routes(
                 with session_factory.begin() as db:
                     sessions.logout(db, token, address=address)
             await run_in_threadpool(end)
-        response = RedirectResponse("/login?m=logged_out", status_code=303)
+        # After single sign-on, Streamlit's /auth/logout clears its identity cookies and ends
+        # the provider's session too (then lands back on the login page).
+        signed_on = settings.oidc is not None and sso.identity_cookie_names(request)
+        response = RedirectResponse(
+            f"{sso.STREAMLIT_AUTH_PREFIX}/logout" if signed_on else "/login?m=logged_out",
+            status_code=303,
+        )
         response.headers["Cache-Control"] = "no-store"
         response.headers.append("set-cookie", cookie(request, SESSION_COOKIE, "", http_only=True, max_age=0))
         response.headers.append("set-cookie", cookie(request, CSRF_COOKIE, "", http_only=False, max_age=0))
@@ -206,6 +280,7 @@ def build_login_routes(
         Route(PASSWORD_PATH, show_password, methods=["GET", "HEAD"]),
         Route(PASSWORD_PATH, do_password, methods=["POST"]),
         Route("/login", show_login, methods=["GET", "HEAD"]),
+        Route(sso.SSO_START_PATH, start_sso, methods=["GET"]),
         Route("/login", do_login, methods=["POST"]),
         Route("/logout", show_logout, methods=["GET", "HEAD"]),
         Route("/logout", do_logout, methods=["POST"]),

@@ -6,6 +6,7 @@ Chinese first, English second. Every value placed in the page is escaped.
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
 from dashboard.auth.cookies import CSRF_FIELD
 
@@ -35,6 +36,12 @@ MESSAGES = {
     "mismatch": "两次输入的新密码不一致 · The new passwords differ",
     "same_password": "新密码不能与当前密码相同 · The new password must differ from the current one",
     "expired": "会话已过期，请重新登录 · Your session expired; please log in again",
+    "sso_unknown": "该统一身份认证账号未在本系统开通，请联系管理员 · "
+                   "This sign-on identity has no account here; ask an administrator",
+    "sso_disabled": "账号已停用，请联系管理员 · This account is disabled; ask an administrator",
+    "sso_no_claim": "统一身份认证未提供用户名 · The sign-on provider sent no user name",
+    "sso_unavailable": "统一身份认证暂不可用，请用密码登录 · "
+                       "Single sign-on is unavailable; log in with a password",
 }
 
 _STYLE = """
@@ -46,11 +53,14 @@ padding:32px 28px;box-shadow:0 10px 40px rgba(0,0,0,.4)}
 h1{font-size:20px;margin:0 0 4px}p.sub{margin:0 0 22px;color:#93a1bd;font-size:13px}
 label{display:block;font-size:13px;margin:14px 0 6px;color:#c3cde0}
 input{width:100%;box-sizing:border-box;padding:10px 12px;border-radius:6px;border:1px solid #2f4166;
-background:#0b1220;color:#e5e9f0;font-size:15px}
-button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:6px;background:#2563eb;
+background:#0b1220;color:#e5e9f0;font-size:15px;font-family:inherit}
+button{font-family:inherit;margin-top:22px;width:100%;padding:11px;border:0;border-radius:6px;background:#2563eb;
 color:#fff;font-size:15px;cursor:pointer}
 .msg{padding:10px 12px;border-radius:6px;background:#3b1d24;color:#fecdd3;font-size:13px;margin-bottom:8px}
 .info{background:#15324a;color:#cfe8ff}
+a.sso{display:block;margin-top:14px;padding:10px;border:1px solid #2f4166;border-radius:6px;
+text-align:center;color:#cfe8ff;text-decoration:none;font-size:15px}a.sso:hover{background:#15324a}
+.or{margin:18px 0 0;text-align:center;color:#5d6b86;font-size:12px}
 """
 
 
@@ -65,9 +75,15 @@ def _shell(title: str, body: str) -> str:
 
 def login_page(
     csrf_token: str, next_path: str = "/", message: str | None = None, info: bool = False,
-    username: str = "",
+    username: str = "", sso_label: str | None = None,
 ) -> str:
+    """The password form; with ``sso_label``, also the single sign-on button."""
     note = f'<div class="msg{" info" if info else ""}" role="alert">{escape(message)}</div>' if message else ""
+    sso = (
+        '<p class="or">或 · or</p>'
+        f'<a class="sso" id="sso" href="/login/sso?next={escape(quote(next_path, safe=""))}">'
+        f"{escape(sso_label)}</a>"
+    ) if sso_label else ""
     return _shell(
         "登录 · Log in",
         "<h1>综治中心视频指挥调度</h1>"
@@ -82,7 +98,8 @@ def login_page(
         '<label for="password">密码 · Password</label>'
         '<input id="password" name="password" type="password" autocomplete="current-password" '
         'required maxlength="256">'
-        '<button type="submit">登录 · Log in</button></form>',
+        '<button type="submit">登录 · Log in</button></form>'
+        f"{sso}",
     )
 
 

@@ -32,6 +32,10 @@ PASSWORD_PATH = "/password"
 DEFAULT_RULES: tuple[RouteRule, ...] = (
     RouteRule("/login", RouteKind.PUBLIC),
     RouteRule("/logout", RouteKind.PUBLIC),
+    # Streamlit's st.login routes (single sign-on): the caller has no session yet. Without an
+    # [auth.oidc] section they only redirect to "/".
+    RouteRule("/auth", RouteKind.PUBLIC),
+    RouteRule("/oauth2callback", RouteKind.PUBLIC),
     RouteRule("/_stcore/health", RouteKind.PUBLIC),
     RouteRule("/healthz", RouteKind.PUBLIC),
     # Video-session participants may have no account: the join token in the path is their

@@ -59,6 +59,8 @@ class WebSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     address: Mapped[str] = mapped_column(sa.String(64), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: "password" (the login form) or "oidc" (single sign-on)
+    method: Mapped[str] = mapped_column(sa.String(16), default="password", server_default="password")
 
     user: Mapped[User] = relationship()
 

@@ -111,6 +111,56 @@ def login(
     throttle.clear(session, account_key)
     if needs_rehash(user.password_hash):
         user.password_hash = rehash(password)
+    token = _open_session(session, user, settings, address, user_agent, now, "password")
+    audit.record(
+        session, AuditEvent.LOGIN, actor=user.username, address=address, status=200,
+        center_path=user.center.path,
+    )
+    return LoginOutcome(True, token=token, user=user)
+
+
+def login_external(
+    session: Session,
+    username: str,
+    settings: AuthSettings,
+    *,
+    method: str,
+    address: str = "",
+    user_agent: str = "",
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """Open a session for an identity a trusted provider has just asserted (single sign-on).
+
+    No password is involved; the account must exist and be enabled, and its home center and
+    roles decide what the session may do, exactly as after a password login. ``method``
+    ("oidc") is written to the audit. The caller commits in every case.
+    """
+    now = now or utcnow()
+    username = username.strip().lower()
+    user = session.scalars(
+        sa.select(User).options(joinedload(User.center), joinedload(User.department))
+        .where(User.username == username)
+    ).one_or_none()
+    if user is None or user.disabled:
+        reason = "unknown_user" if user is None else "disabled"
+        unknown = {"name_digest": name_digest(username)} if user is None else {}
+        audit.record(
+            session, AuditEvent.LOGIN_FAILED, actor=user.username if user else None,
+            address=address, status=401, reason=reason, method=method, **unknown,
+        )
+        return LoginOutcome(False, reason)
+    token = _open_session(session, user, settings, address, user_agent, now, method)
+    audit.record(
+        session, AuditEvent.LOGIN, actor=user.username, address=address, status=200,
+        center_path=user.center.path, method=method,
+    )
+    return LoginOutcome(True, token=token, user=user)
+
+
+def _open_session(
+    session: Session, user: User, settings: AuthSettings, address: str, user_agent: str,
+    now: datetime, method: str,
+) -> str:
     token = new_session_token()
     session.add(
         WebSession(
@@ -122,14 +172,11 @@ def login(
             idle_seconds=settings.session_idle_minutes * 60,
             address=address[:64],
             user_agent=user_agent[:200],
+            method=method,
         )
     )
     user.last_login_at = now
-    audit.record(
-        session, AuditEvent.LOGIN, actor=user.username, address=address, status=200,
-        center_path=user.center.path,
-    )
-    return LoginOutcome(True, token=token, user=user)
+    return token
 
 
 def resolve(session: Session, token: str, *, now: datetime | None = None) -> SessionLookup:
@@ -164,7 +211,9 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> Ses
         return SessionLookup(None, reason, row.id)
     if now - as_utc(row.last_seen_at) >= TOUCH_INTERVAL:
         row.last_seen_at = now
-    return SessionLookup(principal_for_user(row.user), "", row.id, row.user.must_change_password)
+    # A one-time password binds only sessions opened with it (single sign-on never uses it).
+    must_change = row.user.must_change_password and row.method == "password"
+    return SessionLookup(principal_for_user(row.user), "", row.id, must_change)
 
 
 def logout(session: Session, token: str, *, address: str = "", now: datetime | None = None) -> bool:

@@ -29,10 +29,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 class StServer:
-    def __init__(self, database_url: str) -> None:
-        self.port = free_port()
+    def __init__(self, database_url: str, port: int | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        self.port = port or free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-               "STREAMLIT_SERVER_HEADLESS": "true"}
+               "STREAMLIT_SERVER_HEADLESS": "true", **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.accounts.st_app.server", database_url, str(self.port)],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
