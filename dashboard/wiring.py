@@ -23,6 +23,7 @@ from dashboard.access import NotAuthenticated, open_principal, principal_of_scop
 from dashboard.camera_events import CameraEventSink
 from dashboard.consult.wiring import JOIN_RULE, session_routes
 from dashboard.context import Services, services
+from dashboard.periodic import run_every
 from dashboard.scope import root_path
 from dashboard.wall_state import wall_state
 from dispatch.api import build_api
@@ -38,6 +39,7 @@ from streams.routes import build_stream_routes
 log = logging.getLogger("dashboard.wiring")
 #: Seconds between SLA clock ticks (near-deadline and overdue alerts, escalation by rule).
 CLOCK_SECONDS = 30.0
+PURGE_SECONDS = 3600.0  # ended sessions and quiet login throttles
 
 
 def make_services(
@@ -112,7 +114,17 @@ async def start(svc: Services, stack: AsyncExitStack) -> None:
             await task
 
         stack.push_async_callback(stop_clock)
+    if _accounts_on(svc):
+        run_every(stack, PURGE_SECONDS, lambda: purge_sessions(svc), "purge-sessions")
     stack.callback(svc.engine.dispose)
+
+
+def purge_sessions(svc: Services) -> int:
+    """Drop long-ended browser sessions and stale login throttles (the audit keeps their story)."""
+    from dispatch.accounts import sessions
+
+    with svc.session_factory.begin() as db:
+        return sessions.purge(db)
 
 
 async def authorize_camera(request: Request, camera_id: str | None) -> Response | None:
