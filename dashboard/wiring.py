@@ -23,6 +23,7 @@ from dashboard.access import NotAuthenticated, open_principal, principal_of_scop
 from dashboard.camera_events import CameraEventSink
 from dashboard.consult.wiring import JOIN_RULE, session_routes
 from dashboard.context import Services, services
+from dashboard.media_edge import RawMediaMiddleware
 from dashboard.periodic import run_every
 from dashboard.scope import root_path
 from dashboard.wall_state import wall_state
@@ -190,20 +191,22 @@ def streamlit_secrets(svc: Services) -> dict[str, Any] | None:
 
 
 def middleware(svc: Services) -> list[Middleware]:
-    """The auth middleware (accounts on); the demo feed is read by the hub itself: public."""
+    """Outermost first: live media bypasses gzip; then the auth edge (accounts on)."""
+    out = [Middleware(RawMediaMiddleware)]
     if not _accounts_on(svc):
-        return []
+        return out
     from dashboard import auth
 
     svc.extras["page_principal"] = auth.page_principal_resolver(svc.session_factory)
     # The demo feed is read by the hub itself; a /join/<token> link is its own credential.
     rules = (auth.RouteRule("/demo/feed", auth.RouteKind.PUBLIC), JOIN_RULE, *auth.DEFAULT_RULES)
-    return [
+    out.append(
         Middleware(
             auth.AuthMiddleware, session_factory=svc.session_factory,
             settings=svc.settings.auth, rules=rules,
         )
-    ]
+    )
+    return out
 
 
 def compute_wall_state(*args: Any) -> dict[str, Any]:
