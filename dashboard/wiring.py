@@ -161,12 +161,15 @@ def routes(svc: Services) -> list[BaseRoute]:
         out += auth.build_login_routes(svc.session_factory, svc.settings.auth)
     if svc.hub is not None:
         hub = svc.hub
-        authorize = (
-            auth.camera_authorizer(svc.session_factory, lambda cam: _hub_center(hub, cam))
-            if _accounts_on(svc)
-            else authorize_camera
-        )
-        out += build_stream_routes(hub, svc.settings.streams, authorize=authorize)
+        if _accounts_on(svc):
+            def center(cam: str) -> str | None:
+                return _hub_center(hub, cam)
+
+            authorize = auth.camera_authorizer(svc.session_factory, center)
+            visible = auth.camera_visibility(svc.session_factory, hub.camera_ids, center)
+            out += build_stream_routes(hub, svc.settings.streams, authorize, visible)
+        else:
+            out += build_stream_routes(hub, svc.settings.streams, authorize=authorize_camera)
     if svc.hub is not None:
         out += session_routes(svc)  # video sessions: /api/consultations/..., /join/...
     out += svc.extras.get("extra_routes", [])

@@ -32,8 +32,9 @@ def _labels(**labels: str) -> str:
     return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
 
 
-def render(hub: object) -> str:
-    """The metrics page for ``hub`` (a :class:`streams.hub.StreamHub`)."""
+def render(hub: object, cameras: set[str] | None = None) -> str:
+    """The metrics page for ``hub`` (a :class:`streams.hub.StreamHub`); only ``cameras`` when
+    given (the caller's subtree)."""
     from streams.hub import StreamHub  # typed import without a cycle at module load
 
     assert isinstance(hub, StreamHub)
@@ -41,6 +42,8 @@ def render(hub: object) -> str:
     samples: dict[str, list[str]] = {name: [] for name, _, _ in _FAMILIES}
     health = {h.camera_id: h for h in hub.health()}
     for camera_id in hub.camera_ids():
+        if cameras is not None and camera_id not in cameras:
+            continue
         cam = hub.camera(camera_id)
         h = health.get(camera_id)
         if h is None:

@@ -37,6 +37,8 @@ from streams.types import StreamRole
 from streams.webrtc import AlreadyPublishing, SdpError, WebRtcGateway
 
 Authorize = Callable[[Request, str | None], "Response | None | Awaitable[Response | None]"]
+#: For hub-wide answers (health, metrics): the camera ids the caller may see, None for all.
+VisibleCameras = Callable[[Request], "set[str] | None | Awaitable[set[str] | None]"]
 _ROLES: tuple[StreamRole, ...] = ("sub", "main")
 
 
@@ -54,8 +56,12 @@ async def _allow(request: Request, camera_id: str | None) -> None:
 
 
 class StreamRoutes:
-    def __init__(self, hub: StreamHub, settings: StreamSettings, authorize: Authorize) -> None:
+    def __init__(
+        self, hub: StreamHub, settings: StreamSettings, authorize: Authorize,
+        visible: VisibleCameras | None = None,
+    ) -> None:
         self.hub, self.settings, self._authorize = hub, settings, authorize
+        self._visible = visible
         self.webrtc = WebRtcGateway(hub, settings)
 
     async def _guard(self, request: Request, camera_id: str | None) -> Response | None:
@@ -101,18 +107,26 @@ class StreamRoutes:
             return _error(503, "暂无画面", "no picture yet")
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
+    async def _visible_cameras(self, request: Request) -> set[str] | None:
+        if self._visible is None:
+            return None
+        found = self._visible(request)
+        return await found if inspect.isawaitable(found) else found
+
     async def health(self, request: Request) -> Response:
         denied = await self._guard(request, None)
         if denied is not None:
             return denied
-        body = [asdict(h) for h in self.hub.health()]
+        seen = await self._visible_cameras(request)
+        body = [asdict(h) for h in self.hub.health() if seen is None or h.camera_id in seen]
         return Response(json.dumps(body, ensure_ascii=False), media_type="application/json")
 
     async def metrics(self, request: Request) -> Response:
         denied = await self._guard(request, None)
         if denied is not None:
             return denied
-        text = await run_in_threadpool(metrics.render, self.hub)
+        seen = await self._visible_cameras(request)
+        text = await run_in_threadpool(metrics.render, self.hub, seen)
         return PlainTextResponse(text, media_type=metrics.CONTENT_TYPE)
 
     async def _offer(self, request: Request) -> str | Response:
@@ -201,10 +215,12 @@ class _AsgiEndpoint:
 
 
 def build_stream_routes(
-    hub: StreamHub, settings: StreamSettings, authorize: Authorize | None = None
+    hub: StreamHub, settings: StreamSettings, authorize: Authorize | None = None,
+    visible: VisibleCameras | None = None,
 ) -> list[BaseRoute]:
-    """The hub's HTTP routes (see the module docstring); WebRTC sessions end on hub stop."""
-    r = StreamRoutes(hub, settings, authorize or _allow)
+    """The hub's HTTP routes (see the module docstring); WebRTC sessions end on hub stop.
+    ``visible`` narrows health and metrics to the caller's cameras (default: all)."""
+    r = StreamRoutes(hub, settings, authorize or _allow, visible)
     hub.on_stop(r.webrtc.close)
     routes: list[Any] = [
         Route("/streams/health", r.health, methods=["GET"]),

@@ -19,7 +19,7 @@ The composition root wires it like this::
 
 from __future__ import annotations
 
-from dashboard.auth.cameras import camera_authorizer
+from dashboard.auth.cameras import camera_authorizer, camera_visibility
 from dashboard.auth.guard import refuse_unless
 from dashboard.auth.login import build_login_routes
 from dashboard.auth.middleware import AUTH_SCOPE_KEY, AuthContext, AuthMiddleware
@@ -35,6 +35,7 @@ __all__ = [
     "RouteRule",
     "build_login_routes",
     "camera_authorizer",
+    "camera_visibility",
     "page_principal_resolver",
     "principal_from_cookies",
     "refuse_unless",

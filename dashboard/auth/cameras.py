@@ -7,8 +7,8 @@ only in the hub (a phone publishing by WHIP for the length of its session) are r
 - no principal → 401 (the middleware normally answers first);
 - unknown camera → 404;
 - camera outside the caller's subtree, or a role that may not view/publish → 403;
-- ``camera_id`` None (hub-wide health and metrics) → only callers allowed ``metrics.read``
-  whose scope is a root center, because the answer lists every camera.
+- ``camera_id`` None (hub-wide health and metrics) → callers allowed ``metrics.read``; the
+  answer then lists only the cameras of their subtree (:func:`camera_visibility`).
 
 Every refusal is written to the access audit (by the middleware, through the scope marker).
 """
@@ -71,8 +71,8 @@ def camera_authorizer(
         if principal is None:
             return refusal(request, 401, resource, None, "no principal")
         if camera_id is None:
-            if "/" in principal.center_path or not access.may(principal, access.METRICS_READ):
-                return refusal(request, 403, resource, None, "hub-wide view needs a root scope")
+            if not access.may(principal, access.METRICS_READ):
+                return refusal(request, 403, resource, None, "health and metrics need metrics.read")
             return None
         # A new WHIP publisher names the center its camera joins; it must be in scope too.
         new_center = request.query_params.get("center") if action == access.STREAM_PUBLISH else None
@@ -80,3 +80,40 @@ def camera_authorizer(
         return refuse_unless(request, action, path, resource)
 
     return authorize
+
+
+VisibleCameras = Callable[[Request], Awaitable["set[str] | None"]]
+
+
+def camera_visibility(
+    session_factory: sessionmaker[Session], camera_ids: Callable[[], list[str]],
+    fallback_center: FallbackCenter | None = None,
+) -> VisibleCameras:
+    """Build the ``visible`` hook of ``build_stream_routes``: the hub's cameras inside the
+    caller's subtree (None — everything — for a root scope)."""
+
+    def lookup(principal: Principal) -> set[str]:
+        ids = camera_ids()
+        with session_factory() as db:
+            rows: dict[str, str | None] = {cid: path for cid, path in db.execute(
+                sa.select(Camera.id, Center.path).join(Center, Camera.center_id == Center.id)
+                .where(Camera.id.in_(ids))
+            )}
+            centers: dict[str, str | None] = {}
+            for cid in ids:  # cameras only the hub knows (WHIP publishers): their given center
+                if cid not in rows and fallback_center is not None:
+                    code = fallback_center(cid)
+                    if code and code not in centers:
+                        centers[code] = center_path_of(db, code)
+                    rows[cid] = centers.get(code) if code else None
+        return {cid for cid, path in rows.items() if path and principal.sees(path)}
+
+    async def visible(request: Request) -> set[str] | None:
+        principal: Principal | None = request.scope.get("principal")
+        if principal is None:
+            return set()
+        if "/" not in principal.center_path:
+            return None
+        return await run_in_threadpool(lookup, principal)
+
+    return visible

@@ -34,6 +34,7 @@ ACCOUNTS: dict[str, tuple[str, list[str], str | None]] = {
     "op.jiangna": (JIANGNA, ["operator"], None),
     "op.pingyuan": (PINGYUAN, ["operator"], None),
     "leader.county": (COUNTY, ["leader"], None),
+    "leader.jiangna": (JIANGNA, ["leader"], None),
     "op.village": (VILLAGE, ["operator"], None),
     "police": (COUNTY, ["liaison"], "532622-police"),
     "judicial": (JIANGNA, ["liaison"], "532622101-judicial"),

@@ -6,6 +6,7 @@ Real hub with simulated cameras, real uvicorn, real aiortc peers.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from config.cameras import CameraConfig
-from dashboard.auth import camera_authorizer
+from dashboard.auth import camera_authorizer, camera_visibility
 from dispatch.accounts.models import AccessAudit
 from streams.hub import StreamHub
 from streams.routes import build_stream_routes
@@ -43,7 +44,10 @@ def live(adb: AccountsDb, hub: StreamHub) -> Iterator[LiveApp]:
     def hub_center(camera_id: str) -> str | None:
         return hub.camera(camera_id).config.center if camera_id in hub.camera_ids() else None
 
-    routes = build_stream_routes(hub, hub.settings, authorize=camera_authorizer(adb.factory, hub_center))
+    routes = build_stream_routes(
+        hub, hub.settings, authorize=camera_authorizer(adb.factory, hub_center),
+        visible=camera_visibility(adb.factory, hub.camera_ids, hub_center),
+    )
     with LiveApp(adb, routes=routes) as app:
         yield app
 
@@ -85,7 +89,7 @@ def test_township_operator_sees_its_cameras_only(live: LiveApp, adb: AccountsDb)
         status, body = first_mjpeg_part(c, "cam-jiangna-town")
         assert status == 200 and b"\xff\xd8" in body
         assert first_mjpeg_part(c, "cam-pingyuan-town")[0] == 403
-        assert c.get("/streams/health").status_code == 403  # lists every camera
+        assert c.get("/streams/health").status_code == 403  # an operator: no metrics.read
     assert ("op.jiangna", "camera:cam-pingyuan-town", "532600/532622/532622102", 403) in denied(adb)
     assert ("op.jiangna", "camera:no-such-camera", None, 404) in denied(adb)
 
@@ -101,10 +105,25 @@ def test_county_leader_sees_every_camera_of_the_county(live: LiveApp, adb: Accou
     with live.login("leader.county", adb.user("leader.county")) as c:
         for cid in CAMERAS:
             assert snapshot(c, cid) == 200, cid
-        assert c.get("/streams/health").status_code == 403  # county scope, not the whole hub
+        health = c.get("/streams/health")
+        assert health.status_code == 200 and {h["camera_id"] for h in health.json()} == set(CAMERAS)
     with live.login("admin", adb.user("admin")) as c:
         health = c.get("/streams/health")
         assert health.status_code == 200 and {h["camera_id"] for h in health.json()} >= set(CAMERAS)
+
+
+def test_health_and_metrics_list_only_the_callers_subtree(live: LiveApp, adb: AccountsDb) -> None:
+    own = {"cam-jiangna-town", "cam-jiangna-1", "cam-dage-village"}  # township and its villages
+    with live.login("leader.jiangna", adb.user("leader.jiangna")) as c:
+        health = c.get("/streams/health")
+        assert health.status_code == 200
+        assert {h["camera_id"] for h in health.json()} == own
+        metrics = c.get("/metrics")
+        assert metrics.status_code == 200
+        named = set(re.findall(r'camera="([^"]+)"', metrics.text))
+        assert named == own
+    with live.login("op.jiangna", adb.user("op.jiangna")) as c:
+        assert c.get("/metrics").status_code == 403  # operators do not read metrics at all
 
 
 def test_tokens_need_stream_view(live: LiveApp, adb: AccountsDb) -> None:
