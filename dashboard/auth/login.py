@@ -89,6 +89,8 @@ def build_login_routes(
             response.headers.append("set-cookie", cookie(request, name, "", http_only=True, max_age=0))
         return response
 
+    ledger = sso.HandoffLedger()
+
     async def sso_handoff(request: Request) -> Response | None:
         """Turn a fresh, validly signed identity from the provider into a session (or refuse)."""
         assert settings.oidc is not None
@@ -96,6 +98,12 @@ def build_login_routes(
         if claims is None:
             return None
         address = client_address(request.scope, settings)
+        if not ledger.first_use(request, settings.oidc.handoff_seconds):
+            await run_in_threadpool(
+                audit.record_now, session_factory, AuditEvent.LOGIN_FAILED, address=address,
+                status=401, reason="replayed", method="oidc",
+            )
+            return forget_sso(form_page(request, None, 401), request)
         username = sso.claimed_username(claims, settings.oidc)
         if username is None:
             await run_in_threadpool(

@@ -21,8 +21,11 @@ provider offers an ``end_session_endpoint``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -103,6 +106,30 @@ def read_identity(request: Request, oidc: OidcSettings) -> dict[str, Any] | None
     return claims
 
 
+class HandoffLedger:
+    """Identity cookies already turned into a session, kept while they could still be fresh:
+    a copied cookie replayed inside the freshness window opens nothing (one process serves
+    the product, so memory is the whole ledger)."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_use(self, request: Request, seconds: float) -> bool:
+        from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
+
+        raw = "".join(v for k, v in sorted(request.cookies.items()) if k.startswith(USER_COOKIE_NAME))
+        key = hashlib.sha256(raw.encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, until in self._used.items() if until < now]:
+                del self._used[old]
+            if key in self._used:
+                return False
+            self._used[key] = now + seconds + 60  # beyond the cookie's own freshness
+            return True
+
+
 def claimed_username(claims: dict[str, Any], oidc: OidcSettings) -> str | None:
     value = claims.get(oidc.username_claim)
     if not isinstance(value, str) or not value.strip() or len(value) > 64:
@@ -112,6 +139,7 @@ def claimed_username(claims: dict[str, Any], oidc: OidcSettings) -> str | None:
 
 __all__ = [
     "NEXT_COOKIE",
+    "HandoffLedger",
     "SSO_START_PATH",
     "STREAMLIT_AUTH_PREFIX",
     "STREAMLIT_CALLBACK_PATH",

@@ -179,14 +179,17 @@ def test_stale_or_forged_identity_cookies_open_nothing(sso: Sso) -> None:
     stale = URLSafeTimedSerializer(COOKIE_SECRET, salt="_streamlit_user", signer=TenMinutesAgo)
     forged = URLSafeTimedSerializer("another-secret-of-32-characters-xx", salt="_streamlit_user")
     fresh = URLSafeTimedSerializer(COOKIE_SECRET, salt="_streamlit_user")
-    for serializer, opens in [(stale, False), (forged, False), (fresh, True)]:
+    fresh_value = fresh.dumps(claims)
+    for value, opens in [(stale.dumps(claims), False), (forged.dumps(claims), False),
+                         (fresh_value, True), (fresh_value, False)]:  # the last: a replay
         with httpx.Client(base_url=sso.base, timeout=30) as c:
-            c.cookies.set("_streamlit_user", serializer.dumps(claims))
+            c.cookies.set("_streamlit_user", value)
             answer = c.get("/login")
             assert (answer.status_code == 303) is opens
             assert ("zongzhi_session" in c.cookies) is opens
-    # Only the correctly signed, fresh cookie counted; the others left no trace but no session.
+    # Only the correctly signed, fresh cookie counted, once; its copy was refused and audited.
     assert [a.actor for a in sso.audit("login")] == ["op.village"]
+    assert [a.detail.get("reason") for a in sso.audit("login_failed")] == ["replayed"]
 
 
 def test_one_time_password_does_not_bind_a_signed_on_session(sso: Sso) -> None:
