@@ -73,10 +73,7 @@ def login(
     """
     now = now or utcnow()
     username = username.strip().lower()  # account names are stored in lower case
-    user = session.scalars(
-        sa.select(User).options(joinedload(User.center), joinedload(User.department))
-        .where(User.username == username)
-    ).one_or_none()
+    user = _find_user(session, username)
     account_key = (
         throttle.user_key(user.id) if user else throttle.name_key(name_digest(username))
     )
@@ -137,10 +134,7 @@ def login_external(
     """
     now = now or utcnow()
     username = username.strip().lower()
-    user = session.scalars(
-        sa.select(User).options(joinedload(User.center), joinedload(User.department))
-        .where(User.username == username)
-    ).one_or_none()
+    user = _find_user(session, username)
     if user is None or user.disabled:
         reason = "unknown_user" if user is None else "disabled"
         unknown = {"name_digest": name_digest(username)} if user is None else {}
@@ -155,6 +149,13 @@ def login_external(
         center_path=user.center.path, method=method,
     )
     return LoginOutcome(True, token=token, user=user)
+
+
+def _find_user(session: Session, username: str) -> User | None:
+    return session.scalars(
+        sa.select(User).options(joinedload(User.center), joinedload(User.department))
+        .where(User.username == username)
+    ).one_or_none()
 
 
 def _open_session(
