@@ -45,13 +45,17 @@ class LiveServer:
     def __init__(self, hub: object) -> None:
         import uvicorn
         from starlette.applications import Starlette
+        from starlette.middleware import Middleware
 
+        from streams.edge import MediaEdge
         from streams.routes import build_stream_routes
 
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        app = Starlette(routes=build_stream_routes(hub, hub.settings))  # type: ignore[attr-defined]
+        # Laid out as in the product: the media edge first among the middleware.
+        app = Starlette(routes=build_stream_routes(hub, hub.settings),  # type: ignore[attr-defined]
+                        middleware=[Middleware(MediaEdge)])
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
                                                     timeout_graceful_shutdown=1))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},

@@ -23,7 +23,6 @@ from dashboard.access import NotAuthenticated, open_principal, principal_of_scop
 from dashboard.camera_events import CameraEventSink
 from dashboard.consult.wiring import JOIN_RULE, session_routes
 from dashboard.context import Services, services
-from dashboard.media_edge import RawMediaMiddleware
 from dashboard.periodic import run_every
 from dashboard.scope import root_path
 from dashboard.wall_state import wall_state
@@ -34,6 +33,7 @@ from dispatch.events import bind_bus, make_bus
 from dispatch.migrate import upgrade
 from dispatch.models import Camera, Center
 from dispatch.sla import Sla
+from streams.edge import MediaEdge
 from streams.hub import StreamHub, UnknownCamera
 from streams.routes import build_stream_routes
 
@@ -194,8 +194,9 @@ def streamlit_secrets(svc: Services) -> dict[str, Any] | None:
 
 
 def middleware(svc: Services) -> list[Middleware]:
-    """Outermost first: live media bypasses gzip; then the auth edge (accounts on)."""
-    out = [Middleware(RawMediaMiddleware)]
+    """Outermost first: the media edge (live media bypasses gzip and the inner layers' send
+    wrappers, see streams.edge); then the auth edge (accounts on)."""
+    out = [Middleware(MediaEdge)]
     if not _accounts_on(svc):
         return out
     from dashboard import auth

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
+from streams.edge import MediaEdge
 from streams.hub import StreamHub
 from streams.routes import build_stream_routes
 from tests.live import LiveASGI, free_port, loopback_socket
@@ -100,8 +102,10 @@ class LiveServer(LiveASGI):
         # Loopback autotuning lets the kernel hold ~3 MB per connection; a deployment serving
         # live tiles keeps it small so a stalled viewer reaches the hub's skip-to-newest logic
         # within a few pictures.
+        # Laid out as in the product: the media edge first among the middleware.
         routes = build_stream_routes(hub, hub.settings, **route_kw)  # type: ignore[arg-type]
-        app = Starlette(routes=[*routes, *(extra_routes or [])])  # type: ignore[list-item]
+        app = Starlette(routes=[*routes, *(extra_routes or [])],  # type: ignore[list-item]
+                        middleware=[Middleware(MediaEdge)])
         super().__init__(app, sock=loopback_socket(send_buffer))
 
 
