@@ -194,8 +194,8 @@ def streamlit_secrets(svc: Services) -> dict[str, Any] | None:
 
 
 def middleware(svc: Services) -> list[Middleware]:
-    """Outermost first: the media edge (live media bypasses gzip and the inner layers' send
-    wrappers, see streams.edge); then the auth edge (accounts on)."""
+    """Outermost first: the media edge (live media is never gzipped, see streams.edge);
+    then the auth edge (accounts on)."""
     out = [Middleware(MediaEdge)]
     if not _accounts_on(svc):
         return out

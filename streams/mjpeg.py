@@ -1,8 +1,7 @@
 """The MJPEG response: a small ASGI app streaming one stream's shared parts to one viewer.
 
 Written against ASGI directly rather than with ``StreamingResponse``: per frame a viewer costs
-one wake-up and one ``send`` of bytes built once for everybody, straight to the media edge's
-``send`` when the app has one (``streams.edge``), past the inner layers' wrappers. A viewer whose connection is
+one wake-up and one ``send`` of bytes built once for everybody. A viewer whose connection is
 slow is held by the server's flow control in ``send``; when it resumes it takes the newest
 picture, so it skips frames and holds nobody else back.
 """
@@ -14,7 +13,6 @@ from collections.abc import Callable
 
 from starlette.types import Receive, Scope, Send
 
-from streams.edge import body_send
 from streams.jpeg import BOUNDARY
 from streams.stream import Stream
 
@@ -42,9 +40,6 @@ class MjpegResponse:
             event.set()
 
         watcher = asyncio.ensure_future(watch_disconnect())
-        # The start and the first picture pass every layer (one may hold the start until it
-        # sees a body: Starlette's identity "compressor" does); later pictures go straight out.
-        send_body, wire = send, body_send(scope, send)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
             last = 0
@@ -60,10 +55,9 @@ class MjpegResponse:
                 if last and seq > last + 1:
                     stream.count_skipped(key, seq - last - 1)
                 last = seq
-                await send_body({"type": "http.response.body", "body": body, "more_body": True})
-                send_body = wire
+                await send({"type": "http.response.body", "body": body, "more_body": True})
             if not gone.is_set():
-                await send_body({"type": "http.response.body", "body": b"", "more_body": False})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the client went away in the middle of a write
         finally:
