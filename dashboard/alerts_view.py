@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.alert_text import alert_text
 from dashboard.components.beep import beep
 from dashboard.console import local
 from dashboard.context import services
@@ -81,7 +82,7 @@ def live_alerts(viewer: Principal, center: CenterRef, show_acked: bool, sound: b
             st.markdown(f"**{label('alert', alert.kind, lang)}**", width=150)
             with st.container():
                 st.text(f"{centers.get(alert.center_path, '')} · {local(alert.raised_at)}")
-                st.text(alert.message)
+                st.text(alert_text(alert.kind, alert.params, alert.message, lang))
             if alert.camera_id:
                 st.page_link(PAGES["wall"], label=f"{t('alerts.camera')} · {cam_names.get(alert.camera_id, alert.camera_id)}",
                              icon=":material/videocam:", query_params={"focus": alert.camera_id})

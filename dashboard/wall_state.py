@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dashboard.alert_text import alert_text
 from dashboard.i18n import label
 from dashboard.ribbon import ribbon_figures
 from dashboard.scope import CenterRef
@@ -95,7 +96,7 @@ def newest_alerts(session: Session, path: str, lang: str, limit: int = FEED_SIZE
             "kind": a.kind,
             "kind_label": label("alert", a.kind, lang),
             "center_name": name or "",
-            "message": a.message,
+            "message": alert_text(a.kind, a.params, a.message, lang),
             "camera": a.camera_id,
             "case": a.case_id,
         }

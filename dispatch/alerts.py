@@ -61,9 +61,13 @@ def raise_alert(
     *,
     case_id: int | None = None,
     camera_id: str | None = None,
+    params: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> tuple[Alert, bool]:
-    """Raise an alert unless one with ``dedup_key`` is open. Returns (alert, created)."""
+    """Raise an alert unless one with ``dedup_key`` is open. Returns (alert, created).
+
+    ``message`` is the plain record (API, exports); ``params`` hold what pages need to word
+    the alert in the viewer's language (``dashboard.alert_text``)."""
     existing = session.scalar(sa.select(Alert).where(Alert.open_key == dedup_key))
     if existing is not None:
         return existing, False
@@ -72,6 +76,7 @@ def raise_alert(
         severity=severity.value,
         center_path=center_path,
         message=message,
+        params=params,
         dedup_key=dedup_key,
         open_key=dedup_key,
         case_id=case_id,
@@ -195,5 +200,6 @@ def raise_camera_alert(
         message,
         f"{kind.value}:{camera_id}",
         camera_id=camera_id,
+        params={"camera": row.name, "camera_id": camera_id, "detail": detail},
         now=at,
     )

@@ -299,6 +299,7 @@ def _after_change(session: Session, case: Case, action: str, now: datetime) -> N
                 f"高风险事件 high-risk case {case.number}: {case.title}",
                 f"high_risk_case:{case.id}",
                 case_id=case.id,
+                params={"number": case.number, "title": case.title},
                 now=now,
             )
     else:
@@ -313,6 +314,7 @@ def _after_change(session: Session, case: Case, action: str, now: datetime) -> N
             f"事件上报 case escalated to this center: {case.number}",
             f"escalation:{case.id}:{case.event_count}",
             case_id=case.id,
+            params={"number": case.number},
             now=now,
         )
     elif action in ("urge", "notify", "extend", "reopen"):
@@ -328,6 +330,7 @@ def _after_change(session: Session, case: Case, action: str, now: datetime) -> N
                 f"{'催办 urged' if action == 'urge' else '通报 notified'}: {case.number}",
                 f"supervision:{case.id}:{case.event_count}",
                 case_id=case.id,
+                params={"number": case.number, "action": action},
                 now=now,
             )
     queue_case(session, case, action)

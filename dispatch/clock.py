@@ -96,6 +96,7 @@ class SlaClock:
                         f"临近期限 case near its deadline: {case.number} (期限 due {case.due_at.astimezone(TZ):%Y-%m-%d %H:%M})",
                         f"{AlertKind.CASE_NEAR_DEADLINE.value}:{case.id}",
                         case_id=case.id,
+                        params=_deadline_params(case),
                         now=now,
                     )
                     report.near_deadline += created
@@ -109,6 +110,7 @@ class SlaClock:
                     f"已超期 case overdue: {case.number} (期限 due {case.due_at.astimezone(TZ):%Y-%m-%d %H:%M})",
                     f"{AlertKind.CASE_OVERDUE.value}:{case.id}",
                     case_id=case.id,
+                    params=_deadline_params(case),
                     now=now,
                 )
                 report.overdue += created
@@ -216,3 +218,9 @@ class SlaClock:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def _deadline_params(case: Case) -> dict[str, str]:
+    """What a deadline alert's text needs: the case number and its due time (UTC, ISO)."""
+    assert case.due_at is not None
+    return {"number": case.number, "due": case.due_at.astimezone(UTC).isoformat()}

@@ -299,6 +299,9 @@ class Alert(Base):
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     camera_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cameras.id"), index=True)
     message: Mapped[str] = mapped_column(sa.Text)
+    #: What the alert is about, for pages to word it in the viewer's language (see
+    #: dashboard.alert_text); None on alerts raised before migration 0006.
+    params: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     raised_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     dedup_key: Mapped[str] = mapped_column(sa.String(120), index=True)
     open_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)

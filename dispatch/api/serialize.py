@@ -112,6 +112,7 @@ def alert_doc(alert: Alert) -> dict[str, Any]:
         "case_id": alert.case_id,
         "camera_id": alert.camera_id,
         "message": alert.message,
+        "params": alert.params,
         "raised_at": alert.raised_at,
         "cleared_at": alert.cleared_at,
         "open": alert.open_key is not None,
