@@ -252,6 +252,8 @@ class Wall {
     if (this.feedKey === key) return;
     this.feedKey = key;
     this.feed.replaceChildren(el("span", "zz-feed-title", this.labels.alert_feed));
+    // One alert may use the whole line; several share it.
+    this.feed.style.setProperty("--zz-feed-n", String(Math.max(alerts.length, 1)));
     for (const a of alerts) {
       const item = el("span", "zz-feed-item zz-sev-" + a.severity);
       item.append(el("b", null, a.kind_label), el("span", null, a.center_name), el("span", "zz-feed-msg", a.message));
