@@ -14,6 +14,7 @@ routes come before the dispatch API's ``/api`` mount so they win the match.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -25,7 +26,7 @@ import streamlit as st
 from config.settings import Settings
 from dashboard import wiring
 from dashboard.context import Services, install
-from dashboard.shutdown import bound_graceful_shutdown
+from dashboard.shutdown import bound_graceful_shutdown, when_exiting
 from dashboard.wall_routes import build_wall_routes
 from dashboard.wall_state import WallStateCache
 
@@ -52,6 +53,10 @@ def build_app(svc: Services, *, activity: Any = None) -> st.App:
             if activity is not None:
                 await activity.start()
                 stack.push_async_callback(activity.stop)
+            closers = [*([svc.hub.close_viewers] if svc.hub is not None else []),
+                       *svc.extras.get("on_exit", ())]
+            exiting = asyncio.create_task(when_exiting(closers))
+            stack.callback(exiting.cancel)
             log.info("command center ready: %d cameras", len(svc.cameras))
             yield {"services": svc}
         log.info("command center stopped")

@@ -28,6 +28,11 @@ class FlakyFeed:
             raise ValueError("outage must be shorter than the period")
         self.period, self.outage, self.fps = period, outage, fps
         self.epoch = time.monotonic()
+        self.closed = False
+
+    def close(self) -> None:
+        """The server is shutting down: end every feed response (within half a second)."""
+        self.closed = True
 
     def silent(self, now: float | None = None) -> bool:
         """True during the outage, which ends each cycle (the demo starts healthy)."""
@@ -37,7 +42,7 @@ class FlakyFeed:
     async def frames(self, label: str) -> AsyncIterator[bytes]:
         scene = SimScene(SimSpec(width=640, height=360, fps=self.fps, label=label))
         n = 0
-        while True:
+        while not self.closed:
             if self.silent():
                 await asyncio.sleep(0.5)
                 continue

@@ -63,6 +63,7 @@ def run_demo(args: argparse.Namespace) -> int:
     svc = make_services(settings, cameras, demo=True, open_access=args.open, sla=sla)
     feed = FlakyFeed(options.flaky_period, options.flaky_outage)
     svc.extras["extra_routes"] = build_feed_routes(feed)
+    svc.extras["on_exit"] = [feed.close]
     activity = None
     if options.activity_seconds > 0:
         activity = FieldActivity(svc.session_factory, sla, mean_pause=options.activity_seconds)

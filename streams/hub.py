@@ -62,6 +62,7 @@ class StreamHub:
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
         self._started = False
+        self._closing = False  # the server is going away: MJPEG responses end
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         for cfg in cameras:
             if cfg.enabled:
@@ -87,11 +88,26 @@ class StreamHub:
     def running(self) -> bool:
         return self._started and not self._stop.is_set()
 
+    @property
+    def serving(self) -> bool:
+        """Whether MJPEG responses go on (False from :meth:`close_viewers` on)."""
+        return self.running and not self._closing
+
+    def close_viewers(self) -> None:
+        """The server is shutting down: end every MJPEG response now, so the server need not
+        wait out its grace period and cancel them. Readers stop later, in :meth:`stop`."""
+        self._closing = True
+        with self._lock:
+            cameras = list(self._cameras.values())
+        for stream in (s for cam in cameras for s in (cam.sub, cam.main) if s is not None):
+            stream.wake_viewers()
+
     def start_sync(self) -> None:
         with self._lock:
             if self._started:
                 return
             self._started = True
+            self._closing = False
             self._stop.clear()
             for cam in self._cameras.values():
                 cam.sub.start()

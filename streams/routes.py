@@ -92,7 +92,7 @@ class StreamRoutes:
             assert denied is not None
             await denied(scope, receive, send)
             return
-        await MjpegResponse(stream, lambda: self.hub.running)(scope, receive, send)
+        await MjpegResponse(stream, lambda: self.hub.serving)(scope, receive, send)
 
     async def snapshot(self, request: Request) -> Response:
         camera_id = request.path_params["camera"]

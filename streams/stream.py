@@ -110,7 +110,7 @@ class Stream:
     def request_stop(self) -> None:
         """Ask the reader to stop without waiting (it may be inside a connect timeout)."""
         self._stop.set()
-        self._wake_viewers()
+        self.wake_viewers()
 
     def join(self, timeout: float = 10.0) -> None:
         thread = self._thread
@@ -214,7 +214,7 @@ class Stream:
                 self.log.exception("analysis failed")
         if self._viewers:
             self.jpeg()
-            self._wake_viewers()
+            self.wake_viewers()
 
     # frames and JPEG -------------------------------------------------------------------
     def wants_frames(self) -> bool:
@@ -288,7 +288,8 @@ class Stream:
     def viewers(self) -> int:
         return len(self._viewers) + len(self._packet_hooks)
 
-    def _wake_viewers(self) -> None:
+    def wake_viewers(self) -> None:
+        """Wake every MJPEG viewer (a new picture, or time to check whether to end)."""
         # One hand-over per event loop, not per viewer: each call wakes the loop through a pipe.
         by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
         for viewer in list(self._viewers.values()):

@@ -47,16 +47,13 @@ def _pump(proc: subprocess.Popen[str], lines: list[str]) -> None:
         lines.append(line.rstrip("\n"))
 
 
-# Package scope: the server and Playwright end with this package, so no Playwright event
-# loop is left running in the main thread for the tests collected after it.
-@pytest.fixture(scope="package")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    data = tmp_path_factory.mktemp("demo-data")
+def start_demo(data: Path, *args: str) -> tuple[DemoServer, threading.Thread]:
+    """``zongzhi demo`` in a subprocess, its output collected; returns once it answers."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard.cli", "demo", "--data-dir", str(data), "--port", str(port),
-         "--cases", "3000", "--activity", "1.0"],
+         *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     server = DemoServer(f"http://127.0.0.1:{port}", proc)
@@ -76,19 +73,35 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         m = ACCOUNT.match(line)
         if m:
             server.accounts[m.group(1)] = m.group(2)
+    return server, pump
+
+
+def stop_demo(server: DemoServer, pump: threading.Thread) -> int:
+    """Ctrl+C, as an operator stops it; returns the exit code."""
+    proc = server.process
+    proc.send_signal(signal.SIGINT)
+    try:
+        code = proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait(10)
+    pump.join(10)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    return code
+
+
+# Package scope: the server and Playwright end with this package, so no Playwright event
+# loop is left running in the main thread for the tests collected after it.
+@pytest.fixture(scope="package")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    server, pump = start_demo(tmp_path_factory.mktemp("demo-data"), "--cases", "3000",
+                              "--activity", "1.0")
     assert "admin" in server.accounts, "\n".join(server.output[-40:])
     try:
         yield server
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        pump.join(10)
-        assert proc.stdout is not None
-        proc.stdout.close()
+        stop_demo(server, pump)
 
 
 @pytest.fixture(scope="package")
