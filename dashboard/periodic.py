@@ -1,7 +1,8 @@
-"""Housekeeping that runs on a timer inside the process (one task per job).
+"""Jobs that run on a timer inside the process, one task each: the SLA clock's tick and
+housekeeping (session purge).
 
 A job is a plain function run in a worker thread; a failure is logged and the next round
-still runs, so one bad night does not stop the housekeeping for good.
+still runs, so one bad tick or night does not stop the job for good.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ async def _every(seconds: float, job: Callable[[], Any], name: str, stop: asynci
         try:
             await asyncio.to_thread(job)
         except Exception:
-            log.exception("housekeeping job %s failed; next try in %.0f s", name, seconds)
+            log.exception("timed job %s failed; next try in %.0f s", name, seconds)
         try:
             await asyncio.wait_for(stop.wait(), seconds)
         except TimeoutError:

@@ -108,13 +108,7 @@ async def start(svc: Services, stack: AsyncExitStack) -> None:
         stack.push_async_callback(conference.close)  # closed before the hub stops (LIFO)
     if svc.bus is not None:
         clock = SlaClock(svc.session_factory, svc.bus, svc.extras["sla"])
-        task = asyncio.create_task(clock.run(CLOCK_SECONDS), name="sla-clock")
-
-        async def stop_clock() -> None:
-            clock.stop()
-            await task
-
-        stack.push_async_callback(stop_clock)
+        run_every(stack, CLOCK_SECONDS, clock.run_once, "sla-clock")
     if _accounts_on(svc):
         run_every(stack, PURGE_SECONDS, lambda: purge_sessions(svc), "purge-sessions")
     stack.callback(svc.engine.dispose)

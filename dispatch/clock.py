@@ -8,7 +8,6 @@ the clock twice raises nothing new.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -47,7 +46,8 @@ class ClockReport:
 
 
 class SlaClock:
-    """Run :meth:`run_once` on a timer (:meth:`run`), or call it directly (tests, cron)."""
+    """Call :meth:`run_once` on a timer (the product: ``dashboard.periodic.run_every``), from
+    cron, or directly (tests)."""
 
     def __init__(
         self, session_factory: sessionmaker[Session], bus: Bus, policy: SlaPolicy | Sla
@@ -55,7 +55,6 @@ class SlaClock:
         self.factory = session_factory
         self.bus = bus
         self.sla = policy if isinstance(policy, Sla) else Sla.build(policy)
-        self._stop = asyncio.Event()
         bind_bus(session_factory, bus)
 
     @property
@@ -202,22 +201,6 @@ class SlaClock:
                 if case_id not in due_ids:
                     cleared += clear_alert(session, key, now) is not None
         return cleared
-
-    async def run(self, interval_s: float = 60.0) -> None:
-        """Tick every ``interval_s`` seconds until :meth:`stop`; a failing tick is logged."""
-        self._stop.clear()
-        while not self._stop.is_set():
-            try:
-                await asyncio.to_thread(self.run_once)
-            except Exception:
-                log.exception("SLA clock tick failed")
-            try:
-                await asyncio.wait_for(self._stop.wait(), timeout=interval_s)
-            except TimeoutError:
-                pass
-
-    def stop(self) -> None:
-        self._stop.set()
 
 
 def _deadline_params(case: Case) -> dict[str, str]:

@@ -51,6 +51,11 @@ def _role(request: Request) -> StreamRole | None:
     return role if role in _ROLES else None  # type: ignore[return-value]
 
 
+async def _settle(value: Any) -> Any:
+    """The hooks may be plain functions or coroutine functions: their value either way."""
+    return await value if inspect.isawaitable(value) else value
+
+
 async def _allow(request: Request, camera_id: str | None) -> None:
     return None
 
@@ -65,9 +70,7 @@ class StreamRoutes:
         self.webrtc = WebRtcGateway(hub, settings)
 
     async def _guard(self, request: Request, camera_id: str | None) -> Response | None:
-        verdict = self._authorize(request, camera_id)
-        if inspect.isawaitable(verdict):
-            verdict = await verdict
+        verdict = await _settle(self._authorize(request, camera_id))
         if verdict is not None:
             return verdict
         if camera_id is not None and camera_id not in self.hub.camera_ids():
@@ -110,8 +113,7 @@ class StreamRoutes:
     async def _visible_cameras(self, request: Request) -> set[str] | None:
         if self._visible is None:
             return None
-        found = self._visible(request)
-        return await found if inspect.isawaitable(found) else found
+        return await _settle(self._visible(request))
 
     async def health(self, request: Request) -> Response:
         denied = await self._guard(request, None)
