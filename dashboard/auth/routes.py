@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from dashboard.auth.sso import STREAMLIT_AUTH_PREFIX, STREAMLIT_CALLBACK_PATH
+
 
 class RouteKind(Enum):
     PUBLIC = "public"  # login, logout, health: no principal needed
@@ -34,8 +36,8 @@ DEFAULT_RULES: tuple[RouteRule, ...] = (
     RouteRule("/logout", RouteKind.PUBLIC),
     # Streamlit's st.login routes (single sign-on): the caller has no session yet. Without an
     # [auth.oidc] section they only redirect to "/".
-    RouteRule("/auth", RouteKind.PUBLIC),
-    RouteRule("/oauth2callback", RouteKind.PUBLIC),
+    RouteRule(STREAMLIT_AUTH_PREFIX, RouteKind.PUBLIC),
+    RouteRule(STREAMLIT_CALLBACK_PATH, RouteKind.PUBLIC),
     RouteRule("/_stcore/health", RouteKind.PUBLIC),
     RouteRule("/healthz", RouteKind.PUBLIC),
     # Video-session participants may have no account: the join token in the path is their
