@@ -20,12 +20,11 @@ from playwright.sync_api import sync_playwright
 
 from tests.accounts.conftest import AccountsDb
 from tests.accounts.test_http_edge import ws_handshake
+from tests.browser import CHROMIUM
 from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "accounts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 class StServer:
@@ -92,7 +91,7 @@ def test_village_operator_in_chromium(st_server: StServer, adb: AccountsDb) -> N
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     backend = adb.db.engine.dialect.name
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         try:
             page = browser.new_page()
             page.goto(f"{st_server.base}/")

@@ -24,7 +24,8 @@ from dispatch.accounts import users
 from dispatch.accounts.models import AccessAudit, User, WebSession
 from tests.accounts.conftest import AccountsDb
 from tests.accounts.oidc_provider import OidcProvider, Person
-from tests.accounts.test_pages_edge import ARTIFACTS, CHROMIUM_ARGS, StServer
+from tests.accounts.test_pages_edge import ARTIFACTS, StServer
+from tests.browser import CHROMIUM
 from tests.live import LiveASGI, free_port
 
 COOKIE_SECRET = "cookie-secret-for-tests-" + "x" * 24
@@ -206,7 +207,7 @@ def test_sign_on_in_chromium(sso: Sso) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     backend = sso.adb.db.engine.dialect.name
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         try:
             page = browser.new_page()
             page.goto(f"{sso.base}/")

@@ -19,12 +19,11 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
+from tests.browser import CHROMIUM
 from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "accounts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ACCOUNT = re.compile(r"^\s{4}(\S+)\s+(\S+)\s+(\S+)\s+(.*)\((\d+)\)$")
 
 
@@ -115,7 +114,7 @@ def test_village_operator_sees_only_its_village(demo: Demo) -> None:
     assert other_cams, "the sibling village has cameras to try"
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         try:
             context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
             page = login(context, demo, "cun.operator")

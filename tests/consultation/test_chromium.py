@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from tests.browser import CHROMIUM
 from tests.consultation.conftest import LiveSession
 from tests.consultation.peers import Client, wait_until
 from tests.consultation.test_media import start
@@ -18,12 +19,6 @@ from tests.consultation.test_media import start
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "consultation"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 async def poll(page: Page, expression: str, timeout: float = 30.0) -> None:
@@ -46,7 +41,7 @@ def test_chromium_joins_by_the_join_page(live: LiveSession, make_case: Callable[
     async def scenario() -> None:
         op = Client(live.base, made["join"], "operator")
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = await pw.chromium.launch(**CHROMIUM)
             try:
                 # A phone-sized viewport; the page runs under its own CSP (no bypass).
                 page = await browser.new_page(viewport={"width": 390, "height": 844})

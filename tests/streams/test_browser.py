@@ -12,17 +12,12 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from streams.hub import StreamHub
+from tests.browser import CHROMIUM
 from tests.streams.conftest import LiveServer, RtspServer, camera
 from tests.streams.test_rtsp import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.rtsp]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-]
 # Chromium keeps its default of hiding host addresses behind mDNS names: the hub cannot
 # resolve them and must (and does) connect through the peer-reflexive candidate instead.
 
@@ -84,7 +79,7 @@ def test_chromium_plays_whep_passthrough_and_mjpeg_tile(
     server = live_server(hub, extra_routes=[Route("/player", page)])
     wait_for(lambda: hub.camera("cross").sub.passthrough, 15, "H.264 camera open")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         try:
             tab = browser.new_page()
             tab.goto(f"{server.base}/player")
@@ -113,7 +108,7 @@ def test_chromium_publishes_by_whip_and_becomes_a_camera(
     hub = make_hub([])
     server = live_server(hub, extra_routes=[Route("/player", page)])
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(**CHROMIUM)
         try:
             tab = browser.new_page()
             tab.goto(f"{server.base}/player")
