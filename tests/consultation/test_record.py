@@ -53,7 +53,13 @@ def test_evidence_actions_and_end(live: LiveSession, make_case: Callable[[], int
                 refused = await http.post(f"/api/consultations/{cid}/actions",
                                           json={"action": "close", "payload": {}})
                 assert refused.status_code == 422
-                doc = (await http.get(f"/api/consultations/{cid}")).json()
+                # A camera's grade follows its measured rate: a publisher still warming up (or a
+                # busy 2-core machine) may read "degraded" for a moment; both must come online.
+                for _ in range(60):
+                    doc = (await http.get(f"/api/consultations/{cid}")).json()
+                    if [c["status"] for c in doc["cameras"]] == ["online", "online"]:
+                        break
+                    await asyncio.sleep(0.5)
                 assert {p["state"] for p in doc["participants"] if p["publishing"]} == {"connected"}
                 assert [c["status"] for c in doc["cameras"]] == ["online", "online"]
                 assert doc["case"]["due_at"] and doc["case"]["state"] == "dispatched"
