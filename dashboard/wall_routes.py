@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -123,7 +124,6 @@ class _Tile:
     def __init__(self, camera: str, stream: Any, key: int) -> None:
         self.camera, self.stream, self.key = camera, stream, key
         self.last_seq = 0
-        self.task: asyncio.Task[None] | None = None
 
 
 class _Connection:
@@ -196,19 +196,13 @@ class _Connection:
             if cam in self.tiles or cam not in hub.camera_ids():
                 continue
             stream = hub.open_stream(cam, "sub")
-            tile = _Tile(cam, stream, stream.add_viewer())
-            tile.task = asyncio.create_task(self._watch(tile))
-            self.tiles[cam] = tile
-            self.dirty.add(cam)  # send the current picture at once
-            self.wake.set()
+            self.tiles[cam] = _Tile(cam, stream, stream.add_viewer(partial(self._mark, cam)))
+            self._mark(cam)  # send the current picture at once
 
-    async def _watch(self, tile: _Tile) -> None:
-        event = tile.stream.viewer_event(tile.key)
-        while True:
-            await event.wait()
-            event.clear()
-            self.dirty.add(tile.camera)
-            self.wake.set()
+    def _mark(self, cam: str) -> None:
+        """A tile has a new picture (called on this loop by its stream)."""
+        self.dirty.add(cam)
+        self.wake.set()
 
     async def _frames(self) -> None:
         while True:
@@ -236,8 +230,6 @@ class _Connection:
         tile = self.tiles.pop(cam, None)
         if tile is None:
             return
-        if tile.task is not None:
-            tile.task.cancel()
         tile.stream.remove_viewer(tile.key)
 
     def release(self) -> None:

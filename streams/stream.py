@@ -1,9 +1,10 @@
 """One open stream of one camera: a named reader thread keeping only the newest frame.
 
 The reader opens the source, reads until it fails, and reconnects with backoff. While someone
-watches, it encodes each new frame once to JPEG; every viewer shares those bytes. Viewers in
-asyncio wait on their own ``asyncio.Event`` which the reader sets through their loop, so a slow
-viewer only ever misses frames; it never holds the reader or other viewers back.
+watches, it encodes each new frame once to JPEG; every viewer shares those bytes. A viewer is a
+callback on its event loop; the reader hands each new picture to every loop with viewers in one
+call, and the callbacks write without waiting, so a slow viewer only ever misses frames; it
+never holds the reader or other viewers back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ PacketHook = Callable[[Delivery], None]
 @dataclass
 class Viewer:
     loop: asyncio.AbstractEventLoop
-    event: asyncio.Event
+    on_picture: Callable[[], None]  # called on ``loop``; must not block
     skipped: int = 0
 
 
@@ -260,17 +261,17 @@ class Stream:
             return self._part
 
     # viewers ---------------------------------------------------------------------------
-    def add_viewer(self) -> int:
+    def add_viewer(self, on_picture: Callable[[], None]) -> int:
+        """Register a viewer on the running event loop; ``on_picture`` is called there for
+        each new picture and each change of state (stopping), and must not block. Returns
+        the key for :meth:`remove_viewer`."""
         loop = asyncio.get_running_loop()
         with self._lock:
             self._next_viewer += 1
             key = self._next_viewer
-            self._viewers[key] = Viewer(loop, asyncio.Event())
+            self._viewers[key] = Viewer(loop, on_picture)
             self.idle_since = None
         return key
-
-    def viewer_event(self, key: int) -> asyncio.Event:
-        return self._viewers[key].event
 
     def count_skipped(self, key: int, skipped: int) -> None:
         self.meter.skipped(skipped)
@@ -289,14 +290,14 @@ class Stream:
         return len(self._viewers) + len(self._packet_hooks)
 
     def wake_viewers(self) -> None:
-        """Wake every MJPEG viewer (a new picture, or time to check whether to end)."""
+        """Tell every viewer: a new picture, or time to check whether to end."""
         # One hand-over per event loop, not per viewer: each call wakes the loop through a pipe.
-        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = {}
+        by_loop: dict[asyncio.AbstractEventLoop, list[Callable[[], None]]] = {}
         for viewer in list(self._viewers.values()):
-            by_loop.setdefault(viewer.loop, []).append(viewer.event)
-        for loop, events in by_loop.items():
+            by_loop.setdefault(viewer.loop, []).append(viewer.on_picture)
+        for loop, callbacks in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_set_all, events)
+                loop.call_soon_threadsafe(_call_all, callbacks)
             except RuntimeError:  # that loop has closed: its viewers are gone
                 pass
 
@@ -319,6 +320,9 @@ class Stream:
         return self.configured_fps or self.source_fps
 
 
-def _set_all(events: list[asyncio.Event]) -> None:
-    for event in events:
-        event.set()
+def _call_all(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # one viewer's failure must not cost the others their picture
+            logging.getLogger("streams").exception("viewer callback failed")

@@ -97,7 +97,8 @@ class LiveServer(LiveASGI):
     """The hub's routes on a real uvicorn server on a loopback port, in a thread."""
 
     def __init__(self, hub: StreamHub, send_buffer: int | None = None,
-                 extra_routes: list[object] | None = None, **route_kw: object) -> None:
+                 extra_routes: list[object] | None = None,
+                 middleware: list[Middleware] | None = None, **route_kw: object) -> None:
         self.hub = hub
         # Loopback autotuning lets the kernel hold ~3 MB per connection; a deployment serving
         # live tiles keeps it small so a stalled viewer reaches the hub's skip-to-newest logic
@@ -105,7 +106,7 @@ class LiveServer(LiveASGI):
         # Laid out as in the product: the media edge first among the middleware.
         routes = build_stream_routes(hub, hub.settings, **route_kw)  # type: ignore[arg-type]
         app = Starlette(routes=[*routes, *(extra_routes or [])],  # type: ignore[list-item]
-                        middleware=[Middleware(MediaEdge)])
+                        middleware=[Middleware(MediaEdge), *(middleware or [])])
         super().__init__(app, sock=loopback_socket(send_buffer))
 
 

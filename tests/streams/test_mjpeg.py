@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 
 import cv2
 import httpx
 import numpy as np
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from streams.hub import StreamHub
 from tests.streams.conftest import LiveServer, camera
@@ -111,3 +114,44 @@ def test_authorize_hook_can_refuse(
     assert httpx.get(f"{server.base}/streams/c1.jpg", timeout=10).status_code == 200
     assert httpx.get(f"{server.base}/metrics", timeout=10).status_code == 403
     assert seen == ["c2", "c1", None]
+
+
+_REQUEST_TAG: contextvars.ContextVar[str] = contextvars.ContextVar("request_tag", default="")
+
+
+class _TagEachRequest:
+    """A layer that keeps per-request state in a context variable, as tracing layers do, and
+    records which tag each picture's ``send`` runs under."""
+
+    def __init__(self, app: ASGIApp, seen: list[tuple[str, str]]) -> None:
+        self.app, self.seen = app, seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        tag = scope.get("query_string", b"").decode()
+        _REQUEST_TAG.set(tag)
+
+        async def tagged_send(message: Message) -> None:
+            if message["type"] == "http.response.body" and message.get("body"):
+                self.seen.append((tag, _REQUEST_TAG.get()))
+            await send(message)
+
+        await self.app(scope, receive, tagged_send)
+
+
+def test_pictures_are_sent_in_each_request_s_own_context(
+    make_hub: Callable[..., StreamHub], live_server: Callable[..., LiveServer]
+) -> None:
+    hub = make_hub([camera("lane", "sim://?w=320&h=180&fps=15")])
+    seen: list[tuple[str, str]] = []
+    server = live_server(hub, middleware=[Middleware(_TagEachRequest, seen=seen)])
+    clients = [MjpegClient(server.port, f"/streams/lane.mjpg?stream=sub&v={i}") for i in range(3)]
+    for client in clients:
+        client.start()
+    wait_for(lambda: all(len(c.seqs) >= 10 for c in clients), 20, "10 pictures each")
+    for client in clients:
+        client.stop_event.set()
+        client.join(10)
+    assert len(seen) >= 30
+    wrong = [(tag, got) for tag, got in seen if tag != got]
+    assert not wrong, f"pictures sent outside their request's context: {wrong[:3]}"
+    assert {tag for tag, _ in seen} == {f"stream=sub&v={i}" for i in range(3)}
