@@ -8,9 +8,9 @@ per frame, and frames held in the compressor. This middleware, outermost in the 
 
 Measured and left out: handing the endpoint this layer's ``send`` so pictures skip the inner
 layers' ``send`` wrappers. Through a product-like stack (error, audit, session, gzip and
-exception layers) that saves 0.44 µs per picture per viewer, ~3 % of a viewer's cost (the
-socket write and the task wake-up are the rest), not worth a rule that no inner layer may
-touch streamed bodies.
+exception layers) that saves 0.44 µs per picture per viewer, a few per cent of a viewer's cost
+(the socket write is most of the rest), not worth a rule that no inner layer may touch
+streamed bodies.
 """
 
 from __future__ import annotations

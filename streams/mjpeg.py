@@ -9,8 +9,9 @@ everybody. Only when the server's flow control holds a slow viewer does its ``se
 it then finishes in a task of its own, the viewer skips pictures meanwhile and takes the
 newest when it resumes, and nobody else waits.
 
-Measured (``bench/fanout.py``, README): a wake-up and a resumed coroutine chain per viewer per
-picture cost more than the ASGI ``send`` itself; this removes them.
+Measured (docs/streams.md): a task woken per viewer per picture cost ~3 µs more per viewer
+than this hand-over (of ~15 µs, most of it the socket write); ``bench/fanout.py`` went from
+1.17 to 1.13–1.14 on the same machine.
 """
 
 from __future__ import annotations
