@@ -8,6 +8,7 @@ capture time into the top rows (see :mod:`streams.stamp`).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -74,11 +75,15 @@ class SimScene:
                         max(0.4, h / 600), 235, 2, cv2.LINE_AA)
         self._chroma = np.full((h // 2, w), 128, np.uint8)
         self._chroma[:, : w // 2] = 118  # a slight tint so colour paths are exercised
+        # Cameras with different labels show different moments of the scene, so a wall of
+        # simulated cameras does not play sixteen copies of one picture in step.
+        self._phase = zlib.crc32(spec.label.encode()) % 997 if spec.label else 0
 
     def frame(self, n: int, *, wall_ms: int | None = None) -> av.VideoFrame:
         spec = self.spec
         w, h = spec.width, spec.height
         if spec.pattern == "scene":
+            n += self._phase
             luma = np.roll(self._base, (n * 4) % w, axis=1)
             box = max(8, h // 6)
             bx = int((n * 8) % max(1, w - box))

@@ -6,9 +6,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from streams.hub import StreamHub
+from streams.sim import SimScene, SimSpec
 from streams.sources import SourceError, ffmpeg_options, open_source
 from tests.streams.conftest import camera, fast_settings
 from tests.streams.test_rtsp import wait_for
@@ -50,3 +52,13 @@ def test_rtsp_options_use_tcp_short_probe_and_timeouts() -> None:
     assert options["rtsp_transport"] == "tcp" and options["timeout"] == "4000000"
     assert int(options["analyzeduration"]) <= 1_000_000
     assert "rtsp_transport" not in ffmpeg_options("http://cam/x.mjpg", fast_settings())
+
+
+def test_simulated_cameras_with_different_labels_do_not_play_in_step() -> None:
+    def luma(label: str, n: int) -> np.ndarray:
+        spec = SimSpec.parse(f"sim://?w=320&h=180&label={label}")
+        return SimScene(spec).frame(n).to_ndarray()[:180]
+
+    assert np.array_equal(luma("gate", 5), luma("gate", 5)), "one camera draws the same frame"
+    assert not np.array_equal(luma("gate", 5)[:150], luma("plaza", 5)[:150]), \
+        "two cameras at the same moment show different pictures (label rows left out)"
