@@ -219,8 +219,7 @@ class _Connection:
                 if got is None or got[0] == tile.last_seq:
                     continue
                 seq, data = got
-                if tile.last_seq and seq > tile.last_seq + 1:
-                    tile.stream.count_skipped(tile.key, seq - tile.last_seq - 1)
+                tile.stream.delivered(tile.key, tile.last_seq, seq)
                 tile.last_seq = seq
                 name = cam.encode()
                 async with self.send_lock:

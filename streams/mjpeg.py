@@ -100,8 +100,7 @@ class _Viewer:
         if part is None or part[0] == self.last:
             return
         seq, body = part
-        if self.last and seq > self.last + 1:
-            self.stream.count_skipped(self.key, seq - self.last - 1)
+        self.stream.delivered(self.key, self.last, seq)
         self.last = seq
         try:
             rest = start_send(self.send, {"type": "http.response.body", "body": body,

@@ -273,11 +273,14 @@ class Stream:
             self.idle_since = None
         return key
 
-    def count_skipped(self, key: int, skipped: int) -> None:
-        self.meter.skipped(skipped)
+    def delivered(self, key: int, last: int, seq: int) -> None:
+        """Viewer ``key`` had picture ``last`` and now gets ``seq``: count the ones it skipped."""
+        if not last or seq <= last + 1:
+            return
+        self.meter.skipped(seq - last - 1)
         with self._lock:
             if key in self._viewers:
-                self._viewers[key].skipped += skipped
+                self._viewers[key].skipped += seq - last - 1
 
     def remove_viewer(self, key: int) -> None:
         with self._lock:
