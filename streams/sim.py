@@ -69,10 +69,17 @@ class SimScene:
             self._base = np.full((h, w), 120, np.uint8)
         if spec.pattern == "black":
             self._base = np.full((h, w), 16, np.uint8)
+        # The label stays put while the scene moves, like a camera's on-screen display.
+        self._osd: tuple[int, int, np.ndarray] | None = None
         if spec.label and spec.pattern in ("scene", "still"):
             text = spec.label.encode("ascii", "replace").decode()
-            cv2.putText(self._base, text, (10, h - 12), cv2.FONT_HERSHEY_SIMPLEX,
-                        max(0.4, h / 600), 235, 2, cv2.LINE_AA)
+            mask = np.zeros((h, w), np.uint8)
+            cv2.putText(mask, text, (10, h - 12), cv2.FONT_HERSHEY_SIMPLEX,
+                        max(0.4, h / 600), 255, 2, cv2.LINE_AA)
+            rows, cols = np.nonzero(mask)
+            if rows.size:
+                top, left = int(rows.min()), int(cols.min())
+                self._osd = (top, left, mask[top: rows.max() + 1, left: cols.max() + 1] > 96)
         self._chroma = np.full((h // 2, w), 128, np.uint8)
         self._chroma[:, : w // 2] = 118  # a slight tint so colour paths are exercised
         # Cameras with different labels show different moments of the scene, so a wall of
@@ -91,6 +98,9 @@ class SimScene:
             luma[by : by + box, bx : bx + box] = 235
         else:
             luma = self._base.copy()
+        if self._osd is not None:
+            top, left, text = self._osd
+            luma[top: top + text.shape[0], left: left + text.shape[1]][text] = 235
         if spec.stamp and wall_ms is not None and h > BAR_ROWS * 2:
             write_stamp(luma, wall_ms)
         planes = np.concatenate([luma, self._chroma])

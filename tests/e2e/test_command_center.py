@@ -121,6 +121,20 @@ def test_layout_change_keeps_tiles_playing_and_drilldown_changes_tiles_and_kpis(
     wait_for(lambda: [t["camera"] for t in tiles(page)] == top_tiles, 30, "prefecture tiles again")
 
 
+#: For each selector inside ``focus``: whether the topmost element at the left of its box
+#: belongs to ``focus`` (the wall may live in a shadow root, hence the two lookups).
+ON_TOP = """(focus, selectors) => selectors.map((sel) => {
+  const el = focus.querySelector(sel);
+  const r = el.getBoundingClientRect();
+  const x = r.left + 6, y = r.top + r.height / 2;
+  const root = focus.getRootNode();
+  const top = document.elementFromPoint(x, y);
+  if (root === document) return focus.contains(top);
+  const inner = root.elementFromPoint(x, y);
+  return top === root.host && inner !== null && focus.contains(inner);
+})"""
+
+
 def test_focus_view_plays_the_main_stream_and_kiosk_hides_chrome(
     leader: Page, demo_server: DemoServer
 ) -> None:
@@ -131,6 +145,10 @@ def test_focus_view_plays_the_main_stream_and_kiosk_hides_chrome(
     focus = page.locator(".zz-focus-video")
     expect(focus).to_have_attribute("src", re.compile(r"/streams/.+\.mjpg\?stream=main"))
     wait_for(lambda: focus.evaluate("img => img.naturalWidth") >= 1280, 30, "main stream picture")
+    # On top of everything, the sidebar included: the picture's left edge and the camera's name
+    # are what a click there would hit.
+    on_top = page.locator(".zz-focus").evaluate(ON_TOP, [".zz-focus-video", ".zz-cam"])
+    assert on_top == [True, True], f"something covers the focus view: {on_top}"
     shot(page, "focus")
     page.locator(".zz-focus-close").click()
     expect(page.locator(".zz-focus")).to_be_hidden()
