@@ -11,7 +11,7 @@ newest when it resumes, and nobody else waits.
 
 Measured (docs/streams.md): a task woken per viewer per picture cost ~3 µs more per viewer
 than this hand-over (of ~15 µs, most of it the socket write); ``bench/fanout.py`` went from
-1.17 to 1.13–1.14 on the same machine.
+1.17 to 1.13–1.15 (four runs) on the same machine.
 """
 
 from __future__ import annotations
