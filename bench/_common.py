@@ -40,9 +40,10 @@ def h264_file(path: Path, width: int = 640, height: int = 360, fps: int = 25,
 
 
 class LiveServer:
-    """Hub routes on uvicorn on a loopback port, in a thread of this process."""
+    """Hub routes (or ``app``) on uvicorn on a loopback port, in a thread of this process; on
+    uvloop when installed, as the product runs."""
 
-    def __init__(self, hub: object) -> None:
+    def __init__(self, hub: object | None = None, app: object | None = None) -> None:
         import uvicorn
         from starlette.applications import Starlette
         from starlette.middleware import Middleware
@@ -53,9 +54,10 @@ class LiveServer:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
-        # Laid out as in the product: the media edge first among the middleware.
-        app = Starlette(routes=build_stream_routes(hub, hub.settings),  # type: ignore[attr-defined]
-                        middleware=[Middleware(MediaEdge)])
+        if app is None:
+            # Laid out as in the product: the media edge first among the middleware.
+            app = Starlette(routes=build_stream_routes(hub, hub.settings),  # type: ignore[attr-defined]
+                            middleware=[Middleware(MediaEdge)])
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
                                                     timeout_graceful_shutdown=1))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},

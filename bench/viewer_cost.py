@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CAVEAT, run_viewers  # noqa: E402
+from _common import CAVEAT, LiveServer, run_viewers  # noqa: E402
 
 FPS = 25.0
 VIEWERS = 20
@@ -85,31 +85,6 @@ def build_app(stream: object) -> object:
     return outermost
 
 
-class Server:
-    def __init__(self, app: object) -> None:
-        import socket
-
-        import uvicorn
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)  # on uvloop when installed, as the product
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-
-
 def publish(stream: object, stop: threading.Event) -> None:
     from streams.jpeg import multipart_part
 
@@ -146,7 +121,7 @@ class TimedStream:
         self.cpu, self.calls = 0.0, 0
 
 
-def measure(server: Server, timed: TimedStream, path: str, seconds: float) -> tuple[float, float]:
+def measure(server: LiveServer, timed: TimedStream, path: str, seconds: float) -> tuple[float, float]:
     """(µs of loop CPU per viewer callback, frames/s per viewer) with 20 clients on ``path``."""
     result: dict[str, object] = {}
     thread = threading.Thread(target=lambda: result.update(
@@ -183,7 +158,7 @@ def main() -> None:
     stop = threading.Event()
     publisher = threading.Thread(target=publish, args=(stream, stop), daemon=True)
     costs: dict[str, list[float]] = {"/product.mjpg": [], "/floor.mjpg": []}
-    with Server(build_app(stream)) as server:
+    with LiveServer(app=build_app(stream)) as server:
         publisher.start()
         for n in range(args.rounds):
             for path, samples in costs.items():
