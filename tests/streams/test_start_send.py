@@ -30,6 +30,16 @@ class Gate:
             self.cleaned = True
 
 
+async def held(gate: Gate, message: dict) -> asyncio.Future[None]:
+    """Start ``message`` through a closed gate; its rest, running in a task, waiting."""
+    gate.open = False
+    rest = start_send(gate.send, message)
+    assert rest is not None and gate.written == [] and gate.drained is not None
+    task = asyncio.ensure_future(rest)  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    return task
+
+
 def test_a_send_that_need_not_wait_is_done_on_return() -> None:
     async def run() -> None:
         gate = Gate()
@@ -42,11 +52,7 @@ def test_a_send_that_need_not_wait_is_done_on_return() -> None:
 def test_a_held_send_finishes_in_a_task_once_released() -> None:
     async def run() -> None:
         gate = Gate()
-        gate.open = False
-        rest = start_send(gate.send, {"body": b"b"})
-        assert rest is not None and gate.written == []
-        task = asyncio.ensure_future(rest)  # type: ignore[arg-type]
-        await asyncio.sleep(0.01)
+        task = await held(gate, {"body": b"b"})
         assert not task.done(), "it waits for the transport, not for us"
         assert gate.drained is not None
         gate.drained.set_result(None)
@@ -61,12 +67,11 @@ def test_errors_before_and_after_the_wait_reach_the_caller() -> None:
         gate = Gate()
         with pytest.raises(ConnectionResetError):
             start_send(gate.send, {"body": b"c", "fail": True})
-        gate.open = False
-        rest = start_send(gate.send, {"body": b"d", "fail": True})
-        assert rest is not None and gate.drained is not None
+        task = await held(gate, {"body": b"d", "fail": True})
+        assert gate.drained is not None
         gate.drained.set_result(None)
         with pytest.raises(ConnectionResetError):
-            await rest
+            await task
         assert gate.written == []
 
     asyncio.run(run())
@@ -75,10 +80,7 @@ def test_errors_before_and_after_the_wait_reach_the_caller() -> None:
 def test_cancelling_the_rest_cancels_the_send() -> None:
     async def run() -> None:
         gate = Gate()
-        gate.open = False
-        rest = start_send(gate.send, {"body": b"e"})
-        task = asyncio.ensure_future(rest)  # type: ignore[arg-type]
-        await asyncio.sleep(0.01)
+        task = await held(gate, {"body": b"e"})
         gate.cleaned = False
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
