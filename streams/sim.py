@@ -69,12 +69,14 @@ class SimScene:
             self._base = np.full((h, w), 120, np.uint8)
         if spec.pattern == "black":
             self._base = np.full((h, w), 16, np.uint8)
-        # The label stays put while the scene moves, like a camera's on-screen display.
+        # The label stays put while the scene moves, like a camera's on-screen display: top
+        # left, below where the wall draws a tile's name and above the moving box's reach (at
+        # the foot it showed beside the tile's center name, "…综治中心1").
         self._osd: tuple[int, int, np.ndarray] | None = None
         if spec.label and spec.pattern in ("scene", "still"):
             text = spec.label.encode("ascii", "replace").decode()
             mask = np.zeros((h, w), np.uint8)
-            cv2.putText(mask, text, (10, h - 12), cv2.FONT_HERSHEY_SIMPLEX,
+            cv2.putText(mask, text, (10, int(h * 0.155)), cv2.FONT_HERSHEY_SIMPLEX,
                         max(0.4, h / 600), 255, 2, cv2.LINE_AA)
             rows, cols = np.nonzero(mask)
             if rows.size:
