@@ -7,14 +7,14 @@ The composition root wires it like this::
 
     settings = AuthSettings()                     # the [auth] section
     app = st.App(
-        "dashboard/main.py",
+        "dashboard/server/entry.py",
         routes=[*auth.build_login_routes(factory, settings),
                 *build_api(factory, bus, ...),
                 *build_stream_routes(hub, stream_settings,
                                      authorize=auth.camera_authorizer(factory, hub_center))],
         middleware=[Middleware(auth.AuthMiddleware, session_factory=factory, settings=settings)],
     )
-    services.extras["page_principal"] = auth.page_principal_resolver(factory)
+    services.page_principal = auth.page_principal_resolver(factory)
 """
 
 from __future__ import annotations

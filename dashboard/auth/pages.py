@@ -28,7 +28,7 @@ def principal_from_cookies(
 
 
 def page_principal_resolver(session_factory: sessionmaker[Session]) -> Callable[[], Principal | None]:
-    """For ``Services.extras["page_principal"]``: the current page's principal, or None."""
+    """For ``Services.page_principal``: the current page's principal, or None."""
 
     def resolve() -> Principal | None:
         import streamlit as st

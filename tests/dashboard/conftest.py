@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from dashboard.access import open_principal
-from dashboard.context import Services, install
+from dashboard.server.access import open_principal
+from dashboard.server.services import Services, install
 from dispatch.db import make_engine, make_session_factory
 from dispatch.events import InProcessBus, bind_bus
 from dispatch.migrate import upgrade
@@ -18,7 +18,7 @@ from dispatch.sla import Sla
 from tests.dashboard.factories import PREFECTURE, load_small
 
 os.environ.setdefault("ZONGZHI_I18N_STRICT", "1")
-ENTRY = str(Path(__file__).resolve().parents[2] / "dashboard" / "entry.py")
+ENTRY = str(Path(__file__).resolve().parents[2] / "dashboard" / "server" / "entry.py")
 
 
 def _services(url: str, tmp_path: Path) -> Services:
@@ -31,7 +31,7 @@ def _services(url: str, tmp_path: Path) -> Services:
         load_small(session)
     svc = Services(settings=Settings(data_dir=tmp_path), engine=engine, session_factory=factory, bus=bus)
     svc.open_principal = open_principal(PREFECTURE)
-    svc.extras["sla"] = Sla.build()
+    svc.sla = Sla.build()
     return svc
 
 

@@ -7,9 +7,9 @@ from enum import StrEnum
 
 import pytest
 
-from dashboard.forms import WIDGETS
 from dashboard.i18n import LANGS, keys_with_prefix, label, normalize, tr
-from dashboard.i18n_table import TABLE
+from dashboard.i18n.table import TABLE
+from dashboard.shared.forms import WIDGETS
 from dispatch import types
 from dispatch.workflow import TRANSITIONS
 
@@ -56,7 +56,7 @@ def test_unknown_languages_fall_back_to_chinese() -> None:
 
 
 def test_timeline_payload_is_translated_and_flattened() -> None:
-    from dashboard.console import _payload_text
+    from dashboard.desk.data import _payload_text
 
     payload = {"reason": "x", "lead": {"department": "d1"},
                "assists": [{"department": "a"}, {"center": "b"}], "due_at": "z", "foo": 1}

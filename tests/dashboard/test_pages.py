@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from dashboard.context import Services
-from dashboard.forms import fields_of
+from dashboard.server.services import Services
+from dashboard.shared.forms import fields_of
 from dispatch.alerts import raise_alert
 from dispatch.models import Alert, Case, CaseEvent
 from dispatch.types import AlertKind, Severity
@@ -30,7 +30,7 @@ def app(**query: str) -> AppTest:
 def console(svc: Services, case_id: int | None = None) -> AppTest:
     at = app(**({"case": str(case_id)} if case_id else {}))
     at.run()
-    at.switch_page("views/console.py")
+    at.switch_page("../desk/page.py")
     if case_id:
         at.query_params["case"] = str(case_id)
     return at.run()
@@ -66,7 +66,7 @@ def test_wall_drills_down_and_back_up(services: Services) -> None:
 
 
 def test_scope_outside_the_viewer_is_refused(services: Services) -> None:
-    from dashboard.access import open_principal
+    from dashboard.server.access import open_principal
 
     services.open_principal = open_principal("532600/532621")
     at = app(scope="532622").run()
@@ -165,7 +165,7 @@ def test_alert_is_acknowledged_with_one_click(services: Services) -> None:
                                "摄像机离线 <b>x</b>", "camera_offline:test", camera_id=None)
         alert_id = alert.id
     at = app().run()
-    at.switch_page("views/alerts.py").run()
+    at.switch_page("../alerts/page.py").run()
     assert not at.exception
     assert any("摄像机离线 <b>x</b>" == t.value for t in at.text)  # as text, not markup
     at.button(key=f"ack_{alert_id}").click().run()
@@ -175,7 +175,7 @@ def test_alert_is_acknowledged_with_one_click(services: Services) -> None:
     assert any(f"#{alert_id}" in s.value for s in at.success)
 
 
-@pytest.mark.parametrize("page", ["views/analysis.py", "views/cameras.py"])
+@pytest.mark.parametrize("page", ["../analysis/page.py", "../cameras/page.py"])
 def test_reading_pages_render(services: Services, page: str) -> None:
     with services.session_factory.begin() as session:
         make_case(session, "532621101201", title="井盖缺失")

@@ -7,7 +7,7 @@ import asyncio
 import threading
 from contextlib import AsyncExitStack
 
-from dashboard.periodic import run_every
+from dashboard.server.periodic import run_every
 
 
 def test_runs_repeatedly_survives_failures_and_stops_with_its_stack() -> None:

@@ -12,14 +12,14 @@ import pytest
 from websockets.sync.client import connect
 
 from config.deployment import parse_deployment
-from dashboard.access import open_principal
-from dashboard.context import Services
-from dashboard.scope import resolve
-from dashboard.wall_routes import build_wall_routes
-from dashboard.wall_state import WallStateCache, wall_state
-from dashboard.wiring import compute_wall_state
+from dashboard.server.access import open_principal
+from dashboard.server.services import Services
+from dashboard.wall.routes import build_wall_routes
+from dashboard.wall.state import WallStateCache, compute_wall_state, wall_state
 from dispatch.alerts import raise_alert
+from dispatch.scopes import resolve
 from dispatch.types import AlertKind, Severity
+from dispatch.wall import WallQuery
 from streams.hub import StreamHub
 from tests.dashboard.factories import PREFECTURE, make_case, small_deployment_dict
 from tests.dashboard.live import LiveRoutes
@@ -31,7 +31,7 @@ VILLAGE = "532621101202"
 def state(svc: Services, code: str, layout: int = 4, lang: str = "zh-CN") -> dict:
     with svc.session_factory() as session:
         center = resolve(session, svc.open_principal, code)  # type: ignore[arg-type]
-        return wall_state(session, center, layout, lang)
+        return wall_state(session, WallQuery(center, layout), lang)
 
 
 def test_tiles_overlays_and_ribbon_for_a_scope(services_any: Services) -> None:

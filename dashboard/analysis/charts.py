@@ -1,0 +1,154 @@
+"""Figures of the analysis page (态势分析) for a scope and period, and their plotly charts.
+
+Case figures are the dispatch KPIs (:func:`dispatch.kpi.compute_kpis`: totals, children,
+daily trend, level shares, open by risk in one call); camera health and the map are read
+here. Charts are plain plotly figures without map tiles: the grid map plots longitude against
+latitude on a blank canvas, so nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+
+import plotly.graph_objects as go
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dashboard.i18n import label, tr
+from dispatch.kpi import compute_kpis
+from dispatch.models import Camera, Case, Center
+from dispatch.registry import subtree_filter
+from dispatch.scopes import CenterRef
+from dispatch.types import OPEN_STATES, SATISFIED_VALUES
+
+DARK = dict(
+    template="plotly_dark", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="#0b1220",
+    font=dict(family="Noto Sans SC, sans-serif", size=14), margin=dict(l=40, r=20, t=50, b=40),
+)
+LEVEL_COLORS = {1: "#ff6b6b", 2: "#f5b83d", 3: "#3fb6ff", 4: "#27c281"}
+STATUS_COLORS = {"online": "#27c281", "degraded": "#f5b83d", "offline": "#ff4d4f",
+                 "tampered": "#b45cff", "unknown": "#7a8aa3"}
+_OPEN = [s.value for s in OPEN_STATES]
+_SATISFIED = [s.value for s in SATISFIED_VALUES]
+
+
+def kpis(session: Session, scope: CenterRef, days: int, now: datetime) -> dict[str, Any]:
+    """The dispatch KPIs of the scope over the last ``days`` local days (with children, trend)."""
+    return compute_kpis(session, scope.path, now - timedelta(days=days - 1), now, now=now)
+
+
+def camera_levels(session: Session, path: str, live: dict[str, str]) -> dict[int, Counter[str]]:
+    rows = session.execute(
+        sa.select(Camera.id, Camera.status, Center.level).join(Center, Camera.center_id == Center.id)
+        .where(subtree_filter(Center.path, path))
+    ).all()
+    out: dict[int, Counter[str]] = defaultdict(Counter)
+    for cid, status, level in rows:
+        out[int(level)][live.get(cid, status)] += 1
+    return dict(sorted(out.items()))
+
+
+def map_points(session: Session, scope: CenterRef, limit: int = 3000) -> tuple[list[Any], list[Any]]:
+    """Centers (with their open cases) and cameras of the scope that have coordinates."""
+    open_per_center = dict(
+        session.execute(
+            sa.select(Case.center_id, sa.func.count())
+            .where(subtree_filter(Case.owning_path, scope.path), Case.state.in_(_OPEN))
+            .group_by(Case.center_id)
+        ).all()
+    )
+    centers = [
+        (name, level, lat, lon, int(open_per_center.get(cid, 0)))
+        for cid, name, level, lat, lon in session.execute(
+            sa.select(Center.id, Center.name, Center.level, Center.lat, Center.lon)
+            .where(subtree_filter(Center.path, scope.path), Center.lat.is_not(None), Center.lon.is_not(None))
+            .order_by(Center.level).limit(limit)
+        )
+    ]
+    cameras = list(
+        session.execute(
+            sa.select(Camera.id, Camera.name, Camera.status, Camera.lat, Camera.lon)
+            .join(Center, Camera.center_id == Center.id)
+            .where(subtree_filter(Center.path, scope.path), Camera.lat.is_not(None))
+        )
+    )
+    return centers, cameras
+
+
+# charts -----------------------------------------------------------------------------------
+def trend_chart(trend: list[dict[str, Any]], lang: str) -> go.Figure:
+    days = [d["day"] for d in trend]
+    fig = go.Figure([
+        go.Scatter(x=days, y=[d["reported"] for d in trend], name=tr("analysis.reported", lang), mode="lines+markers"),
+        go.Scatter(x=days, y=[d["closed"] for d in trend], name=tr("analysis.closed", lang), mode="lines+markers"),
+    ])
+    return fig.update_layout(title=tr("analysis.trend", lang), **DARK)
+
+
+def child_chart(rows: list[dict[str, Any]], lang: str) -> go.Figure:
+    names = [r["name"].replace("综治中心", "") for r in rows]
+    series = (("closure_rate", "kpi.closure_rate"), ("on_time_rate", "kpi.on_time_rate"),
+              ("satisfaction_rate", "kpi.satisfaction_rate"))
+    fig = go.Figure([
+        go.Bar(x=names, y=[(r[field] or 0) * 100 for r in rows], name=tr(key, lang))
+        for field, key in series
+    ])
+    fig.update_layout(barmode="group", title=tr("analysis.by_child", lang), yaxis=dict(title="%", range=[0, 105]), **DARK)
+    return fig
+
+
+LEVEL_NUMBER = {"prefecture": 1, "county": 2, "township": 3, "village": 4}
+
+
+def level_chart(closed_by_level: dict[str, int], lang: str) -> go.Figure:
+    levels = {LEVEL_NUMBER[name]: n for name, n in closed_by_level.items() if n}
+    keys = sorted(levels)
+    fig = go.Figure(go.Pie(labels=[label("level", str(k), lang) for k in keys], values=[levels[k] for k in keys],
+                           hole=0.45, marker=dict(colors=[LEVEL_COLORS[k] for k in keys]), sort=False))
+    return fig.update_layout(title=tr("analysis.by_level", lang), **DARK)
+
+
+def risk_chart(risks: dict[str, int], lang: str) -> go.Figure:
+    order = [r for r in ("high", "medium", "low") if r in risks]
+    fig = go.Figure(go.Bar(x=[label("risk", r, lang) for r in order], y=[risks[r] for r in order],
+                           marker_color=["#ff4d4f", "#f5b83d", "#3fb6ff"][: len(order)]))
+    return fig.update_layout(title=tr("analysis.by_risk", lang), **DARK)
+
+
+def camera_chart(levels: dict[int, Counter[str]], lang: str) -> go.Figure:
+    statuses = [s for s in STATUS_COLORS if any(c[s] for c in levels.values())]
+    xs = [label("level", str(k), lang) for k in levels]
+    fig = go.Figure([
+        go.Bar(x=xs, y=[levels[k][s] for k in levels], name=label("camstatus", s, lang), marker_color=STATUS_COLORS[s])
+        for s in statuses
+    ])
+    return fig.update_layout(barmode="stack", title=tr("analysis.camera_health", lang), **DARK)
+
+
+def map_chart(centers: list[Any], cameras: list[Any], live: dict[str, str], lang: str) -> go.Figure:
+    fig = go.Figure()
+    for level in (4, 3, 2, 1):
+        pts = [c for c in centers if c[1] == level]
+        if not pts:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[p[3] for p in pts], y=[p[2] for p in pts], mode="markers", name=label("level", str(level), lang),
+            text=[f"{escape(p[0])}<br>{tr('analysis.open_cases', lang)}: {p[4]}" for p in pts], hoverinfo="text",
+            marker=dict(size=[min(40, 5 + 2 * level + p[4] ** 0.5) for p in pts], color=LEVEL_COLORS[level],
+                        opacity=0.75, line=dict(width=0)),
+        ))
+    if cameras:
+        fig.add_trace(go.Scatter(
+            x=[c.lon for c in cameras], y=[c.lat for c in cameras], mode="markers", name=tr("analysis.camera", lang),
+            text=[escape(c.name) for c in cameras], hoverinfo="text",
+            marker=dict(symbol="triangle-up", size=11, color=[STATUS_COLORS.get(live.get(c.id, c.status), "#7a8aa3") for c in cameras],
+                        line=dict(width=1, color="#000")),
+        ))
+    fig.update_layout(title=tr("analysis.map", lang), height=560, **DARK)
+    fig.update_xaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, title=tr("analysis.lon", lang))
+    fig.update_yaxes(showgrid=True, gridcolor="#1b2740", zeroline=False, scaleanchor="x",
+                     title=tr("analysis.lat", lang))
+    return fig

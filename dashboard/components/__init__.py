@@ -1,1 +1,0 @@
-"""Browser components of the command center (Streamlit v2 components with inline JS/CSS)."""

@@ -1,1 +1,0 @@
-"""Command-center side of video sessions: the join page and the session page helpers."""

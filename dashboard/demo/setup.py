@@ -1,0 +1,139 @@
+"""``zongzhi demo``: the generated prefecture, simulated cameras at every level, live activity.
+
+:func:`prepare` creates the SQLite database with the generated prefecture when it is absent
+(a second start reuses it), then lays out the demo cameras on one branch of each county so
+every level has video: the prefecture's hall, each county's center, townships and villages.
+One camera is *flaky*: it is fed over HTTP by :mod:`dashboard.demo.feed`, which goes silent
+for a while every few minutes, so the watchdog, the duty alerts and the wall show a real
+outage and recovery.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.cameras import CameraConfig
+from dispatch.db import make_engine, make_session_factory
+from dispatch.migrate import upgrade
+from dispatch.models import Camera, Center
+
+SUB = "sim://?w=640&h=360&fps={fps}&label={label}"
+MAIN = "sim://?w=1280&h=720&fps=10&label={label}"
+FLAKY_ID = "demo-flaky"
+#: Cameras per level: the command hall, each county, townships and villages (one branch each).
+PER_LEVEL = {1: 2, 2: 1, 3: 1, 4: 2}
+#: Sub-streams at 5 fps keep dozens of simulated cameras well inside a 2-core machine.
+SUB_FPS = 5
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    cases: int = 20_000
+    seed: int = 1
+    activity_seconds: float = 4.0  # mean pause of the field simulator between two changes
+    flaky_period: float = 180.0  # seconds of one flaky-camera cycle
+    flaky_outage: float = 30.0  # seconds of silence in each cycle
+
+
+def has_centers(session_factory: sessionmaker[Session]) -> bool:
+    try:
+        with session_factory() as session:
+            return bool(session.scalar(sa.select(sa.func.count()).select_from(Center)))
+    except sa.exc.OperationalError:
+        return False
+
+
+def prepare_database(url: str, options: DemoOptions, log: callable = print) -> float:  # type: ignore[valid-type]
+    """Migrate, and generate the prefecture when the database has none. Returns seconds spent."""
+    started = time.perf_counter()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        if not has_centers(factory):
+            from dispatch.demo import generate_demo
+
+            log(f"生成演示数据 · generating the demo prefecture ({options.cases:,} cases)…")
+            generate_demo(factory, seed=options.seed, cases=options.cases)
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
+
+
+def _branch_centers(session: Session) -> dict[int, list[Center]]:
+    """For each level, the centers that get cameras: spread over counties, deterministic."""
+    chosen: dict[int, list[Center]] = {1: [], 2: [], 3: [], 4: []}
+    chosen[1] = list(session.scalars(sa.select(Center).where(Center.level == 1).order_by(Center.code)))
+    counties = list(session.scalars(sa.select(Center).where(Center.level == 2).order_by(Center.code)))
+    chosen[2] = counties
+    for county in counties:
+        town = session.scalars(
+            sa.select(Center).where(Center.parent_id == county.id).order_by(Center.code).limit(1)
+        ).first()
+        if town is None:
+            continue
+        chosen[3].append(town)
+        chosen[4] += list(
+            session.scalars(
+                sa.select(Center).where(Center.parent_id == town.id).order_by(Center.code).limit(2)
+            )
+        )
+    return chosen
+
+
+def demo_cameras(session: Session, port: int, seed: int = 1) -> list[CameraConfig]:
+    """The demo's cameras (and their registry rows, created or updated in ``session``)."""
+    rng = random.Random(seed)
+    configs: list[CameraConfig] = []
+    spots = ("路口", "广场", "大门", "主街", "河道", "市场", "学校周边", "村委会")
+    for level, centers in _branch_centers(session).items():
+        for center in centers:
+            for i in range(PER_LEVEL[level] if level != 1 else 2):
+                cam_id = f"cam-{center.code}-{i + 1}"
+                short = center.name.replace("综治中心", "")
+                name = f"{short}{spots[(i + len(configs)) % len(spots)]}"
+                configs.append(
+                    CameraConfig(
+                        id=cam_id, name=name[:100], center=center.code,
+                        sub_url=SUB.format(fps=SUB_FPS, label=cam_id),
+                        main_url=MAIN.format(label=cam_id),
+                        fps=SUB_FPS,
+                        lat=(center.lat or 23.4) + rng.uniform(-0.01, 0.01),
+                        lon=(center.lon or 104.2) + rng.uniform(-0.01, 0.01),
+                    )
+                )
+    if configs:
+        host = configs[len(configs) // 2]
+        configs.append(
+            CameraConfig(
+                id=FLAKY_ID, name="演示故障摄像头 flaky", center=host.center,
+                sub_url=f"http://127.0.0.1:{port}/demo/feed/{FLAKY_ID}.mjpg", fps=SUB_FPS,
+                lat=host.lat, lon=host.lon, tamper=False,
+            )
+        )
+    register_cameras(session, configs)
+    return configs
+
+
+def register_cameras(session: Session, configs: list[CameraConfig]) -> None:
+    """Upsert registry rows for ``configs`` (URLs stay in configuration: they are secrets)."""
+    codes = {c.center for c in configs}
+    ids = dict(session.execute(sa.select(Center.code, Center.id).where(Center.code.in_(codes))).all())
+    existing = {c.id: c for c in session.scalars(sa.select(Camera).where(Camera.id.in_([c.id for c in configs])))}
+    for cfg in configs:
+        row = existing.get(cfg.id)
+        values = dict(name=cfg.name, center_id=ids[cfg.center], lat=cfg.lat, lon=cfg.lon, enabled=cfg.enabled)
+        if row is None:
+            session.add(Camera(id=cfg.id, status="unknown", **values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+    session.flush()

@@ -1,1 +1,0 @@
-"""The Streamlit page scripts (run by ``st.navigation``, not imported)."""
