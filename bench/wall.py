@@ -60,7 +60,7 @@ def cpu_rate(pid: int, seconds: float, pages: list[Page]) -> tuple[float, float]
 def start_server(data: Path, cases: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "demo", "--open", "--data-dir", str(data), "--port", str(port),
+        [sys.executable, "-m", "dashboard.server.cli", "demo", "--open", "--data-dir", str(data), "--port", str(port),
          "--cases", str(cases), "--activity", "0"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

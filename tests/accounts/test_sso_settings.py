@@ -9,7 +9,8 @@ import pytest
 
 from config.errors import ConfigError
 from config.settings import load_settings
-from dashboard import wiring
+from dashboard.server import app as wiring
+from dashboard.server.services import make_services
 
 GOOD = """
 [auth.oidc]
@@ -33,7 +34,7 @@ def test_oidc_settings_become_streamlit_auth_secrets(tmp_path: Path) -> None:
     oidc = settings.auth.oidc
     assert oidc is not None and oidc.username_claim == "email" and oidc.handoff_seconds == 120
     assert "s3cret" not in repr(settings) and "0123456789abcdef" not in repr(settings)
-    svc = wiring.make_services(settings, [])
+    svc = make_services(settings, [])
     try:
         secrets = wiring.streamlit_secrets(svc)
         assert secrets == {"auth": {
@@ -44,14 +45,14 @@ def test_oidc_settings_become_streamlit_auth_secrets(tmp_path: Path) -> None:
             "server_metadata_url": oidc.server_metadata_url,
             "client_kwargs": {"scope": "openid profile email"},
         }}
-        svc.extras["open_access"] = True  # the demo's open wall has no accounts: no sign-on
+        svc.open_access = True  # the demo's open wall has no accounts: no sign-on
         assert wiring.streamlit_secrets(svc) is None
     finally:
         svc.engine.dispose()
 
 
 def test_without_oidc_streamlit_gets_no_auth_secrets(tmp_path: Path) -> None:
-    svc = wiring.make_services(load_settings(data_dir=tmp_path), [])
+    svc = make_services(load_settings(data_dir=tmp_path), [])
     try:
         assert wiring.streamlit_secrets(svc) is None
     finally:

@@ -33,7 +33,7 @@ class Demo:
         self.url = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "demo", "--data-dir", str(data),
+            [sys.executable, "-m", "dashboard.server.cli", "demo", "--data-dir", str(data),
              "--port", str(self.port), "--cases", "1500", "--activity", "0"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

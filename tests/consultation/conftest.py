@@ -16,7 +16,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from config.cameras import CameraConfig
-from dashboard.consult.page import join_page_html
+from dashboard.consultation.join import join_page_html
 from dispatch import models  # noqa: F401
 from dispatch.api import build_api
 from dispatch.consultation.routes import consultation_routes

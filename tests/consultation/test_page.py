@@ -11,13 +11,13 @@ from streamlit.testing.v1 import AppTest
 
 from config.settings import Settings
 from config.streams import StreamSettings
-from dashboard.context import Services, install
+from dashboard.server.services import Services, install
 from dispatch.models import CaseEvent
 from streams.conference import Conference
 from tests.consultation.conftest import case_in_handling, migrated_db
 from tests.dispatch.factories import OPERATOR
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "consultation.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "consultation" / "page.py")
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def installed(tmp_path: Path) -> Iterator[tuple[Services, int]]:
     case_id = case_in_handling(db)
     svc = Services(settings=Settings(data_dir=tmp_path), engine=db.engine, session_factory=db.factory)
     svc.open_principal = OPERATOR
-    svc.extras.update(sla=db.sla, conference=Conference(None, StreamSettings()))
+    svc.sla, svc.conference = db.sla, Conference(None, StreamSettings())
     install(svc)
     try:
         yield svc, case_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from dashboard.alert_text import alert_text
+from dashboard.alerts.text import alert_text
 from dispatch.alerts import list_alerts, raise_camera_alert, record_camera_status
 from dispatch.clock import SlaClock
 from dispatch.events import InProcessBus

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from dashboard.periodic import run_every
+from dashboard.server.periodic import run_every
 from dispatch.alerts import ack_alert, list_alerts, raise_camera_alert, record_camera_status
 from dispatch.clock import SlaClock
 from dispatch.events import InProcessBus

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from dashboard.cli import main as zongzhi
+from dashboard.server.cli import main as zongzhi
 from dispatch import rollup
 from dispatch.db import Base, make_engine
 from dispatch.migrate import current, head, upgrade

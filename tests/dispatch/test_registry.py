@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from config.deployment import CenterEntry, Deployment, GridEntry
-from dashboard.cli import main as zongzhi
+from dashboard.server.cli import main as zongzhi
 from dispatch.db import Base, make_engine, make_session_factory
 from dispatch.models import Camera, Case, Center, Department, Grid, Unit
 from dispatch.registry import center_by_path, children, import_deployment, subtree_filter
