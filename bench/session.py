@@ -55,7 +55,7 @@ def serve(tmp: Path, encode_once: bool = True) -> tuple[object, object, str, lis
     from config.cameras import CameraConfig
     from config.streams import StreamSettings
     from dispatch.consultation.routes import consultation_routes
-    from streams.conference import Conference
+    from streams.conference.rooms import Conference
     from streams.hub import StreamHub
     from tests.consultation.conftest import (
         PRINCIPALS,

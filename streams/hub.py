@@ -20,37 +20,23 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import av
 
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
+from streams.camera import Camera, camera_health, measure
 from streams.jpeg import encode_jpeg
-from streams.redact import display_url
 from streams.stream import Stream
 from streams.tamper import TamperDetector
-from streams.types import CameraEvent, CameraHealth, EventCallback, Status, StreamRole
-from streams.watchdog import Measure, grade, is_stalled, stall_threshold, status
+from streams.types import CameraEvent, CameraHealth, EventCallback, StreamRole
+from streams.watchdog import is_stalled, stall_threshold, status
 
 log = logging.getLogger("streams.hub")
 
 
 class UnknownCamera(KeyError):
     """No camera with that id is configured."""
-
-
-@dataclass
-class Camera:
-    config: CameraConfig
-    sub: Stream
-    main: Stream | None  # None: the main stream is the sub-stream
-    status: Status = "offline"
-    stalled: bool = True
-    tamper: TamperDetector | None = None
-
-    def stream(self, role: StreamRole) -> Stream:
-        return self.main if role == "main" and self.main is not None else self.sub
 
 
 class StreamHub:
@@ -235,19 +221,13 @@ class StreamHub:
                 except Exception:
                     log.exception("watchdog check failed for %s", cam.config.id)
 
-    def _measure(self, stream: Stream, now: float) -> Measure:
-        fps_in, _ = stream.meter.rates(now)
-        stalls, reconnects = stream.meter.hourly(now)
-        age = None if stream.meter.last_frame_at is None else now - stream.meter.last_frame_at
-        return Measure(stream.connected, age, fps_in, stream.expected_fps(), stalls, reconnects)
-
     def _check(self, cam: Camera, now: float) -> None:
         minimum = self.settings.stall_min_seconds
-        m = self._measure(cam.sub, now)
+        m = measure(cam.sub, now)
         stalled = is_stalled(m, minimum)
         if stalled and not cam.stalled and cam.sub.meter.last_frame_at is not None:
             cam.sub.meter.stalled(now)
-            m = self._measure(cam.sub, now)
+            m = measure(cam.sub, now)
         cam.stalled = stalled
         new = status(m, minimum)
         if new != cam.status:
@@ -260,26 +240,13 @@ class StreamHub:
                 and now - main.idle_since > self.settings.main_idle_seconds):
             main.request_stop()  # never block the watchdog on a reader's timeout
 
-    def _health(self, cam: Camera, m: Measure, st: Status, now: float) -> CameraHealth:
-        _, fps_out = cam.sub.meter.rates(now)
-        return CameraHealth(
-            camera_id=cam.config.id, center=cam.config.center, name=cam.config.name,
-            status=st, grade=grade(m, self.settings.stall_min_seconds),
-            fps_in=round(m.fps_in, 2), fps_out=round(fps_out, 2), expected_fps=m.expected_fps,
-            last_frame_age=None if m.last_frame_age is None else round(m.last_frame_age, 3),
-            stalls_last_hour=m.stalls_last_hour, reconnects_last_hour=m.reconnects_last_hour,
-            viewers=cam.sub.viewers + (cam.main.viewers if cam.main else 0),
-            main_open=bool(cam.main and cam.main.running),
-            source=display_url(cam.config.sub_url), error=cam.sub.error,
-        )
-
     def health(self) -> list[CameraHealth]:
         """Health of every camera (recomputed now, so it is fresh even between ticks)."""
         now = time.monotonic()
         out = []
         for cam in list(self._cameras.values()):
-            m = self._measure(cam.sub, now)
-            out.append(self._health(cam, m, status(m, self.settings.stall_min_seconds), now))
+            m = measure(cam.sub, now)
+            out.append(camera_health(cam, m, status(m, self.settings.stall_min_seconds), self.settings, now))
         return out
 
     def stall_threshold(self, camera_id: str) -> float:

@@ -34,7 +34,8 @@ from streams.hub import StreamHub, UnknownCamera
 from streams.mjpeg import MjpegResponse
 from streams.stream import Stream
 from streams.types import StreamRole
-from streams.webrtc import AlreadyPublishing, SdpError, WebRtcGateway
+from streams.webrtc.gateway import AlreadyPublishing, WebRtcGateway
+from streams.webrtc.sdp import SdpError
 
 Authorize = Callable[[Request, str | None], "Response | None | Awaitable[Response | None]"]
 #: For hub-wide answers (health, metrics): the camera ids the caller may see, None for all.

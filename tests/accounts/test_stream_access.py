@@ -24,7 +24,7 @@ from streams.routes import build_stream_routes
 from tests.accounts.conftest import CAMERAS, COUNTY, VILLAGE, AccountsDb
 from tests.accounts.live import LiveApp
 from tests.streams.conftest import fast_settings
-from tests.streams.test_webrtc import NO_ICE_SERVERS, SimTrack
+from tests.streams.webrtc.test_gateway import NO_ICE_SERVERS, SimTrack
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from dispatch.models import Camera, Center, Grid
 from dispatch.principal import Principal, Role
 from dispatch.registry import import_deployment
 from dispatch.sla import Sla
-from streams.conference import Conference
+from streams.conference.rooms import Conference
 from streams.hub import StreamHub
 from tests.dispatch.factories import (
     COUNTY_OP,

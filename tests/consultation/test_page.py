@@ -13,7 +13,7 @@ from config.settings import Settings
 from config.streams import StreamSettings
 from dashboard.server.services import Services, install
 from dispatch.models import CaseEvent
-from streams.conference import Conference
+from streams.conference.rooms import Conference
 from tests.consultation.conftest import case_in_handling, migrated_db
 from tests.dispatch.factories import OPERATOR
 

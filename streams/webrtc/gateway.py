@@ -1,4 +1,4 @@
-"""WebRTC in and out with aiortc: WHIP ingest (RFC 9725) and WHEP viewing.
+"""The WebRTC gateway of the hub: WHIP ingest (RFC 9725) and WHEP viewing of cameras.
 
 A WHIP publisher's video lands in a camera's inbox and from there behaves like any camera
 (tiles, snapshots, health, tamper). A WHEP viewer of an H.264 camera receives the camera's own
@@ -9,149 +9,28 @@ are not H.264, it receives the hub's decoded frames, encoded by aiortc.
 from __future__ import annotations
 
 import asyncio
-import fractions
 import logging
 import secrets
 import time
 from dataclasses import dataclass, field
 
-import av
-from aiortc import (
-    MediaStreamTrack,
-    RTCConfiguration,
-    RTCIceServer,
-    RTCPeerConnection,
-    RTCRtpSender,
-    RTCSessionDescription,
-)
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
 
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
 from streams.hub import StreamHub
-from streams.jpeg import yuv420p_copy
-from streams.sources import Delivery, is_push_url
-from streams.stream import Stream
+from streams.sources import is_push_url
 from streams.types import StreamRole
+from streams.webrtc.hub_track import HubTrack
+from streams.webrtc.peer import ice_configuration
+from streams.webrtc.sdp import SdpError, check_offer, h264_in_offer, video_codecs
 
 log = logging.getLogger("streams.webrtc")
-_CLOCK = 90000
-_TIME_BASE = fractions.Fraction(1, _CLOCK)
-
-
-class SdpError(ValueError):
-    """The offer could not be used; the message says why (answered with 400)."""
 
 
 class AlreadyPublishing(RuntimeError):
     """The camera already has a WHIP publisher (answered with 409)."""
-
-
-def check_offer(sdp: str) -> None:
-    """Cheap checks before aiortc parses: clear reasons instead of parser internals."""
-    if not sdp.strip():
-        raise SdpError("empty SDP offer / SDP 报文为空")
-    if not sdp.lstrip().startswith("v=0"):
-        raise SdpError("not an SDP offer: it must start with 'v=0' / 不是有效的 SDP")
-    if "\nm=video" not in sdp.replace("\r\n", "\n"):
-        raise SdpError("the offer has no video section (m=video) / SDP 中没有视频")
-
-
-def _h264_in_offer(sdp: str) -> bool:
-    return "H264/90000" in sdp.upper()
-
-
-class HubTrack(MediaStreamTrack):
-    """Video from a hub stream to one WebRTC viewer; a slow viewer only drops frames."""
-
-    kind = "video"
-
-    def __init__(self, stream: Stream, passthrough: bool) -> None:
-        super().__init__()
-        self.stream, self.passthrough = stream, passthrough
-        self._loop = asyncio.get_running_loop()
-        self._queue: asyncio.Queue[av.Packet | av.VideoFrame] = asyncio.Queue(maxsize=2)
-        self._need_key = True
-        self._start = time.monotonic()
-        self._pts0: int | None = None
-        self._extradata = stream.extradata if passthrough else None
-        self._key = stream.add_packet_hook(self._deliver)
-
-    def _deliver(self, item: Delivery) -> None:  # reader thread
-        if self.passthrough:
-            if item.packet is None:
-                return
-            payload: av.Packet | av.VideoFrame = item.packet
-            key = item.keyframe
-        else:
-            if item.frame is None:
-                return
-            payload, key = item.frame, True
-        try:
-            self._loop.call_soon_threadsafe(self._put, payload, key)
-        except RuntimeError:  # loop closed: the viewer is gone
-            pass
-
-    def _put(self, payload: av.Packet | av.VideoFrame, key: bool) -> None:
-        if self.passthrough:
-            # A passed-through packet depends on the ones before it: after a drop, resume at
-            # the next keyframe instead of sending a broken picture.
-            if self._need_key and not key:
-                return
-            if self._queue.full():
-                self._need_key = True
-                return
-            self._need_key = False
-            self._queue.put_nowait(payload)
-            return
-        if self._queue.full():
-            self._queue.get_nowait()  # decoded frames are independent: keep the newest
-        self._queue.put_nowait(payload)
-
-    async def recv(self) -> av.Packet | av.VideoFrame:  # type: ignore[override]
-        if self.readyState != "live":
-            raise _media_error()
-        payload = await self._queue.get()
-        if isinstance(payload, av.Packet):
-            return self._prepare_packet(payload)
-        # Frames are shared by every viewer: give the encoder a copy carrying our timestamp.
-        frame = yuv420p_copy(payload)
-        frame.pts, frame.time_base = int((time.monotonic() - self._start) * _CLOCK), _TIME_BASE
-        return frame
-
-    def _prepare_packet(self, packet: av.Packet) -> av.Packet:
-        data = bytes(packet)
-        if packet.is_keyframe and self._extradata and not _has_sps(data):
-            data = self._extradata + data  # parameter sets only in the SDP: send them in-band
-        out = av.Packet(data)
-        if packet.pts is not None and packet.time_base is not None:
-            # The camera's own presentation time (right for B-frames), from this viewer's start.
-            pts = int(packet.pts * packet.time_base * _CLOCK)
-            if self._pts0 is None:
-                self._pts0 = pts
-            out.pts = pts - self._pts0
-        else:
-            out.pts = int((time.monotonic() - self._start) * _CLOCK)
-        out.time_base = _TIME_BASE
-        return out
-
-    def stop(self) -> None:
-        self.stream.remove_packet_hook(self._key)
-        super().stop()
-
-
-def _media_error() -> Exception:
-    from aiortc.mediastreams import MediaStreamError
-
-    return MediaStreamError()
-
-
-def _has_sps(annexb: bytes) -> bool:
-    i = annexb.find(b"\x00\x00\x01")
-    while i != -1 and i + 3 < len(annexb):
-        if annexb[i + 3] & 0x1F == 7:
-            return True
-        i = annexb.find(b"\x00\x00\x01", i + 3)
-    return False
 
 
 @dataclass
@@ -173,12 +52,8 @@ class WebRtcGateway:
         self.sessions: dict[str, Session] = {}
 
     def configuration(self) -> RTCConfiguration:
-        # Always an explicit list: aiortc falls back to a public STUN server when given None.
-        servers = [
-            RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
-            for s in self.settings.ice_servers
-        ]
-        return RTCConfiguration(iceServers=servers)
+        """The configuration of every peer connection made here (ICE servers from settings)."""
+        return ice_configuration(self.settings)
 
     async def publish(self, offer: str, camera_id: str, center: str | None, name: str | None) -> tuple[str, str]:
         """WHIP: accept ``offer`` for ``camera_id``; returns (answer SDP, resource id).
@@ -212,8 +87,6 @@ class WebRtcGateway:
         return await self._answer(session, offer)
 
     async def _pump(self, track: MediaStreamTrack, inbox: object) -> None:
-        from aiortc.mediastreams import MediaStreamError
-
         try:
             while True:
                 frame = await track.recv()
@@ -229,7 +102,7 @@ class WebRtcGateway:
         deadline = time.monotonic() + self.settings.connect_timeout
         while stream.codec is None and stream.inbox is None and time.monotonic() < deadline:
             await asyncio.sleep(0.05)  # a main stream just opened: learn its codec first
-        passthrough = stream.passthrough and _h264_in_offer(offer)
+        passthrough = stream.passthrough and h264_in_offer(offer)
         pc = RTCPeerConnection(self.configuration())
         session = Session("whep", camera_id, pc, passthrough=passthrough)
         track = HubTrack(stream, passthrough)
@@ -239,12 +112,8 @@ class WebRtcGateway:
         transceiver = pc.addTransceiver(track, direction="sendonly")
         # H.264 first: passed through when the source is H.264, else encoded by x264 with
         # zero-latency tuning (measured tighter p95 than VP8 here); VP8 when the offer lacks it.
-        codecs = RTCRtpSender.getCapabilities("video").codecs
         order = ["video/h264"] if passthrough else ["video/h264", "video/vp8"]
-        transceiver.setCodecPreferences(
-            [c for mime in order for c in codecs if c.mimeType.lower() == mime]
-            + [c for c in codecs if c.mimeType.lower() == "video/rtx"]
-        )
+        transceiver.setCodecPreferences(video_codecs(*order))
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         except Exception as exc:
