@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from dispatch.db import Base
+from dispatch.desk import search_index
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -173,11 +174,19 @@ class Case(Base):
     center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"), index=True)
     owning_path: Mapped[str] = mapped_column(sa.String(64))
     reported_center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"))
-    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"))
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"), index=True)
     camera_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cameras.id"))
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
     reporter: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: Intake details (migration 0007): where, which 十联户 unit, the reporter's phone (digits,
+    #: see dispatch.desk.phone; lists show it masked) and the sub-kind (dispatch.desk.vocabulary).
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    reporter_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    sub_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    #: What search matches (dispatch.desk.search_index.compose), kept by the listeners below.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
 
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -220,6 +229,13 @@ class Case(Base):
             postgresql_ops={"owning_path": "varchar_pattern_ops"},
         ),
         sa.Index("ix_cases_closed_at", "closed_at"),
+        # The inbox counts cases at one center by state (exact owning_path).
+        sa.Index(
+            "ix_cases_owning_path_state",
+            "owning_path",
+            "state",
+            postgresql_ops={"owning_path": "varchar_pattern_ops"},
+        ),
     )
 
 
@@ -247,6 +263,9 @@ class DispatchOrder(Base):
 
     __table_args__ = (
         sa.CheckConstraint("(department_id IS NULL) <> (center_id IS NULL)", name="one_target"),
+        # The inbox: orders addressed to a center or a department, by state.
+        sa.Index("ix_dispatch_orders_center_id_state", "center_id", "state"),
+        sa.Index("ix_dispatch_orders_department_id_state", "department_id", "state"),
     )
 
 
@@ -316,6 +335,39 @@ class Alert(Base):
             postgresql_ops={"center_path": "varchar_pattern_ops"},
         ),
     )
+
+
+#: The fields of a case its search text is made of, in order (the grid's name comes last).
+SEARCHED_FIELDS = ("number", "title", "description", "reporter", "reporter_phone", "address")
+
+
+def case_search_text(conn: sa.Connection, case: Case) -> str:
+    grid_name = None
+    if case.grid_id is not None:
+        grid_name = conn.scalar(sa.select(Grid.name).where(Grid.id == case.grid_id))
+    return search_index.compose(*(getattr(case, f) for f in SEARCHED_FIELDS), grid_name)
+
+
+@sa.event.listens_for(Case, "before_insert")
+def _search_text_on_insert(_mapper: Any, conn: sa.Connection, case: Case) -> None:
+    case.search_text = case_search_text(conn, case)
+
+
+@sa.event.listens_for(Case, "before_update")
+def _search_text_on_update(_mapper: Any, conn: sa.Connection, case: Case) -> None:
+    state = sa.inspect(case)
+    if any(state.attrs[f].history.has_changes() for f in (*SEARCHED_FIELDS, "grid_id")):
+        case.search_text = case_search_text(conn, case)
+
+
+@sa.event.listens_for(Case.__table__, "after_create")
+def _create_search_index(_table: sa.Table, conn: sa.Connection, **_kw: Any) -> None:
+    search_index.install(conn)
+
+
+@sa.event.listens_for(Case.__table__, "before_drop")
+def _drop_search_index(_table: sa.Table, conn: sa.Connection, **_kw: Any) -> None:
+    search_index.uninstall(conn)
 
 
 @sa.event.listens_for(Session, "before_flush")

@@ -37,7 +37,8 @@ __all__ = ["DemoSummary", "demo_deployment", "generate_demo", "build_geography"]
 CASE_COLUMNS = (
     "id", "number", "title", "description", "kind", "complexity", "channel", "source",
     "external_id", "risk", "state", "suspended_from", "center_id", "owning_path",
-    "reported_center_id", "grid_id", "camera_id", "lat", "lon", "reporter", "reported_at",
+    "reported_center_id", "grid_id", "camera_id", "lat", "lon", "reporter", "address",
+    "unit_id", "reporter_phone", "sub_kind", "search_text", "reported_at",
     "accepted_at", "resolved_at", "closed_at", "due_at", "suspended_at", "paused_seconds",
     "extended", "extension_count", "rework_count", "redo_count", "return_count",
     "escalation_count", "supervision_stage", "supervised_at", "satisfaction", "handled_level",

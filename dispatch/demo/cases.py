@@ -20,7 +20,9 @@ from config.deployment import Deployment
 from dispatch.demo import mix
 from dispatch.demo.flow import play
 from dispatch.demo.geography import Geography
+from dispatch.demo.names import person_name
 from dispatch.demo.timeline import Trail, iso
+from dispatch.desk.search_index import compose
 from dispatch.rollup import LOCAL_OFFSET, US, Facts, day_date, local_day
 from dispatch.sla import Sla
 from dispatch.types import CaseKind, Channel, Complexity
@@ -64,6 +66,10 @@ class Registry:
             self.departments.setdefault(d.center, {})[key] = (i, d.code)
         self.grid_ids = {g.code: i for i, g in enumerate(deployment.grids, start=1)}
         self.grid_pos = {g.code: (g.lat, g.lon) for g in deployment.grids}
+        self.grid_names = {g.code: g.name for g in deployment.grids}
+        self.unit_ids: dict[str, int] = {}
+        for i, u in enumerate(deployment.units, start=1):
+            self.unit_ids.setdefault(u.grid, i)
 
     def chain(self, village: str) -> dict[int, Place]:
         """The village's centers by level (1 prefecture … 4 village)."""
@@ -125,6 +131,8 @@ class CaseFactory:
     ) -> None:
         self.trail = trail
         self.rng = random.Random(f"cases:{seed}")
+        # Intake details draw from their own stream: the cases' workflow stays as it was.
+        self.detail_rng = random.Random(f"case-details:{seed}")
         self.reg = Registry(geo.deployment)
         self.deadlines = Deadlines(sla)
         self.now, self.count = now, count
@@ -262,6 +270,7 @@ class CaseFactory:
             Channel.REFERRAL: "court-referral",
         }.get(channel, f"op-{received.code}")
         village_name = chain[4].name.removesuffix("综治中心")
+        reporter_name, phone, address = self.details(chain, channel, reporter)
         cols: dict[str, Any] = {
             "id": cid,
             "number": f"ZZ-{county}-{local:%Y%m%d}-{cid:06d}",
@@ -282,7 +291,12 @@ class CaseFactory:
             "camera_id": None,
             "lat": round((lat or 23.4) + rng.uniform(-0.002, 0.002), 6),
             "lon": round((lon or 104.2) + rng.uniform(-0.002, 0.002), 6),
-            "reporter": reporter,
+            "reporter": reporter_name,
+            "address": address,
+            "unit_id": self.reg.unit_ids.get(grid),
+            "reporter_phone": phone,
+            "sub_kind": mix.TITLE_SUB_KIND[title_kind].value,
+            "search_text": "",
             "reported_at": t0,
             "accepted_at": None,
             "resolved_at": None,
@@ -318,10 +332,44 @@ class CaseFactory:
         previous = self.last_in_village.get(village)
         play(self, trail, kind, received, settle, chain, t0, previous)
         cols["version"] = max(1, cols["event_count"])
+        cols["search_text"] = compose(
+            cols["number"],
+            cols["title"],
+            cols["description"],
+            reporter_name,
+            phone,
+            address,
+            self.reg.grid_names[grid],
+        )
         if cols["state"] != S.MERGED:
             self.last_in_village[village] = (cid, cols["number"])
         return cols, trail
 
+    def details(
+        self, chain: dict[int, Place], channel: Channel, actor: str
+    ) -> tuple[str, str | None, str]:
+        """Who reported (a person's name where a person called, came or snapped), their
+        mobile, and the address: ``砚山县者兴镇那坝村3组27号`` or ``…社区兴安路12号``."""
+        rng = self.detail_rng
+        names = [chain[lvl].name.removesuffix("综治中心") for lvl in (2, 3, 4)]
+        village = names[2].removesuffix("委会")
+        if village.endswith("社区"):
+            street = f"{rng.choice(_ROADS)}{rng.choice(('路', '街', '巷'))}{rng.randint(1, 188)}号"
+        else:
+            street = f"{rng.randint(1, 12)}组{rng.randint(1, 90)}号"
+        address = f"{names[0]}{names[1]}{village}{street}"
+        if channel not in _PERSON_CHANNELS:
+            return actor, None, address
+        phone = rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        return person_name(rng), phone, address
+
+
+_PERSON_CHANNELS = frozenset(
+    {Channel.GRID_WORKER, Channel.HOTLINE_12345, Channel.WALK_IN, Channel.CITIZEN_SNAPSHOT}
+)
+_MOBILE_PREFIXES = ("130", "133", "135", "136", "138", "139", "150", "151", "158", "159",
+                    "177", "180", "182", "187", "188", "189", "199")  # fmt: skip
+_ROADS = ("兴安", "和平", "文化", "新华", "人民", "建设", "团结", "东风", "北门", "龙泉")
 
 _CHANNEL_LABEL = {
     Channel.GRID_WORKER: "网格员",

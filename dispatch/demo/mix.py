@@ -7,6 +7,7 @@ very few to the prefecture.
 
 from __future__ import annotations
 
+from dispatch.desk.vocabulary import SubKind as SK
 from dispatch.types import CaseKind as K
 from dispatch.types import Channel as C
 
@@ -75,6 +76,29 @@ TITLES: dict[K, tuple[tuple[str, float], ...]] = {
     ),
     K.GATHERING: (("聚集讨薪", 50), ("群体性聚集", 30), ("围堵施工现场", 20)),
 }
+
+#: title → the sub-kind it is filed under.
+TITLE_SUB_KIND: dict[str, SK] = {
+    "婚姻家庭纠纷": SK.FAMILY, "邻里纠纷": SK.NEIGHBOUR, "土地山林权属纠纷": SK.LAND,
+    "劳资欠薪纠纷": SK.LABOUR_WAGES, "宅基地纠纷": SK.HOMESTEAD, "物业纠纷": SK.PROPERTY,
+    "医疗纠纷": SK.MEDICAL, "交通事故赔偿纠纷": SK.TRAFFIC_COMPENSATION, "消费纠纷": SK.CONSUMER,
+    "婚恋彩礼纠纷": SK.BETROTHAL,
+    "地质灾害隐患点巡查异常": SK.GEOLOGICAL, "危房安全隐患": SK.DILAPIDATED_BUILDING,
+    "道路交通安全隐患": SK.ROAD_SAFETY, "消防安全隐患": SK.FIRE_SAFETY,
+    "水库河道安全隐患": SK.RESERVOIR_RIVER, "校园周边安全隐患": SK.SCHOOL_SURROUNDINGS,
+    "燃气安全隐患": SK.GAS,
+    "饮水管网维修诉求": SK.WATER_SUPPLY, "道路破损修复诉求": SK.ROAD_REPAIR,
+    "医保社保办理咨询": SK.SOCIAL_INSURANCE, "农村低保申请诉求": SK.SUBSISTENCE,
+    "环境卫生整治诉求": SK.SANITATION, "路灯维修诉求": SK.STREET_LIGHT,
+    "用电线路诉求": SK.ELECTRICITY, "农业技术服务诉求": SK.FARMING_SERVICE,
+    "征地补偿信访": SK.LAND_COMPENSATION, "拆迁安置信访": SK.RELOCATION,
+    "涉法涉诉信访": SK.LITIGATION, "劳动保障信访": SK.LABOUR_SECURITY,
+    "社区矫正对象动态": SK.COMMUNITY_CORRECTION, "严重精神障碍患者随访": SK.MENTAL_HEALTH,
+    "刑满释放人员帮教": SK.RELEASED_PRISONER, "吸毒人员管控": SK.DRUG_USER,
+    "火情处置": SK.FIRE, "山体滑坡险情": SK.LANDSLIDE, "道路交通事故": SK.TRAFFIC_ACCIDENT,
+    "溺水险情": SK.DROWNING, "人员走失": SK.MISSING_PERSON,
+    "聚集讨薪": SK.WAGE_PROTEST, "群体性聚集": SK.MASS_GATHERING, "围堵施工现场": SK.SITE_BLOCKADE,
+}  # fmt: skip
 
 _CHANNELS = (
     C.GRID_WORKER,

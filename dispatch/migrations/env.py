@@ -9,6 +9,7 @@ from dispatch import models, rollup  # noqa: F401
 from dispatch.accounts import models as accounts_models  # noqa: F401
 from dispatch.consultation import models as consultation_models  # noqa: F401
 from dispatch.db import Base
+from dispatch.desk import search_index
 
 config = context.config
 # The KPI counters live in a metadata of their own (dispatch.rollup), kept by a listener.
@@ -24,6 +25,8 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search index (FTS5 tables, the pg_trgm index) is DDL of its own, not in the models.
+        include_name=search_index.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

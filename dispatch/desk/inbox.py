@@ -1,0 +1,336 @@
+"""The inbox (待办): what awaits this principal's action, whoever created the case.
+
+Tabs, each leading to a workflow action the principal may take (:data:`TABS`):
+
+==============  =====================================================  =====================
+tab             what                                                   action
+==============  =====================================================  =====================
+``to_sign``     orders addressed to its center or department, pending  签收 sign / 退单
+``handling``    orders it signed, case still in handling               开始处置 / 办结 / 退单
+``to_accept``   cases at its center, reported                          受理 / 不予受理
+``to_dispatch`` cases at its center, accepted (not after a 退单)       派单
+``returned``    cases at its center whose lead order came back (退单)  派单 again / 上报
+``to_verify``   cases at its center, resolved                          核查通过 / 返工
+``to_visit``    cases at its center, verified                          回访
+``to_close``    cases at its center, visited                           归档
+``supervised``  cases under 催办/通报 that it must move on: its orders  (the case's next step)
+                still open, or its own cases without an open order
+==============  =====================================================  =====================
+
+"Its center" is the principal's home center itself (``owning_path`` equal to its path), not
+the subtree: the inbox lists what this desk must do, the queues of :mod:`dispatch.queues`
+what its subtree holds. Order tabs need the right to act on the order
+(:func:`dispatch.orders.holds`: a department's liaison, or the desk of the addressed center);
+center tabs need a desk role. Counts are ``COUNT`` queries in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from config.sla import SlaPolicy
+from dispatch.desk.signing import sign_deadline
+from dispatch.models import Case, Center, Department, DispatchOrder
+from dispatch.principal import Principal, Role
+from dispatch.types import TICKING_STATES, OrderRole, OrderState
+from dispatch.types import CaseState as S
+from dispatch.workflow import BY_ACTION
+
+DESK_ROLES = (Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
+MAX_LIMIT = 200
+
+
+class Tab(StrEnum):
+    TO_SIGN = "to_sign"  # 待签收
+    HANDLING = "handling"  # 办理中
+    TO_ACCEPT = "to_accept"  # 待受理
+    TO_DISPATCH = "to_dispatch"  # 待派单
+    RETURNED = "returned"  # 退单待处理
+    TO_VERIFY = "to_verify"  # 待核查
+    TO_VISIT = "to_visit"  # 待回访
+    TO_CLOSE = "to_close"  # 待归档
+    SUPERVISED = "supervised"  # 督办/催办
+
+
+@dataclass(frozen=True)
+class TabRule:
+    """A tab as data: orders in ``order_state`` addressed to the principal, or cases at its
+    center; cases in ``case_states``; visible to whoever may take one of ``actions``."""
+
+    tab: Tab
+    actions: tuple[str, ...]
+    case_states: tuple[str, ...]
+    order_state: str | None = None
+    returned: bool | None = None
+
+
+def _states(*states: S) -> tuple[str, ...]:
+    return tuple(sorted(s.value for s in states))
+
+
+_ORDER_CASE_STATES = _states(*BY_ACTION["sign"].sources)
+#: The inbox's tabs in the order work flows.
+TABS: tuple[TabRule, ...] = (
+    TabRule(Tab.TO_SIGN, ("sign",), _ORDER_CASE_STATES, OrderState.PENDING.value),
+    TabRule(Tab.HANDLING, ("start", "resolve", "return"), _ORDER_CASE_STATES,
+            OrderState.SIGNED.value),
+    TabRule(Tab.TO_ACCEPT, ("accept", "refuse"), _states(S.REPORTED)),
+    TabRule(Tab.TO_DISPATCH, ("dispatch",), _states(S.ACCEPTED), returned=False),
+    TabRule(Tab.RETURNED, ("dispatch",), _states(S.ACCEPTED), returned=True),
+    TabRule(Tab.TO_VERIFY, ("verify", "rework"), _states(S.RESOLVED)),
+    TabRule(Tab.TO_VISIT, ("visit",), _states(S.VERIFIED)),
+    TabRule(Tab.TO_CLOSE, ("close",), _states(S.VISITED)),
+    TabRule(Tab.SUPERVISED, (), _states(*BY_ACTION["urge"].sources)),
+)  # fmt: skip
+BY_TAB: dict[Tab, TabRule] = {r.tab: r for r in TABS}
+_ACTIVE_ORDERS = (OrderState.PENDING.value, OrderState.SIGNED.value)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One row of a tab. Order tabs fill the ``order_*`` and ``sign_*`` fields (the UI acts
+    with ``order_id``); ``sign_deadline`` only while the order waits for 签收."""
+
+    case_id: int
+    number: str
+    title: str
+    kind: str
+    sub_kind: str | None
+    risk: str
+    state: str
+    center_name: str  # the owning center
+    reported_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    supervision_stage: int  # 0, 1 催办, 2 通报
+    order_id: int | None = None
+    order_role: str | None = None
+    addressee: str | None = None  # the center or department the order is addressed to
+    dispatched_at: datetime | None = None
+    sign_deadline: datetime | None = None
+    sign_seconds_left: float | None = None  # negative once late
+    sign_late: bool = False
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    tab: Tab
+    items: list[InboxItem]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class _Me:
+    """Who the principal is in the registry: its home center and department ids."""
+
+    center_id: int | None
+    center_path: str
+    department_id: int | None
+    desk: bool
+
+    @classmethod
+    def of(cls, session: Session, principal: Principal) -> _Me:
+        code = principal.center_path.rsplit("/", 1)[-1]
+        center_id = session.scalar(
+            sa.select(Center.id).where(Center.code == code, Center.path == principal.center_path)
+        )
+        department_id = None
+        if principal.department:
+            department_id = session.scalar(
+                sa.select(Department.id).where(Department.code == principal.department)
+            )
+        return cls(center_id, principal.center_path, department_id, principal.has(*DESK_ROLES))
+
+
+def _may(principal: Principal, action: str) -> bool:
+    """The principal's roles and credentials allow ``action`` (as the workflow checks)."""
+    t = BY_ACTION[action]
+    return principal.has(*t.roles) and (
+        principal.allowed_actions is None or action in principal.allowed_actions
+    )
+
+
+def _addressed(me: _Me, order: type[DispatchOrder] | DispatchOrder) -> sa.ColumnElement[bool]:
+    """Orders this principal holds in its own name: to its department, or to its center."""
+    parts = []
+    if me.department_id is not None:
+        parts.append(order.department_id == me.department_id)
+    if me.desk and me.center_id is not None:
+        parts.append(order.center_id == me.center_id)
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def tabs_for(principal: Principal) -> tuple[Tab, ...]:
+    """The tabs that can ever hold something for this principal (by its roles)."""
+    out = []
+    for rule in TABS:
+        if rule.tab is Tab.SUPERVISED:
+            ok = principal.has(*DESK_ROLES) or principal.department is not None
+        elif rule.order_state is not None:
+            ok = any(_may(principal, a) for a in rule.actions) and (
+                principal.has(*DESK_ROLES) or principal.department is not None
+            )
+        else:
+            ok = principal.has(*DESK_ROLES) and any(_may(principal, a) for a in rule.actions)
+        if ok:
+            out.append(rule.tab)
+    return tuple(out)
+
+
+def _returned_last() -> sa.ColumnElement[bool]:
+    """The case's latest order is a lead order sent back (退单)."""
+    o, later = aliased(DispatchOrder), aliased(DispatchOrder)
+    return sa.exists().where(
+        o.case_id == Case.id,
+        o.role == OrderRole.LEAD.value,
+        o.state == OrderState.RETURNED.value,
+        ~sa.exists().where(later.case_id == Case.id, later.id > o.id),
+    )
+
+
+def _center_where(me: _Me, rule: TabRule) -> list[sa.ColumnElement[bool]]:
+    where = [Case.owning_path == me.center_path, Case.state.in_(rule.case_states)]
+    if rule.returned is not None:
+        where.append(_returned_last() if rule.returned else ~_returned_last())
+    return where
+
+
+def _order_where(me: _Me, rule: TabRule) -> list[sa.ColumnElement[bool]]:
+    return [
+        _addressed(me, DispatchOrder),
+        DispatchOrder.state == rule.order_state,
+        Case.state.in_(rule.case_states),
+    ]
+
+
+def _supervised_ids(me: _Me) -> sa.CompoundSelect:
+    """Cases under 催办/通报 this principal must move on: through an open order it holds, or
+    at its center when no order is open."""
+    rule = BY_TAB[Tab.SUPERVISED]
+    pressed = [Case.supervision_stage > 0, Case.state.in_(rule.case_states)]
+    via_order = (
+        sa.select(Case.id)
+        .join(DispatchOrder, DispatchOrder.case_id == Case.id)
+        .where(_addressed(me, DispatchOrder), DispatchOrder.state.in_(_ACTIVE_ORDERS), *pressed)
+    )
+    open_order = aliased(DispatchOrder)
+    at_center = sa.select(Case.id).where(
+        sa.true() if me.desk else sa.false(),
+        Case.owning_path == me.center_path,
+        *pressed,
+        ~sa.exists().where(open_order.case_id == Case.id, open_order.state.in_(_ACTIVE_ORDERS)),
+    )
+    return sa.union(via_order, at_center)
+
+
+def _count(session: Session, me: _Me, rule: TabRule) -> int:
+    if rule.tab is Tab.SUPERVISED:
+        query = sa.select(sa.func.count()).select_from(_supervised_ids(me).subquery())
+    elif rule.order_state is not None:
+        query = (
+            sa.select(sa.func.count())
+            .select_from(DispatchOrder)
+            .join(Case, Case.id == DispatchOrder.case_id)
+            .where(*_order_where(me, rule))
+        )
+    else:
+        query = sa.select(sa.func.count()).select_from(Case).where(*_center_where(me, rule))
+    return int(session.scalar(query) or 0)
+
+
+def inbox_counts(session: Session, principal: Principal) -> dict[Tab, int]:
+    """How many items each of the principal's tabs (:func:`tabs_for`) holds, in tab order."""
+    tabs = tabs_for(principal)
+    if not tabs:
+        return {}
+    me = _Me.of(session, principal)
+    return {tab: _count(session, me, BY_TAB[tab]) for tab in tabs}
+
+
+def inbox_page(
+    session: Session,
+    principal: Principal,
+    tab: Tab | str,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+    policy: SlaPolicy | None = None,
+) -> InboxPage:
+    """One page of ``tab``: order tabs by longest waiting first, case tabs by deadline,
+    ``supervised`` by the latest 催办 first. ``policy`` gives the signing limit's class
+    (:mod:`dispatch.desk.signing`); a tab the principal has no part in is empty."""
+    tab = Tab(tab)
+    rule = BY_TAB[tab]
+    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    now = now or datetime.now(UTC)
+    if tab not in tabs_for(principal):
+        return InboxPage(tab, [], 0, limit, offset)
+    me = _Me.of(session, principal)
+    total = _count(session, me, rule)
+    owner = aliased(Center)
+    to_center, to_dept = aliased(Center), aliased(Department)
+    columns = [Case, owner.name.label("owner_name")]
+    if rule.order_state is not None:
+        query = (
+            sa.select(*columns, DispatchOrder, to_center.name.label("center_to"),
+                      to_dept.name.label("dept_to"))
+            .join(Case, Case.id == DispatchOrder.case_id)
+            .outerjoin(to_center, to_center.id == DispatchOrder.center_id)
+            .outerjoin(to_dept, to_dept.id == DispatchOrder.department_id)
+            .where(*_order_where(me, rule))
+        )  # fmt: skip
+        order_by = [DispatchOrder.dispatched_at, DispatchOrder.id]
+        if tab is Tab.HANDLING:
+            order_by = [Case.due_at.is_(None), Case.due_at, DispatchOrder.id]
+    elif tab is Tab.SUPERVISED:
+        query = sa.select(*columns).where(Case.id.in_(_supervised_ids(me)))
+        order_by = [Case.supervised_at.desc(), Case.id.desc()]
+    else:
+        query = sa.select(*columns).where(*_center_where(me, rule))
+        order_by = [Case.due_at.is_(None), Case.due_at, Case.id]
+    query = query.join(owner, owner.id == Case.center_id).order_by(*order_by)
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    policy = policy or SlaPolicy()
+    items = [_item(row, now, policy, tab) for row in rows]
+    return InboxPage(tab, items, total, limit, offset)
+
+
+_TICKING = frozenset(s.value for s in TICKING_STATES)
+
+
+def _item(row: sa.Row, now: datetime, policy: SlaPolicy, tab: Tab) -> InboxItem:
+    case: Case = row.Case
+    fields = dict(
+        case_id=case.id, number=case.number or "", title=case.title, kind=case.kind,
+        sub_kind=case.sub_kind, risk=case.risk, state=case.state, center_name=row.owner_name,
+        reported_at=case.reported_at, due_at=case.due_at,
+        overdue=case.state in _TICKING and case.due_at is not None and case.due_at < now,
+        supervision_stage=case.supervision_stage,
+    )  # fmt: skip
+    order: DispatchOrder | None = getattr(row, "DispatchOrder", None)
+    if order is None:
+        return InboxItem(**fields)
+    deadline = left = None
+    if tab is Tab.TO_SIGN:
+        deadline = sign_deadline(
+            policy, order.dispatched_at, case.kind, case.risk, case.complexity, case.due_at
+        )
+        left = (deadline - now).total_seconds()
+    return InboxItem(
+        **fields,
+        order_id=order.id,
+        order_role=order.role,
+        addressee=row.center_to or row.dept_to,
+        dispatched_at=order.dispatched_at,
+        sign_deadline=deadline,
+        sign_seconds_left=left,
+        sign_late=left is not None and left < 0,
+    )

@@ -1,0 +1,133 @@
+"""Registering a report from the desk's intake form, and the duplicate hint beside it.
+
+:func:`register_case` files a report with its intake details (address, 十联户 unit, reporter's
+phone, sub-kind) through :func:`dispatch.cases.report_case`, the one way a case is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.cases import report_case
+from dispatch.desk.phone import mask_phone, normalize_phone
+from dispatch.errors import InvalidInput, NotFound
+from dispatch.intake import CaseIntake, resolve_places
+from dispatch.models import Case, Center, Grid
+from dispatch.principal import Principal
+from dispatch.registry import center_by_code, subtree_filter
+from dispatch.sla import Sla
+from dispatch.types import OPEN_STATES
+
+#: How far back the duplicate hint looks.
+DUPLICATE_WINDOW = timedelta(days=30)
+
+
+def register_case(
+    session: Session,
+    principal: Principal,
+    intake: CaseIntake,
+    *,
+    sla: Sla,
+    now: datetime | None = None,
+) -> tuple[Case, bool]:
+    """Create a case with its intake details, or return the existing one for the same source
+    and external id; ``(case, created)`` as :func:`~dispatch.cases.report_case`.
+
+    Parse the form with ``parse_intake(raw, strict=True)`` first. Raises InvalidInput naming
+    ``grid`` or ``unit`` when they do not fit the receiving center, plus whatever
+    ``report_case`` raises.
+    """
+    try:
+        center = center_by_code(session, intake.center)
+    except NotFound:
+        raise InvalidInput("center", f"unknown center {intake.center}") from None
+    places = resolve_places(session, intake, center)
+    if places.grid_id is not None and intake.grid is None:
+        # A unit given alone brings its grid.
+        code = session.scalar(sa.select(Grid.code).where(Grid.id == places.grid_id))
+        intake = intake.model_copy(update={"grid": code})
+    case, created = report_case(session, principal, intake, sla=sla, now=now)
+    if created:
+        case.address = intake.address
+        case.unit_id = places.unit_id
+        case.reporter_phone = intake.reporter_phone
+        case.sub_kind = intake.sub_kind
+        session.flush()
+    return case, created
+
+
+@dataclass(frozen=True)
+class DuplicateHint:
+    """An open case that may be the same matter, and why it is suggested."""
+
+    id: int
+    number: str
+    title: str
+    state: str
+    reported_at: datetime
+    center_name: str
+    reporter_phone_masked: str
+    address: str | None
+    same_phone: bool
+    same_address: bool
+    same_grid: bool
+
+
+def duplicate_hints(
+    session: Session,
+    principal: Principal,
+    *,
+    phone: str | None = None,
+    address: str | None = None,
+    grid: str | None = None,
+    now: datetime | None = None,
+    limit: int = 10,
+) -> list[DuplicateHint]:
+    """Open cases in the principal's subtree reported in the last 30 days with the same phone,
+    address or grid (grid code) as a report being typed in, newest first. An unusable phone is
+    ignored (the form shows its own error)."""
+    now = now or datetime.now(UTC)
+    try:
+        phone = normalize_phone(phone) if phone else None
+    except ValueError:
+        phone = None
+    address = address.strip() if address and address.strip() else None
+    grid_id = session.scalar(sa.select(Grid.id).where(Grid.code == grid)) if grid else None
+    matches = []
+    if phone:
+        matches.append(Case.reporter_phone == phone)
+    if address:
+        matches.append(Case.address == address)
+    if grid_id is not None:
+        matches.append(Case.grid_id == grid_id)
+    if not matches:
+        return []
+    rows = session.execute(
+        sa.select(
+            Case.id, Case.number, Case.title, Case.state, Case.reported_at, Center.name,
+            Case.reporter_phone, Case.address, Case.grid_id,
+        )
+        .join(Center, Center.id == Case.center_id)
+        .where(
+            subtree_filter(Case.owning_path, principal.center_path),
+            Case.state.in_(sorted(s.value for s in OPEN_STATES)),
+            Case.reported_at >= now - DUPLICATE_WINDOW,
+            sa.or_(*matches),
+        )
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [
+        DuplicateHint(
+            r.id, r.number or "", r.title, r.state, r.reported_at, r.name,
+            mask_phone(r.reporter_phone), r.address,
+            bool(phone) and r.reporter_phone == phone,
+            bool(address) and r.address == address,
+            grid_id is not None and r.grid_id == grid_id,
+        )
+        for r in rows
+    ]  # fmt: skip

@@ -1,0 +1,181 @@
+"""Search (搜索): one query finds cases by number (whole or any fragment), title, description,
+reporter name or phone, address or grid name, open and finished, in the caller's subtree.
+
+Ranking: the case whose number is the query comes first, then every match newest first (by
+id, the order cases were registered). Phones come back masked.
+
+How it stays fast (see :mod:`dispatch.desk.search_index` for the index itself):
+
+* Queries of three characters or more use the trigram index (SQLite FTS5 ``trigram``, read in
+  descending rowid order so a page stops early; PostgreSQL ``pg_trgm`` GIN) for scopes of a
+  prefecture or county. Township and village scopes hold a few thousand cases: there the
+  scope's index is read and each case's text checked, which beats the text index.
+* Two-character queries cannot use trigrams. In a prefecture or county scope they find a whole
+  field, or the start or end of one (a two-character name such as 王芳, a title starting with
+  the word), through the field separators; in a township or village, any substring.
+* One character finds nothing (``too_short``). Control characters are dropped, the query is
+  cut to 64 characters, and ``%``, ``_`` and quotes are literal characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.desk.phone import mask_phone
+from dispatch.desk.scope import within
+from dispatch.desk.search_index import FTS_TABLE, SEP, normalize_query
+from dispatch.models import Case, Center, Grid
+from dispatch.principal import Principal
+from dispatch.types import TERMINAL_STATES
+
+MIN_QUERY = 2
+TRIGRAM = 3
+MAX_LIMIT = 100
+#: Scopes this deep (township 3, village 4) are small: scan them instead of the text index.
+SCAN_DEPTH = 3
+_FINISHED = frozenset(s.value for s in TERMINAL_STATES)
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    case_id: int
+    number: str
+    title: str
+    kind: str
+    sub_kind: str | None
+    state: str
+    risk: str
+    finished: bool  # closed, refused or merged
+    center_name: str  # the owning center
+    grid_name: str | None
+    address: str | None
+    reporter: str
+    reporter_phone_masked: str
+    reported_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+    exact_number: bool  # the query is this case's number
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str  # as matched (normalized)
+    items: list[SearchHit]
+    limit: int
+    offset: int
+    has_more: bool
+    too_short: bool = False
+
+
+def search_cases(
+    session: Session, principal: Principal, query: str, *, limit: int = 20, offset: int = 0
+) -> SearchResult:
+    """Cases of the principal's subtree matching ``query``; never raises on odd input."""
+    q = normalize_query(query)
+    limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
+    if len(q) < MIN_QUERY:
+        return SearchResult(q, [], limit, offset, False, too_short=True)
+    scope = within(session, Case.owning_path, principal.center_path)
+    exact = session.scalar(sa.select(Case.id).where(Case.number == q.upper(), scope))
+    lead = [exact] if exact is not None else []
+    # The exact case heads the list; the stream of matches fills the rest of the page.
+    start = max(0, offset - len(lead))
+    want = offset + limit + 1 - len(lead) - start
+    stream = _matches(session, principal, q, exact, start, want) if want > 0 else []
+    ids = (lead[offset:] + stream) if offset < len(lead) else stream
+    has_more = len(ids) > limit
+    return SearchResult(q, _hits(session, ids[:limit], exact), limit, offset, has_more)
+
+
+def _matches(
+    session: Session, principal: Principal, q: str, exclude: int | None, offset: int, limit: int
+) -> list[int]:
+    path = principal.center_path
+    small = path.count("/") + 1 >= SCAN_DEPTH
+    scope = within(session, Case.owning_path, path)
+    others = Case.id != exclude if exclude is not None else sa.true()
+    if session.get_bind().dialect.name == "sqlite":
+        if small:
+            text_match = sa.func.instr(Case.search_text, q) > 0
+        else:
+            return _fts(session, path, q, exclude, offset, limit)
+    elif small or len(q) >= TRIGRAM:
+        text_match = Case.search_text.like(f"%{_escape(q)}%", escape="\\")
+    else:
+        text_match = sa.or_(
+            Case.search_text.like(f"%{SEP}{_escape(q)}%", escape="\\"),
+            Case.search_text.like(f"%{_escape(q)}{SEP}%", escape="\\"),
+        )
+    rows = session.scalars(
+        sa.select(Case.id)
+        .where(scope, text_match, others)
+        .order_by(Case.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows)
+
+
+def _fts(
+    session: Session, path: str, q: str, exclude: int | None, offset: int, limit: int
+) -> list[int]:
+    if len(q) >= TRIGRAM:
+        match = _phrase(q)
+    else:
+        match = f"{_phrase(SEP + q)} OR {_phrase(q + SEP)}"
+    # CROSS JOIN keeps the text index as the outer loop, read newest first, so the page ends
+    # as soon as it is full; the scope is checked on each hit.
+    sql = sa.text(
+        f"SELECT c.id FROM {FTS_TABLE} f CROSS JOIN cases c ON c.id = f.rowid "
+        f"WHERE {FTS_TABLE} MATCH :match "
+        "AND (c.owning_path = :path OR (c.owning_path > :lo AND c.owning_path < :hi)) "
+        "AND c.id != :exclude "
+        "ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset"
+    )
+    params = {
+        "match": match, "path": path, "lo": path + "/", "hi": path + "0",
+        "exclude": exclude if exclude is not None else -1, "limit": limit, "offset": offset,
+    }  # fmt: skip
+    return list(session.scalars(sql, params))
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 string: the text as one phrase, double quotes doubled (no operators inside)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _hits(session: Session, ids: list[int], exact: int | None) -> list[SearchHit]:
+    if not ids:
+        return []
+    rows = session.execute(
+        sa.select(
+            Case.id, Case.number, Case.title, Case.kind, Case.sub_kind, Case.state, Case.risk,
+            Center.name.label("center_name"), Grid.name.label("grid_name"), Case.address,
+            Case.reporter, Case.reporter_phone, Case.reported_at, Case.due_at, Case.closed_at,
+        )
+        .join(Center, Center.id == Case.center_id)
+        .outerjoin(Grid, Grid.id == Case.grid_id)
+        .where(Case.id.in_(ids))
+    ).all()  # fmt: skip
+    by_id = {r.id: r for r in rows}
+    return [
+        SearchHit(
+            case_id=r.id, number=r.number or "", title=r.title, kind=r.kind,
+            sub_kind=r.sub_kind, state=r.state, risk=r.risk, finished=r.state in _FINISHED,
+            center_name=r.center_name, grid_name=r.grid_name, address=r.address,
+            reporter=r.reporter, reporter_phone_masked=mask_phone(r.reporter_phone),
+            reported_at=r.reported_at, due_at=r.due_at, closed_at=r.closed_at,
+            exact_number=r.id == exact,
+        )
+        for i in ids
+        for r in [by_id.get(i)]
+        if r is not None
+    ]  # fmt: skip
