@@ -48,3 +48,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_SQLITE_UNIQUE = "UNIQUE constraint failed: "
+
+
+def violated_constraint(error: sa.exc.IntegrityError) -> str | None:
+    """The name of the constraint an ``IntegrityError`` reports, on either backend.
+
+    PostgreSQL names it (``diag.constraint_name``). SQLite reports only the table and columns
+    of a failed unique constraint, in a fixed format; they are looked up among the unique
+    constraints and indexes declared on :data:`Base.metadata` to give the same name.
+    """
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:
+        return getattr(diag, "constraint_name", None)
+    text = str(orig)
+    if not text.startswith(_SQLITE_UNIQUE):
+        return None
+    qualified = [c.strip() for c in text[len(_SQLITE_UNIQUE) :].split(",")]
+    table_name = qualified[0].split(".")[0]
+    columns = {c.split(".", 1)[-1] for c in qualified}
+    table = Base.metadata.tables.get(table_name)
+    if table is None:
+        return None
+    for item in (*table.constraints, *table.indexes):
+        if isinstance(item, sa.UniqueConstraint | sa.Index) and {c.name for c in item.columns} == columns:
+            if isinstance(item, sa.Index) and not item.unique:
+                continue
+            return str(item.name)
+    return None

@@ -1,14 +1,14 @@
-"""What each workflow action works out before it is applied: the *facts* its event records.
+"""What a workflow action works out before it is applied: the *facts* its event records.
 
 A fact is anything the effect needs that the caller did not say: the new deadline, the order
 acted on, the parent center after an escalation. Computing them here, once, and storing them in
-the event is what lets :func:`dispatch.effects.replay` rebuild a case without the SLA policy or
-the center tree at hand. Side effects on dispatch orders happen here too.
+the event is what lets :func:`dispatch.trail.replay` rebuild a case without the SLA policy or
+the center tree at hand. Side effects on dispatch orders happen here too. Each transition of
+:data:`dispatch.workflow.TRANSITIONS` names its facts function.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from dispatch import orders as order_rules
 from dispatch.errors import InvalidInput, RuleViolation
+from dispatch.guards import missing_leader_or_plan
 from dispatch.models import Case, Center, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.sla import Sla
-from dispatch.types import CaseState, OrderRole, OrderState, Risk
+from dispatch.types import CaseState, OrderRole, OrderState
 
 
 def iso(value: datetime | None) -> str | None:
@@ -39,17 +40,16 @@ class ActionContext:
 
 
 def need_leader_and_plan(ctx: ActionContext) -> None:
-    risk = ctx.payload.get("risk", ctx.case.risk)
-    leader = ctx.payload.get("leader", ctx.case.leader)
-    plan = ctx.payload.get("plan", ctx.case.plan)
-    if risk == Risk.HIGH and not (leader and plan):
-        missing = "payload.leader" if not leader else "payload.plan"
-        raise InvalidInput(
-            missing, "a high-risk case needs a responsible leader (包保) and a plan (一案一策)"
-        )
+    p, c = ctx.payload, ctx.case
+    refusal = missing_leader_or_plan(
+        p.get("risk", c.risk), p.get("leader", c.leader), p.get("plan", c.plan)
+    )
+    if refusal is not None:
+        raise refusal
 
 
-def _accept(ctx: ActionContext) -> dict[str, Any]:
+def accept(ctx: ActionContext) -> dict[str, Any]:
+    need_leader_and_plan(ctx)
     c = ctx.case
     due = ctx.sla.deadline(
         c.kind,
@@ -60,7 +60,7 @@ def _accept(ctx: ActionContext) -> dict[str, Any]:
     return {"due_at": iso(due + timedelta(seconds=c.paused_seconds))}
 
 
-def _dispatch(ctx: ActionContext) -> dict[str, Any]:
+def dispatch(ctx: ActionContext) -> dict[str, Any]:
     s, c = ctx.session, ctx.case
     lead = order_rules.resolve_target(s, c, ctx.payload["lead"], "payload.lead")
     assists = [
@@ -77,19 +77,19 @@ def _dispatch(ctx: ActionContext) -> dict[str, Any]:
     }
 
 
-def _order_facts(ctx: ActionContext) -> dict[str, Any]:
+def order_facts(ctx: ActionContext) -> dict[str, Any]:
     assert ctx.order is not None
     return {"order_role": ctx.order.role}
 
 
-def _sign(ctx: ActionContext) -> dict[str, Any]:
+def sign(ctx: ActionContext) -> dict[str, Any]:
     assert ctx.order is not None
     ctx.order.state, ctx.order.signed_at = OrderState.SIGNED.value, ctx.now
     ctx.order.signed_by = ctx.principal.actor
-    return _order_facts(ctx)
+    return order_facts(ctx)
 
 
-def _return(ctx: ActionContext) -> dict[str, Any]:
+def return_order(ctx: ActionContext) -> dict[str, Any]:
     o = ctx.order
     assert o is not None
     o.state, o.returned_at, o.returned_reason = (
@@ -99,17 +99,17 @@ def _return(ctx: ActionContext) -> dict[str, Any]:
     )
     if o.role == OrderRole.LEAD.value:  # the center re-dispatches the whole matter
         order_rules.cancel_active(ctx.session, ctx.case.id)
-    return _order_facts(ctx)
+    return order_facts(ctx)
 
 
-def _resolve(ctx: ActionContext) -> dict[str, Any]:
+def resolve(ctx: ActionContext) -> dict[str, Any]:
     assert ctx.order is not None
     for o in order_rules.active_orders(ctx.session, ctx.case.id):
         o.state = OrderState.DONE.value
-    return {**_order_facts(ctx), "handled_level": order_rules.handled_level(ctx.session, ctx.order)}
+    return {**order_facts(ctx), "handled_level": order_rules.handled_level(ctx.session, ctx.order)}
 
 
-def _back_to_handling(ctx: ActionContext) -> dict[str, Any]:
+def back_to_handling(ctx: ActionContext) -> dict[str, Any]:
     if ctx.payload.get("satisfaction", "unsatisfied") == "unsatisfied":
         lead = order_rules.lead_order(ctx.session, ctx.case.id)
         if lead is not None and lead.state == OrderState.DONE.value:
@@ -117,13 +117,9 @@ def _back_to_handling(ctx: ActionContext) -> dict[str, Any]:
     return {}
 
 
-def _escalate(ctx: ActionContext) -> dict[str, Any]:
+def escalate(ctx: ActionContext) -> dict[str, Any]:
     center = ctx.session.get(Center, ctx.case.center_id)
-    assert center is not None
-    if center.parent_id is None:
-        raise RuleViolation(
-            f"center {center.code} is at the top level: there is no parent to escalate to"
-        )
+    assert center is not None and center.parent_id is not None  # guards.has_parent
     parent = ctx.session.get(Center, center.parent_id)
     assert parent is not None
     order_rules.cancel_active(ctx.session, ctx.case.id)
@@ -135,14 +131,14 @@ def _escalate(ctx: ActionContext) -> dict[str, Any]:
     }
 
 
-def _resume(ctx: ActionContext) -> dict[str, Any]:
+def resume(ctx: ActionContext) -> dict[str, Any]:
     c = ctx.case
     paused = max(0, int((ctx.now - (c.suspended_at or ctx.now)).total_seconds()))
     due = c.due_at + timedelta(seconds=paused) if c.due_at else None
     return {"paused_seconds": paused, "due_at": iso(due)}
 
 
-def _extend(ctx: ActionContext) -> dict[str, Any]:
+def extend(ctx: ActionContext) -> dict[str, Any]:
     days = ctx.payload["days"]
     if days > ctx.sla.policy.max_extension_days:
         raise InvalidInput(
@@ -152,7 +148,7 @@ def _extend(ctx: ActionContext) -> dict[str, Any]:
     return {"due_at": iso(ctx.sla.extend(ctx.case.due_at, days))}
 
 
-def _merge(ctx: ActionContext) -> dict[str, Any]:
+def merge(ctx: ActionContext) -> dict[str, Any]:
     into = ctx.session.get(Case, ctx.payload["into"])
     if into is None or not ctx.principal.sees(into.owning_path):
         raise InvalidInput("payload.into", f"unknown case {ctx.payload['into']}")
@@ -161,27 +157,6 @@ def _merge(ctx: ActionContext) -> dict[str, Any]:
     return {"into_number": into.number}
 
 
-def _reopen(ctx: ActionContext) -> dict[str, Any]:
+def reopen(ctx: ActionContext) -> dict[str, Any]:
     c = ctx.case
     return {"due_at": iso(ctx.sla.deadline(c.kind, c.risk, ctx.now, c.complexity))}
-
-
-def none(ctx: ActionContext) -> dict[str, Any]:
-    return {}
-
-
-FACTS: Mapping[str, Callable[[ActionContext], dict[str, Any]]] = {
-    "accept": _accept,
-    "dispatch": _dispatch,
-    "sign": _sign,
-    "return": _return,
-    "start": _order_facts,
-    "resolve": _resolve,
-    "rework": _back_to_handling,
-    "visit": _back_to_handling,
-    "escalate": _escalate,
-    "resume": _resume,
-    "extend": _extend,
-    "merge": _merge,
-    "reopen": _reopen,
-}

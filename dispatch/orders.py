@@ -12,18 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound
+from dispatch.errors import InvalidInput
 from dispatch.models import Case, Center, Department, DispatchOrder
 from dispatch.principal import Principal, Role
 from dispatch.types import OrderRole, OrderState
 
-#: Which order states each order action accepts, and whether it needs the lead order.
-ORDER_RULES: dict[str, tuple[frozenset[OrderState], bool]] = {
-    "sign": (frozenset({OrderState.PENDING}), False),
-    "return": (frozenset({OrderState.PENDING, OrderState.SIGNED}), False),
-    "start": (frozenset({OrderState.SIGNED}), True),
-    "resolve": (frozenset({OrderState.SIGNED}), True),
-}
 ACTIVE = (OrderState.PENDING.value, OrderState.SIGNED.value)
 
 
@@ -119,25 +112,6 @@ def holds(session: Session, principal: Principal, order: DispatchOrder) -> bool:
         and principal.sees(center.path)
         and principal.has(Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
     )
-
-
-def check_order(
-    session: Session, principal: Principal, case: Case, action: str, order_id: int
-) -> DispatchOrder:
-    order = session.get(DispatchOrder, order_id)
-    if order is None or order.case_id != case.id:
-        raise NotFound("order", order_id)
-    if not holds(session, principal, order):
-        raise Forbidden(f"order {order_id} is not addressed to you")
-    states, lead_only = ORDER_RULES[action]
-    if order.state not in states or (lead_only and order.role != OrderRole.LEAD.value):
-        allowed = [
-            a
-            for a, (s, lead) in ORDER_RULES.items()
-            if order.state in s and (not lead or order.role == OrderRole.LEAD.value)
-        ]
-        raise ActionNotAllowed(action, f"order {order.role}/{order.state}", allowed)
-    return order
 
 
 def handled_level(session: Session, order: DispatchOrder) -> int:

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dispatch.errors import InvalidInput
+from dispatch.transitions import Transition
 from dispatch.types import Complexity, Risk, Satisfaction
-from dispatch.workflow import Transition
 
 MAX_TEXT = 4000
 

@@ -9,11 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from dispatch.effects import replay, snapshot
+from dispatch.effects import snapshot
 from dispatch.errors import Forbidden
 from dispatch.models import Case, CaseEvent, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
+from dispatch.trail import replay
 from dispatch.types import TICKING_STATES
 
 

@@ -1,121 +1,158 @@
-"""The case workflow as data: one table of actions, read by small functions.
+"""The case workflow as data: one table of transitions, read by small functions.
 
-Each :class:`Transition` says from which states an action may be taken, where it leads, who
-may take it and which payload fields it requires. Some actions lead to a state chosen by a
-payload value (``visit`` by satisfaction) or by the role of the order acted on (``sign``,
-``return``): ``outcomes`` maps that value to the next state, ``None`` meaning "unchanged".
-:data:`PREVIOUS` sends a suspended case back where it was.
+Each :class:`~dispatch.transitions.Transition` says from which states an action may be taken,
+where it leads, who may take it, which payload fields it requires, what must hold of the case
+(``guard``), the facts its event records, its effect on the case's columns and the alerts it
+raises or clears. Some actions lead to a state chosen by a payload value (``visit`` by
+satisfaction) or by the role of the order acted on (``sign``, ``return``): ``outcomes`` maps
+that value to the next state, ``None`` meaning "unchanged". ``PREVIOUS`` sends a suspended case
+back where it was. The service (:func:`dispatch.cases.perform`) applies a transition without
+knowing which action it is; :func:`allowed_actions` answers what it would accept.
 
 The table is rendered into ``docs/dispatch.md`` by :func:`markdown_table`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from sqlalchemy.orm import Session
 
+from dispatch import effects, facts, guards
+from dispatch.models import Case
+from dispatch.permissions import can_see, refusal
 from dispatch.principal import Principal, Role
+from dispatch.transitions import (
+    APPROVER,
+    ASSIGNEE,
+    DESK,
+    IN_PROGRESS,
+    PREVIOUS,
+    SUPERVISABLE,
+    SUPERVISOR,
+    Effect,
+    Transition,
+    no_effect,
+)
+from dispatch.types import AlertKind, OrderState
 from dispatch.types import CaseState as S
 
-PREVIOUS = "<previous>"
-#: Operators, duty officers and leaders of the owning center (and above).
-DESK = frozenset({Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER})
-#: Whoever holds a dispatch order: a department liaison or the target center's desk.
-ASSIGNEE = frozenset({Role.LIAISON, Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER})
-APPROVER = frozenset({Role.LEADER})
-IN_PROGRESS = frozenset({S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.HANDLING})
-SUPERVISABLE = frozenset({S.REPORTED, *IN_PROGRESS, S.RESOLVED})
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[S]
-    target: S | str | None
-    roles: frozenset[Role]
-    required: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-    label: str = ""
-    #: Acts on one dispatch order (payload ``order_id``): only that order's holder may act.
-    on_order: bool = False
-    #: Branch on this payload field (or ``order_role``) instead of ``target``.
-    branch_on: str | None = None
-    outcomes: Mapping[str, S | None] = field(default_factory=dict)
-
-    def next_state(self, current: S, branch_value: str | None, previous: str | None) -> S:
-        target = self.outcomes[branch_value] if self.branch_on else self.target  # type: ignore[index]
-        if target is None:
-            return current
-        if target == PREVIOUS:
-            return S(previous) if previous else S.ACCEPTED
-        return S(target)
-
+__all__ = ["PREVIOUS", "Transition", "TRANSITIONS", "BY_ACTION", "allowed_actions"]
 
 T = Transition
+K = AlertKind
+PENDING, SIGNED = frozenset({OrderState.PENDING}), frozenset({OrderState.SIGNED})
 # fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
     T("accept", frozenset({S.REPORTED}), S.ACCEPTED, DESK,
-      optional=("risk", "complexity", "leader", "plan", "note"), label="受理 accept"),
+      optional=("risk", "complexity", "leader", "plan", "note"), label="受理 accept",
+      facts=facts.accept, effect=effects.accept),
     T("refuse", frozenset({S.REPORTED}), S.REFUSED, DESK, ("reason",), label="不予受理 refuse"),
     T("dispatch", frozenset({S.ACCEPTED}), S.DISPATCHED, DESK, ("lead",),
-      ("assists", "note"), label="派单 dispatch"),
+      ("assists", "note"), label="派单 dispatch", facts=facts.dispatch,
+      guard=guards.dispatchable),
     T("sign", frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING}), None, ASSIGNEE, ("order_id",),
-      label="签收 sign", on_order=True, branch_on="order_role",
-      outcomes={"lead": S.SIGNED, "assist": None}),
+      label="签收 sign", order_states=PENDING, branch_on="order_role",
+      outcomes={"lead": S.SIGNED, "assist": None}, facts=facts.sign),
     T("return", frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING}), None, ASSIGNEE,
-      ("order_id", "reason"), label="退单 return", on_order=True, branch_on="order_role",
-      outcomes={"lead": S.ACCEPTED, "assist": None}),
+      ("order_id", "reason"), label="退单 return", order_states=PENDING | SIGNED,
+      branch_on="order_role",
+      outcomes={"lead": S.ACCEPTED, "assist": None}, facts=facts.return_order,
+      effect=effects.count_return),
     T("start", frozenset({S.SIGNED}), S.HANDLING, ASSIGNEE, ("order_id",), ("note",),
-      label="开始处置 start handling", on_order=True),
+      label="开始处置 start handling", order_states=SIGNED, lead_order_only=True,
+      facts=facts.order_facts),
     T("resolve", frozenset({S.HANDLING}), S.RESOLVED, ASSIGNEE, ("order_id", "result"),
-      label="办结 resolve", on_order=True),
+      label="办结 resolve", order_states=SIGNED, lead_order_only=True, facts=facts.resolve,
+      effect=effects.resolve),
     T("verify", frozenset({S.RESOLVED}), S.VERIFIED, DESK, optional=("note",),
       label="核查通过 verify"),
-    T("rework", frozenset({S.RESOLVED}), S.HANDLING, DESK, ("reason",), label="返工 rework"),
+    T("rework", frozenset({S.RESOLVED}), S.HANDLING, DESK, ("reason",), label="返工 rework",
+      facts=facts.back_to_handling, effect=effects.rework),
     T("visit", frozenset({S.VERIFIED}), None, DESK, ("satisfaction",), ("note",),
       label="回访 return visit", branch_on="satisfaction",
       outcomes={"satisfied": S.VISITED, "basically_satisfied": S.VISITED,
-                "unsatisfied": S.HANDLING}),
-    T("close", frozenset({S.VISITED}), S.CLOSED, DESK, optional=("note",), label="归档 close"),
+                "unsatisfied": S.HANDLING},
+      facts=facts.back_to_handling, effect=effects.visit),
+    T("close", frozenset({S.VISITED}), S.CLOSED, DESK, optional=("note",), label="归档 close",
+      effect=effects.close),
     T("escalate", frozenset({S.REPORTED, *IN_PROGRESS}), S.ACCEPTED, DESK | {Role.SYSTEM},
-      ("reason",), label="上报 escalate"),
-    T("urge", SUPERVISABLE, None, APPROVER | {Role.DUTY_OFFICER, Role.SYSTEM},
-      optional=("message",), label="催办 urge"),
-    T("notify", SUPERVISABLE, None, APPROVER | {Role.DUTY_OFFICER, Role.SYSTEM}, ("reason",),
-      label="通报 notify"),
-    T("suspend", IN_PROGRESS, S.SUSPENDED, APPROVER, ("reason",), label="缓办 suspend"),
+      ("reason",), label="上报 escalate", facts=facts.escalate, effect=effects.escalate,
+      guard=guards.has_parent, raises=K.ESCALATION),
+    T("urge", SUPERVISABLE, None, SUPERVISOR, optional=("message",), label="催办 urge",
+      effect=effects.urge, raises=K.SUPERVISION, clears=frozenset({K.CASE_NEAR_DEADLINE})),
+    T("notify", SUPERVISABLE, None, SUPERVISOR, ("reason",), label="通报 notify",
+      effect=effects.notify, raises=K.SUPERVISION, clears=frozenset({K.CASE_NEAR_DEADLINE})),
+    T("suspend", IN_PROGRESS, S.SUSPENDED, APPROVER, ("reason",), label="缓办 suspend",
+      effect=effects.suspend),
     T("resume", frozenset({S.SUSPENDED}), PREVIOUS, DESK, optional=("note",),
-      label="恢复 resume"),
-    T("extend", IN_PROGRESS, None, APPROVER, ("days", "reason"), label="延期 extend"),
+      label="恢复 resume", facts=facts.resume, effect=effects.resume),
+    T("extend", IN_PROGRESS, None, APPROVER, ("days", "reason"), label="延期 extend",
+      facts=facts.extend, effect=effects.extend,
+      clears=frozenset({K.CASE_NEAR_DEADLINE, K.CASE_OVERDUE})),
     T("assign_leader", frozenset({S.REPORTED, *IN_PROGRESS, S.RESOLVED, S.SUSPENDED}), None,
-      APPROVER, ("leader", "plan"), label="包保 assign leader and plan"),
+      APPROVER, ("leader", "plan"), label="包保 assign leader and plan",
+      effect=effects.assign_leader),
     T("merge", frozenset({S.REPORTED, S.ACCEPTED}), S.MERGED, DESK, ("into",),
-      label="合并 merge as duplicate"),
-    T("reopen", frozenset({S.CLOSED}), S.ACCEPTED, APPROVER, ("reason",), label="重启 reopen"),
+      label="合并 merge as duplicate", facts=facts.merge, effect=effects.merge,
+      guard=guards.merge_target_exists),
+    T("reopen", frozenset({S.CLOSED}), S.ACCEPTED, APPROVER, ("reason",), label="重启 reopen",
+      facts=facts.reopen, effect=effects.reopen,
+      clears=frozenset({K.CASE_NEAR_DEADLINE, K.CASE_OVERDUE})),
 )
 # fmt: on
-del T
+del T, K, PENDING, SIGNED
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
-#: Creating a case is the one action without a prior state.
-REPORT_ROLES = frozenset({Role.GRID_WORKER, Role.SYSTEM, *DESK})
-#: High-risk cases cannot move on without a responsible leader (包保) and a plan (一案一策).
-NEEDS_LEADER_AND_PLAN = frozenset({"accept", "dispatch"})
+#: Creating a case: the one action without a prior state (through :mod:`dispatch.report`).
+REPORT = Transition(
+    "report", frozenset(), S.REPORTED, frozenset({Role.GRID_WORKER, Role.SYSTEM, *DESK}),
+    label="上报 report", effect=effects.report,
+)  # fmt: skip
+REPORT_ROLES = REPORT.roles
+
+#: Audit lines of video sessions (会商): they record what happened around a case without
+#: changing it. Declared here, not by the session package, so that any process can replay a
+#: case's trail whether or not it ever imported the session code.
+RECORD_ONLY_ACTIONS: tuple[str, ...] = (
+    "session_start",  # 会商开始
+    "session_invite",  # 邀请
+    "session_join",  # 加入
+    "session_leave",  # 离开
+    "session_drop",  # 掉线 (network dropped; the same link rejoins)
+    "session_camera",  # 接入 / 移除摄像机
+    "session_note",  # 记录
+    "session_arrival",  # 到场 (三必到)
+    "session_evidence",  # 取证截图
+    "session_end",  # 会商结束 with its summary
+)
+_EFFECTS: dict[str, Effect] = {
+    **{t.action: t.effect for t in (*TRANSITIONS, REPORT)},
+    **dict.fromkeys(RECORD_ONLY_ACTIONS, no_effect),
+}
+
+
+def effect_of(action: str) -> Effect:
+    """The effect on a case's columns of an event with this action (KeyError if unknown)."""
+    return _EFFECTS[action]
 
 
 def role_allows(transition: Transition, principal: Principal) -> bool:
-    return principal.has(*transition.roles) and (
-        principal.allowed_actions is None or transition.action in principal.allowed_actions
-    )
+    return transition.allows_role(principal)
 
 
-def allowed_actions(state: str, principal: Principal | None = None) -> list[str]:
-    """Actions possible from ``state`` (for ``principal``'s roles when given)."""
-    return [
-        t.action
-        for t in TRANSITIONS
-        if state in t.sources and (principal is None or role_allows(t, principal))
-    ]
+def actions_in(state: str) -> list[str]:
+    """Actions the declaration lists from ``state``, for anyone (see :func:`allowed_actions`
+    for one principal on one case)."""
+    return [t.action for t in TRANSITIONS if state in t.sources]
+
+
+def allowed_actions(session: Session, principal: Principal, case: Case) -> list[str]:
+    """Exactly the actions :func:`dispatch.cases.perform` accepts from ``principal`` on ``case``
+    now, given a valid payload: the state, the roles, the scope or the order held, and each
+    transition's guard, checked by the same :func:`dispatch.permissions.refusal` the service
+    applies. Empty when the principal cannot see the case."""
+    if not can_see(session, principal, case):
+        return []
+    return [t.action for t in TRANSITIONS if refusal(session, principal, case, t) is None]
 
 
 def markdown_table() -> str:

@@ -59,7 +59,7 @@ def full_case(session: Session, principal: Principal, case: Case) -> dict[str, A
             sa.select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
         )
     ]
-    doc["allowed_actions"] = allowed_actions(case.state, principal)
+    doc["allowed_actions"] = allowed_actions(session, principal, case)
     return doc
 
 

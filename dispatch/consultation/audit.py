@@ -1,7 +1,7 @@
 """Session happenings written into the case's own audit trail (``case_events``).
 
 Each is an ordinary :class:`~dispatch.models.CaseEvent` that leaves the case's state as it is,
-appended in the caller's transaction through :func:`dispatch.effects.apply_event` (so the
+appended in the caller's transaction through :func:`dispatch.trail.append_event` (so the
 case's event counter and version move like for any workflow action, and a concurrent writer
 conflicts instead of overwriting). Payloads never carry join tokens.
 """
@@ -12,15 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from dispatch import effects
-from dispatch.cases import queue_case
-from dispatch.errors import ConflictError
+from dispatch.case_alerts import queue_case
 from dispatch.models import Case, CaseEvent
+from dispatch.trail import append_event
+from dispatch.workflow import RECORD_ONLY_ACTIONS
 
 #: Audit actions of a session; none changes the case's workflow columns.
-SESSION_ACTIONS = effects.RECORD_ONLY_ACTIONS
+SESSION_ACTIONS = RECORD_ONLY_ACTIONS
 
 
 def record(
@@ -29,22 +28,6 @@ def record(
     """Append one session event to ``case``'s trail in the caller's transaction."""
     if action not in SESSION_ACTIONS:
         raise ValueError(f"unknown session audit action {action!r}")
-    effects.apply_event(case, action, case.state, case.state, payload, at)
-    event = CaseEvent(
-        case_id=case.id,
-        seq=case.event_count,
-        at=at,
-        actor=actor[:64],
-        action=action,
-        from_state=case.state,
-        to_state=case.state,
-        payload=payload,
-    )
-    case_id = case.id  # after a failed flush the instance may not be read any more
-    session.add(event)
-    try:
-        session.flush()
-    except StaleDataError:
-        raise ConflictError(case_id) from None
+    event = append_event(session, case, action, payload, actor=actor, at=at)
     queue_case(session, case, action)
     return event

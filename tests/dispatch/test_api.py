@@ -43,6 +43,7 @@ def act(api: Api, case: dict[str, Any], action: str, as_: str | None = None, **p
 
 
 def test_report_read_and_act_through_the_api(api: Api) -> None:
+    report(api, title="另一件")  # something to merge into
     r = api.post(
         "/api/cases", json=intake(title="占道经营", kind="service_request", channel="hotline_12345")
     )
@@ -186,6 +187,7 @@ def test_photos_by_multipart_with_type_and_size_limits(api: Api, tmp_path: Path)
 
 
 def test_actions_answer_404_409_and_422(api: Api) -> None:
+    report(api, title="另一件")  # something to merge into
     case = report(api)
     assert act(api, {"id": 999_999, "version": 1}, "accept").status_code == 404
     wrong = act(api, case, "close")

@@ -14,7 +14,7 @@ from dispatch.effects import snapshot
 from dispatch.errors import DispatchError
 from dispatch.models import Case
 from dispatch.types import CaseState, OrderRole, OrderState
-from dispatch.workflow import BY_ACTION, TRANSITIONS, allowed_actions, role_allows
+from dispatch.workflow import BY_ACTION, TRANSITIONS, actions_in, role_allows
 from tests.dispatch.factories import (
     COUNTY_LEADER,
     COUNTY_OP,
@@ -132,7 +132,7 @@ def test_random_sequences_keep_the_case_valid(db: Db, data: st.DataObject) -> No
             )
             before = snapshot(s.get(Case, case.id))
         # Mostly actions the state allows (to get deep), sometimes anything (to test guards).
-        possible = allowed_actions(before["state"]) or actions
+        possible = actions_in(before["state"]) or actions
         forward = [a for a in possible if a in FORWARD] or possible
         bias = data.draw(st.integers(0, 9), label="bias")
         pool = actions if bias == 0 else possible if bias < 3 else forward

@@ -1,0 +1,97 @@
+"""Whether a principal may take an action on a case: the one rule, asked by the service before
+it acts and by :func:`dispatch.workflow.allowed_actions` for the actions a page offers.
+
+:func:`refusal` answers with the error the service raises, or None. It checks the state, the
+roles, the scope (a case action needs the owning center's subtree; an order action an order of
+the case addressed to the principal, in a state the action accepts) and the transition's guard.
+Payload values are checked afterwards, by the payload validation and the action's facts.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch import orders as order_rules
+from dispatch.errors import ActionNotAllowed, DispatchError, Forbidden, NotFound
+from dispatch.models import Case, DispatchOrder
+from dispatch.principal import Principal
+from dispatch.transitions import Transition
+from dispatch.types import OrderRole
+
+
+def can_see(session: Session, principal: Principal, case: Case) -> bool:
+    """The owning center's subtree sees a case; so does whoever holds one of its orders."""
+    if principal.sees(case.owning_path):
+        return True
+    return any(order_rules.holds(session, principal, o) for o in _orders(session, case))
+
+
+def _orders(session: Session, case: Case) -> list[DispatchOrder]:
+    return list(
+        session.scalars(
+            sa.select(DispatchOrder)
+            .where(DispatchOrder.case_id == case.id)
+            .order_by(DispatchOrder.id)
+        )
+    )
+
+
+def refusal(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    transition: Transition,
+    order_id: int | None = None,
+) -> DispatchError | None:
+    """Why ``principal`` may not take ``transition`` on ``case`` now, or None when it may.
+
+    For an order action, ``order_id`` names the order acted on; without it the question is
+    whether any order of the case would do. A refusal for the case's state carries no list of
+    allowed actions (the caller adds it: the list is made of answers of this function).
+    """
+    if case.state not in transition.sources:
+        return ActionNotAllowed(transition.action, case.state, ())
+    if not transition.allows_role(principal):
+        needed = ", ".join(sorted(transition.roles))
+        return Forbidden(f"action {transition.action!r} needs one of the roles: {needed}")
+    if transition.on_order:
+        error = _order_refusal(session, principal, case, transition, order_id)
+        if error is not None:
+            return error
+    elif not principal.sees(case.owning_path):
+        return Forbidden(f"case {case.id} belongs to another center; act through your order")
+    return transition.guard(session, principal, case) if transition.guard else None
+
+
+def _order_refusal(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    transition: Transition,
+    order_id: int | None,
+) -> DispatchError | None:
+    if order_id is not None:
+        order = session.get(DispatchOrder, order_id)
+        if order is None or order.case_id != case.id:
+            return NotFound("order", order_id)
+        return _one_order(session, principal, transition, order)
+    first: DispatchError | None = None
+    for order in _orders(session, case):
+        error = _one_order(session, principal, transition, order)
+        if error is None:
+            return None
+        if first is None or isinstance(first, Forbidden):
+            first = error
+    return first or Forbidden(f"case {case.id} has no order for {transition.action!r}")
+
+
+def _one_order(
+    session: Session, principal: Principal, transition: Transition, order: DispatchOrder
+) -> DispatchError | None:
+    if not order_rules.holds(session, principal, order):
+        return Forbidden(f"order {order.id} is not addressed to you")
+    lead_ok = not transition.lead_order_only or order.role == OrderRole.LEAD.value
+    if order.state not in transition.order_states or not lead_ok:
+        return ActionNotAllowed(transition.action, f"order {order.role}/{order.state}", ())
+    return None

@@ -1,0 +1,127 @@
+"""Reporting a case: the one action that creates a case (上报), through the intake.
+
+A case is created with its ``report`` event in the caller's transaction; a report that repeats
+a source's external id returns the case already made for it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dispatch.case_alerts import after_change
+from dispatch.errors import Forbidden, InvalidInput, NotFound
+from dispatch.facts import iso
+from dispatch.intake import CaseIntake
+from dispatch.models import Camera, Case, Center, Grid
+from dispatch.principal import Principal
+from dispatch.registry import center_by_code
+from dispatch.sla import TZ, Sla
+from dispatch.trail import append_event
+from dispatch.types import CaseState
+from dispatch.workflow import REPORT
+
+
+def case_number(case: Case, reported_at: datetime) -> str:
+    """``ZZ-<county code>-<local date>-<id>``, e.g. ``ZZ-532622-20261124-000042``."""
+    codes = case.owning_path.split("/")
+    county = codes[1] if len(codes) > 1 else codes[0]
+    return f"ZZ-{county}-{reported_at.astimezone(TZ):%Y%m%d}-{case.id:06d}"
+
+
+def report_case(
+    session: Session,
+    principal: Principal,
+    intake: CaseIntake,
+    *,
+    sla: Sla,
+    now: datetime | None = None,
+) -> tuple[Case, bool]:
+    """Create a case, or return the existing one for the same source and external id.
+
+    Returns ``(case, created)``. Two concurrent reports of the same external id race on a
+    unique constraint: the loser's flush raises ``IntegrityError`` and the caller retries
+    (the API does), then finds the winner's case here.
+    """
+    now = now or datetime.now(UTC)
+    if not principal.has(*REPORT.roles):
+        raise Forbidden("your role may not report cases")
+    if not REPORT.allows_role(principal):
+        raise Forbidden("your credentials may not report cases")
+    key = intake.idempotency_key()
+    if (
+        principal.allowed_sources is not None
+        and (key[0] if key else intake.channel.value) not in principal.allowed_sources
+    ):
+        raise Forbidden("this source may not report through your credentials")
+    if key is not None:
+        existing = session.scalar(
+            sa.select(Case).where(Case.source == key[0], Case.external_id == key[1])
+        )
+        if existing is not None:
+            if not principal.sees(existing.owning_path):
+                raise Forbidden(
+                    f"external id {key[1]} already belongs to a case outside your center"
+                )
+            return existing, False
+    try:
+        center = center_by_code(session, intake.center)
+    except NotFound:
+        raise InvalidInput("center", f"unknown center {intake.center}") from None
+    if not principal.sees(center.path):
+        raise Forbidden(f"center {intake.center} is outside your center")
+    grid_id = _grid_under(session, intake.grid, center) if intake.grid else None
+    if intake.camera_id and session.get(Camera, intake.camera_id) is None:
+        raise InvalidInput("camera_id", f"unknown camera {intake.camera_id}")
+    reported_at = intake.reported_at.astimezone(UTC) if intake.reported_at else now
+    if reported_at > now + timedelta(minutes=5):
+        raise InvalidInput("reported_at", "lies in the future")
+    due_at = sla.deadline(intake.kind, intake.risk, reported_at, intake.complexity)
+    case = Case(
+        title=intake.title,
+        description=intake.description,
+        kind=intake.kind.value,
+        channel=intake.channel.value,
+        source=key[0] if key else None,
+        external_id=intake.external_id,
+        reported_center_id=center.id,
+        grid_id=grid_id,
+        camera_id=intake.camera_id,
+        lat=intake.lat,
+        lon=intake.lon,
+        reporter=intake.reporter or principal.actor,
+    )
+    facts = {
+        "center_id": center.id,
+        "center": center.code,
+        "owning_path": center.path,
+        "risk": intake.risk.value,
+        "complexity": intake.complexity.value if intake.complexity else None,
+        "due_at": iso(due_at),
+        "leader": intake.leader,
+        "plan": intake.plan,
+        "channel": intake.channel.value,
+    }
+    append_event(
+        session, case, REPORT.action, facts, actor=principal.actor, at=reported_at,
+        to_state=CaseState.REPORTED,
+    )  # fmt: skip
+    case.number = case_number(case, reported_at)
+    session.flush()
+    after_change(session, case, REPORT, now)
+    return case, True
+
+
+def _grid_under(session: Session, code: str, center: Center) -> int:
+    row = session.execute(
+        sa.select(Grid.id, Center.path)
+        .join(Center, Grid.center_id == Center.id)
+        .where(Grid.code == code)
+    ).first()
+    if row is None:
+        raise InvalidInput("grid", f"unknown grid {code}")
+    if not (row.path == center.path or row.path.startswith(center.path + "/")):
+        raise InvalidInput("grid", f"grid {code} is not under center {center.code}")
+    return int(row.id)
