@@ -4,15 +4,21 @@ Database tests run on both backends: ``database_url`` is parametrized over SQLit
 file per test) and PostgreSQL (a database of its own per test run, its ``public`` schema
 emptied before each test). PostgreSQL is reached at ``ZONGZHI_TEST_POSTGRES_URL``
 (default: the local server, trust auth). A missing server fails the tests; it never skips
-them: ``.ci/run`` starts the server.
+them: ``tests/run`` starts the server.
+
+Tests are marked ``postgres``, ``rtsp`` and ``browser`` from what they use (see
+``pytest_collection_modifyitems`` below), so the layers select themselves:
+``tests/run -m "not browser and not rtsp"`` is the fast layer.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import CodeType
 
 import pytest
 import sqlalchemy as sa
@@ -59,3 +65,52 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("postgres_url")
     _reset_postgres(url)
     return url
+
+
+# Markers from what a test uses, so that ``-m "not browser and not rtsp"`` is the fast layer
+# and ``-m "not postgres"`` runs without a server. A test needs:
+# - ``postgres`` when it (or a fixture it uses) takes ``postgres_url``, or runs with a
+#   fixture parametrized to "postgresql" (``database_url`` and the like);
+# - ``rtsp`` when it takes the ``rtsp_server`` fixture or starts an ``RtspServer`` itself;
+# - ``browser`` when it, or one of its fixtures, launches Chromium with ``tests.browser.CHROMIUM``.
+# Explicit marks on a test add to these.
+_STARTS = {"browser": "CHROMIUM", "rtsp": "RtspServer"}
+_FIXTURES = {"postgres": "postgres_url", "rtsp": "rtsp_server"}
+
+
+def _names_used(code: CodeType) -> set[str]:
+    """Global and attribute names a function's code refers to, nested functions included."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _names_used(const)
+    return names
+
+
+def _code_of(func: object) -> CodeType | None:
+    func = inspect.unwrap(func)  # type: ignore[arg-type]
+    return getattr(func, "__code__", None)
+
+
+def _needs(item: pytest.Function) -> set[str]:
+    needs = {marker for marker, fixture in _FIXTURES.items() if fixture in item.fixturenames}
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(v == "postgresql" for v in callspec.params.values()
+                                    if isinstance(v, str)):
+        needs.add("postgres")
+    codes = [_code_of(item.function)]
+    for defs in item._fixtureinfo.name2fixturedefs.values():
+        codes += [_code_of(d.func) for d in defs]
+    used: set[str] = set()
+    for code in codes:
+        if code is not None:
+            used |= _names_used(code)
+    needs |= {marker for marker, name in _STARTS.items() if name in used}
+    return needs
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.Function):
+            for marker in sorted(_needs(item) - {m.name for m in item.iter_markers()}):
+                item.add_marker(marker)

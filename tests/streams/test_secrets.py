@@ -38,7 +38,6 @@ def test_redact_text_and_display_url() -> None:
     assert display_url("rtsp://admin:S3cretPass@10.0.0.5:554/h264?token=1") == "rtsp://10.0.0.5:554/h264"
 
 
-@pytest.mark.rtsp
 @pytest.mark.parametrize(
     "url,leftovers",
     [
