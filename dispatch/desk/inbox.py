@@ -191,7 +191,7 @@ def _returned_last() -> sa.ColumnElement[bool]:
         o.case_id == Case.id,
         o.role == OrderRole.LEAD.value,
         o.state == OrderState.RETURNED.value,
-        ~sa.exists().where(later.case_id == Case.id, later.id > o.id),
+        ~sa.exists().where(later.case_id == o.case_id, later.id > o.id),
     )
 
 

@@ -128,3 +128,64 @@ def walk_to_handling(db: Db, at: datetime = T0, **overrides: Any) -> tuple[int, 
     act(db, JUDICIAL, case.id, "sign", at, order_id=order)
     act(db, JUDICIAL, case.id, "start", at, order_id=order)
     return case.id, order
+
+
+def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
+    """The inbox counts of ``who`` recomputed in plain Python from rows read by equality: the
+    cases owned at its home center and the orders addressed to its center or department."""
+    import sqlalchemy as sa
+
+    from dispatch.models import Center, Department, DispatchOrder
+
+    desk = who.has(Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
+    home = session.scalar(sa.select(Center.id).where(Center.path == who.center_path))
+    dept = (
+        session.scalar(sa.select(Department.id).where(Department.code == who.department))
+        if who.department
+        else None
+    )
+    mine = [
+        o
+        for o in session.scalars(sa.select(DispatchOrder))
+        if (dept is not None and o.department_id == dept) or (desk and o.center_id == home)
+    ]
+    owned = list(session.scalars(sa.select(Case).where(Case.owning_path == who.center_path)))
+    cases = {c.id: c for c in owned}
+    for o in mine:
+        cases.setdefault(o.case_id, session.get(Case, o.case_id))  # type: ignore[arg-type]
+    orders_of: dict[int, list[Any]] = {}
+    for o in session.scalars(sa.select(DispatchOrder).where(DispatchOrder.case_id.in_(cases))):
+        orders_of.setdefault(o.case_id, []).append(o)
+    counts = dict.fromkeys(
+        ("to_sign", "handling", "to_accept", "to_dispatch", "returned", "to_verify",
+         "to_visit", "to_close", "supervised"), 0,
+    )  # fmt: skip
+    on_order = {"dispatched", "signed", "handling"}
+    supervisable = {"reported", "accepted", "dispatched", "signed", "handling", "resolved"}
+    pressed: set[int] = set()
+    for o in mine:
+        state = cases[o.case_id].state
+        if o.state == "pending" and state in on_order:
+            counts["to_sign"] += 1
+        if o.state == "signed" and state in on_order:
+            counts["handling"] += 1
+        if o.state in ("pending", "signed") and cases[o.case_id].supervision_stage > 0:
+            if state in supervisable:
+                pressed.add(o.case_id)
+    for c in owned if desk else []:
+        latest = max(orders_of.get(c.id, []), key=lambda o: o.id, default=None)
+        returned = latest is not None and latest.role == "lead" and latest.state == "returned"
+        tab = {
+            "reported": "to_accept",
+            "accepted": "returned" if returned else "to_dispatch",
+            "resolved": "to_verify",
+            "verified": "to_visit",
+            "visited": "to_close",
+        }.get(c.state)
+        if tab:
+            counts[tab] += 1
+        active = any(o.state in ("pending", "signed") for o in orders_of.get(c.id, []))
+        if c.supervision_stage > 0 and c.state in supervisable and not active:
+            pressed.add(c.id)
+    counts["supervised"] = len(pressed)
+    return counts
