@@ -46,12 +46,12 @@ def serve(url: str, port: int, rollups: bool) -> None:
     from dispatch.db import make_engine, make_session_factory
     from dispatch.events import InProcessBus
     from dispatch.principal import Principal, Role
+    from dispatch.rollup import install_rollups
     from dispatch.sla import Sla
 
-    if rollups:
-        import dispatch.rollup  # noqa: F401  (installs the listener keeping KPI counters)
-    assert ("dispatch.rollup" in sys.modules) == rollups
     factory = make_session_factory(make_engine(url))
+    if rollups:
+        install_rollups(factory)  # the listeners keeping the KPI counters
     intake = Principal("bench-intake", "532600", frozenset({Role.SYSTEM}))
     api = build_api(
         factory, InProcessBus(), Sla.build(), anonymous_principal=intake,
@@ -125,11 +125,12 @@ def _bodies(villages: list[tuple[str, str]], n: int, tag: str) -> list[dict[str,
 def run(backend: str, args: argparse.Namespace, rollups: bool) -> dict[str, float]:
     from dispatch.db import make_engine, make_session_factory
     from dispatch.demo import generate_demo
-    from dispatch.rollup import kpi_daily
+    from dispatch.rollup import install_rollups, kpi_daily
 
     url = _database(backend, Path(args.dir), args.pg_url)
     engine = make_engine(url)
-    generate_demo(make_session_factory(engine), seed=1, cases=0, grids=1100, now=datetime.now(UTC))
+    factory = install_rollups(make_session_factory(engine))
+    generate_demo(factory, seed=1, cases=0, grids=1100, now=datetime.now(UTC))
     with engine.connect() as conn:
         villages = [
             (code, grid)

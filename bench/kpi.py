@@ -33,7 +33,7 @@ from dispatch.db import make_engine, make_session_factory
 from dispatch.demo import generate_demo
 from dispatch.kpi import center_counts, compute_kpis, day_range, wall_figures
 from dispatch.kpi_raw import naive_kpis
-from dispatch.rollup import ensure_table
+from dispatch.rollup import ensure_table, install_rollups
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -109,14 +109,14 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         _reset(url)
         engine = make_engine(url)
         generated = generate_demo(
-            make_session_factory(engine), seed=1, cases=args.cases, now=NOW, trail=args.trail
+            install_rollups(make_session_factory(engine)), seed=1, cases=args.cases, now=NOW, trail=args.trail
         )
         engine.dispose()
         print(generated, flush=True)
     engine = make_engine(url)
     with engine.begin() as conn:
         ensure_table(conn)  # a database generated before kpi_open existed gets it here
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     start = NOW - timedelta(days=365)
     d0, d1 = day_range(start, NOW)
     out: dict[str, Any] = {"backend": backend, "generated": generated}

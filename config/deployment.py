@@ -33,7 +33,7 @@ from config.errors import ConfigError
 from config.holidays import HolidayCalendar
 from config.sla import SlaPolicy
 from config.streams import StrictModel
-from dispatch.types import DepartmentMode
+from config.vocabulary import DepartmentMode
 
 CENTER_CODE_LENGTH = {1: 6, 2: 6, 3: 9, 4: 12}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from config.streams import StrictModel
-from dispatch.types import CaseKind, Complexity, Risk
+from config.vocabulary import CaseKind, Complexity, Risk
 
 
 class Deadline(StrictModel):

@@ -6,29 +6,40 @@ import argparse
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.accounts import cli as accounts_cli
 
 
 def _engine(args: argparse.Namespace) -> Engine:
+    """The engine the command works on; sets the product's time zone from the settings."""
     from config.settings import load_settings
     from dispatch.db import make_engine
+    from dispatch.localtime import set_timezone
 
+    settings = load_settings(getattr(args, "config", None))
+    set_timezone(settings.timezone)
     url = getattr(args, "database_url", None)
     if not url:
-        settings = load_settings(args.config)
         if settings.resolved_database_url.startswith("sqlite:///"):
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url
     return make_engine(url)
 
 
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    """The product's session factory: sessions keep the KPI rollups in step."""
+    from dispatch.db import make_session_factory
+    from dispatch.rollup import install_rollups
+
+    return install_rollups(make_session_factory(engine))
+
+
 def _first_admin(engine: Engine) -> None:
     """Create the first administrator once centers exist and no account does; print it once."""
     from dispatch.accounts.cli import ensure_first_admin
-    from dispatch.db import make_session_factory
 
-    with make_session_factory(engine).begin() as session:
+    with _factory(engine).begin() as session:
         created = ensure_first_admin(session)
     if created is not None:
         username, password = created
@@ -53,13 +64,12 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from config.deployment import load_deployment
-    from dispatch.db import make_session_factory
     from dispatch.registry import import_deployment
 
     deployment = load_deployment(args.file)  # raises ConfigError naming file, entry, field
     engine = _engine(args)
     try:
-        with make_session_factory(engine).begin() as session:  # one transaction: all or nothing
+        with _factory(engine).begin() as session:  # one transaction: all or nothing
             summary = import_deployment(session, deployment)
         _first_admin(engine)
     finally:
@@ -75,11 +85,10 @@ def _import(args: argparse.Namespace) -> int:
 
 def _demo_data(args: argparse.Namespace) -> int:
     from dispatch import demo
-    from dispatch.db import make_session_factory
 
     engine = _engine(args)
     try:
-        result = demo.generate_demo(make_session_factory(engine), seed=args.seed, cases=args.cases)
+        result = demo.generate_demo(_factory(engine), seed=args.seed, cases=args.cases)
     finally:
         engine.dispose()
     if result is not None:

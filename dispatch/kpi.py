@@ -4,7 +4,7 @@ Flow figures (reported, accepted, closed, on time, rework, extension, satisfacti
 time, level) come from the daily counters of :mod:`dispatch.rollup`: one grouped query reads
 ``children × days`` rows whatever the number of cases. Open-case figures (open by risk,
 overdue) are read live from the few open cases through the index on ``state``. Periods count
-whole local days (Asia/Shanghai): ``start`` is rounded down and ``end`` up to local midnight,
+whole local days (the product's zone, :mod:`dispatch.localtime`): ``start`` is rounded down and ``end`` up to local midnight,
 and the answer states the period it covers.
 
 Without the rollup table (a database nobody built it for) the same figures are computed from
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import kpi_raw
 from dispatch.kpi_figures import figures, open_counts, rate
+from dispatch.localtime import TZ
 from dispatch.models import Center
 from dispatch.registry import center_by_path
 from dispatch.rollup import (
@@ -121,7 +122,7 @@ def compute_kpis(
         "from": local_midnight(d0).isoformat(),
         "to": period_end.isoformat(),
         "now": now.isoformat(),
-        "timezone": "Asia/Shanghai",
+        "timezone": TZ.name,
         **figures(total, _sum_open(opened)),
         "children": children,
         "trend": [

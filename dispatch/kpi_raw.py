@@ -18,6 +18,7 @@ from dispatch.kpi_figures import figures, open_counts
 from dispatch.models import Case, Center
 from dispatch.registry import center_by_path, subtree_filter
 from dispatch.rollup import (
+    INDEX,
     Accumulator,
     N,
     case_facts,
@@ -25,9 +26,12 @@ from dispatch.rollup import (
     local_midnight,
     rollups_present,
 )
+from dispatch.rollup.counters import LEVEL_COUNTERS
 from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
 
 OPEN = sorted(s.value for s in OPEN_STATES)
+#: The closed-case counters the plain aggregate selects, in its column order.
+CLOSED_COLUMNS = ("closed", "closed_on_time", "reworked", "extended", "visits", "satisfied")
 
 
 #: ``(owning_path, risk, suspended, overdue, count)``: open cases grouped in the database.
@@ -76,7 +80,7 @@ def flow_counters(
         for i, x in enumerate(v):
             row[i] += x
         r, c = trend.get(day, (0, 0))
-        trend[day] = (r + v[0], c + v[3])
+        trend[day] = (r + v[INDEX["reported"]], c + v[INDEX["closed"]])
     return by_child, trend
 
 
@@ -117,11 +121,17 @@ def _aggregate(session: Session, path: str, start: datetime, end: datetime) -> l
             *(n(Case.handled_level == lvl) for lvl in (1, 2, 3, 4)),
         ).where(inside, closed)
     ).one()
+    named = {
+        "reported": int(reported[0]),
+        "reported_closed": int(reported[1]),
+        "accepted": int(accepted or 0),
+        **dict(zip(CLOSED_COLUMNS, (int(x) for x in c[:6]), strict=True)),
+        "handling_seconds": round(float(c[6])),
+        **dict(zip(LEVEL_COUNTERS, (int(x) for x in c[7:11]), strict=True)),
+    }
     v = [0] * N
-    v[0], v[1], v[2] = int(reported[0]), int(reported[1]), int(accepted or 0)
-    v[3], v[4], v[5], v[6], v[7], v[8] = (int(x) for x in c[:6])
-    v[9] = round(float(c[6]))
-    v[10], v[11], v[12], v[13] = (int(x) for x in c[7:11])
+    for name, value in named.items():
+        v[INDEX[name]] = value
     return v
 
 

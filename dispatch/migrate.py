@@ -21,11 +21,15 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database up to ``revision`` in one transaction per run."""
+    """Bring the database up to ``revision`` in one transaction per run, then fill the KPI
+    rollups if the run has just created them for a database that holds cases."""
+    from dispatch.rollup import fill_new_rollups
+
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        fill_new_rollups(connection)
 
 
 def current(engine: Engine) -> str | None:

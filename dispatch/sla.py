@@ -1,4 +1,5 @@
-"""Deadlines: working days under the holiday calendar, in Asia/Shanghai.
+"""Deadlines: working days under the holiday calendar, in the product's zone
+(:data:`dispatch.localtime.TZ`, Asia/Shanghai by default).
 
 A deadline of N working days ends at midnight (local) after the Nth working day following
 the day of the report, so a matter reported on Friday afternoon with one working day is due at
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from config.holidays import HolidayCalendar
 from config.sla import SlaPolicy
+from dispatch.localtime import TZ
 
-TZ = ZoneInfo("Asia/Shanghai")
+# TZ stays importable from here: pages and older modules read the product zone as sla.TZ.
+__all__ = ["TZ", "Sla", "WorkCalendar"]
 
 
 class WorkCalendar:

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The deployment file (config) names these too; config sits below dispatch, so they live there.
+from config.vocabulary import CaseKind as CaseKind
+from config.vocabulary import Complexity as Complexity
+from config.vocabulary import DepartmentMode as DepartmentMode
+from config.vocabulary import Risk as Risk
+
 
 class CaseState(StrEnum):
     REPORTED = "reported"  # 待受理
@@ -56,31 +62,6 @@ class Channel(StrEnum):
     REFERRAL = "referral"  # 线索移送 (court / prosecutor)
 
 
-class CaseKind(StrEnum):
-    DISPUTE = "dispute"  # 矛盾纠纷
-    HAZARD = "hazard"  # 安全隐患
-    SERVICE_REQUEST = "service_request"  # 民生诉求
-    PETITION = "petition"  # 信访
-    SPECIAL_POPULATION = "special_population"  # 特殊人群
-    EMERGENCY = "emergency"  # 突发事件
-    GATHERING = "gathering"  # 聚集活动
-
-
-class Complexity(StrEnum):
-    """How much handling a matter needs; selects the SLA deadline with the risk grade."""
-
-    EMERGENCY = "emergency"  # hours
-    SIMPLE = "simple"  # 1 working day
-    ORDINARY = "ordinary"  # 7 working days
-    COMPLEX = "complex"  # 20 working days
-
-
-class Risk(StrEnum):
-    HIGH = "high"  # 高
-    MEDIUM = "medium"  # 中
-    LOW = "low"  # 低
-
-
 class Satisfaction(StrEnum):
     SATISFIED = "satisfied"  # 满意
     BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
@@ -103,11 +84,6 @@ class OrderState(StrEnum):
     RETURNED = "returned"  # 已退单
     DONE = "done"  # 已办结
     CANCELLED = "cancelled"  # 已撤回 (case escalated, merged or re-dispatched)
-
-
-class DepartmentMode(StrEnum):
-    RESIDENT = "resident"  # 常驻
-    ROTATING = "rotating"  # 轮驻
 
 
 class CameraStatus(StrEnum):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from alembic import context
 
 # Every package with tables in the chain of revisions registers them on import.
-from dispatch import models, rollup  # noqa: F401
+from dispatch import models, rollup  # noqa: F401  (rollup: the KPI tables)
 from dispatch.accounts import models as accounts_models  # noqa: F401
 from dispatch.consultation import models as consultation_models  # noqa: F401
 from dispatch.db import Base
 from dispatch.desk import search_index
 
 config = context.config
-# The KPI counters live in a metadata of their own (dispatch.rollup), kept by a listener.
-target_metadata = [Base.metadata, rollup.metadata]
+target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:

@@ -26,6 +26,7 @@ from dispatch.migrate import upgrade
 from dispatch.models import Camera, Center, Grid
 from dispatch.principal import Principal, Role
 from dispatch.registry import import_deployment
+from dispatch.rollup import install_rollups
 from dispatch.sla import Sla
 from streams.conference.rooms import Conference
 from streams.hub import StreamHub
@@ -55,7 +56,7 @@ def migrated_db(url: str) -> Db:
     """The example deployment in a database built by the migrations (0003 included)."""
     engine = make_engine(url)
     upgrade(engine)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     dep = deployment()
     with factory.begin() as session:
         import_deployment(session, dep)

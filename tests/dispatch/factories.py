@@ -20,6 +20,7 @@ from dispatch.intake import parse_intake
 from dispatch.models import Case
 from dispatch.principal import Principal, Role
 from dispatch.registry import import_deployment
+from dispatch.rollup import install_rollups
 from dispatch.sla import Sla
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "deployment.toml"
@@ -51,7 +52,7 @@ class Db:
 def make_db(url: str) -> Db:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     dep = deployment()
     with factory.begin() as session:
         import_deployment(session, dep)

@@ -29,7 +29,7 @@ from dispatch.kpi import compute_kpis
 from dispatch.models import Case, CaseEvent, Center, Department, DispatchOrder, Grid, Person, Unit
 from dispatch.principal import Principal, Role
 from dispatch.registry import import_deployment
-from dispatch.rollup import kpi_daily, rebuild_rollups
+from dispatch.rollup import install_rollups, kpi_daily, rebuild_rollups
 from dispatch.sla import Sla
 from dispatch.types import OPEN_STATES, CaseState
 
@@ -42,7 +42,7 @@ OPEN = {s.value for s in OPEN_STATES}
 @pytest.fixture
 def factory(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(database_url)
-    yield make_session_factory(engine)
+    yield install_rollups(make_session_factory(engine))
     engine.dispose()
 
 
@@ -109,7 +109,7 @@ def test_generation_is_deterministic_across_backends(
     assert summary.cases == 1500 and summary.events > 10 * 1400
     engine = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
     try:
-        again = make_session_factory(engine)
+        again = install_rollups(make_session_factory(engine))
         generate_demo(again, seed=5, cases=1500, **SMALL)
         assert _digest(again) == _digest(factory)
     finally:

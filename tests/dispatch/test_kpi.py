@@ -22,7 +22,7 @@ from dispatch.demo import generate_demo
 from dispatch.kpi import center_counts, compute_kpis, wall_figures
 from dispatch.kpi_figures import bucket_bounds
 from dispatch.models import Case, Center
-from dispatch.rollup import kpi_daily, rebuild_rollups
+from dispatch.rollup import install_rollups, kpi_daily, rebuild_rollups
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -187,7 +187,7 @@ def demo_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         url = base.set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     summary = generate_demo(factory, seed=7, cases=3000, now=NOW, grids=1100)
     yield factory, summary
     engine.dispose()
@@ -247,7 +247,7 @@ def test_without_the_rollup_table_the_figures_are_the_same(database_url: str) ->
     from dispatch import rollup
 
     engine = make_engine(database_url)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     generate_demo(factory, seed=3, cases=800, now=NOW, grids=1100)
     try:
         with factory() as session:
@@ -256,12 +256,12 @@ def test_without_the_rollup_table_the_figures_are_the_same(database_url: str) ->
             fast_wall = wall_figures(session, "532600", NOW)
         with factory.begin() as session:
             kpi_daily.drop(session.connection())
-        rollup._present.clear()
+        rollup.forget_presence()
         with factory() as session:
             assert compute_kpis(session, "532600", start, NOW, now=NOW) == fast
             assert wall_figures(session, "532600", NOW) == fast_wall
     finally:
-        rollup._present.clear()
+        rollup.forget_presence()
         engine.dispose()
 
 

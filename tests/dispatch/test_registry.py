@@ -12,6 +12,7 @@ from dashboard.server.cli import main as zongzhi
 from dispatch.db import Base, make_engine, make_session_factory
 from dispatch.models import Camera, Case, Center, Department, Grid, Unit
 from dispatch.registry import center_by_path, children, import_deployment, subtree_filter
+from dispatch.rollup import install_rollups
 from tests.dispatch.factories import EXAMPLE, deployment, make_db, new_case
 
 TABLES = (Center, Grid, Unit, Department, Camera)
@@ -27,7 +28,7 @@ def counts(factory: object) -> dict[str, int]:
 def test_import_builds_the_tree_and_a_second_import_changes_nothing(database_url: str) -> None:
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     with factory.begin() as s:
         first = import_deployment(s, deployment())
     assert first.created == {"centers": 7, "grids": 1, "units": 1, "departments": 3, "cameras": 1}
@@ -57,7 +58,7 @@ def test_import_builds_the_tree_and_a_second_import_changes_nothing(database_url
 def test_a_failing_import_leaves_nothing_behind(database_url: str) -> None:
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     good = deployment()
     # A grid pointing at a center that is not there gets past no validation in real use; built
     # unvalidated here, it makes the import fail after the centers were already written.
@@ -118,7 +119,7 @@ def test_cli_import_reports_and_refuses_bad_files(
     err = capsys.readouterr().err
     assert str(bad) in err and "centers[3] (532622101)" in err and "'parent'" in err
     engine = make_engine(database_url)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     assert counts(factory)["centers"] == 0
     assert zongzhi(["import", str(EXAMPLE), "--database-url", database_url]) == 0
     assert zongzhi(["import", str(EXAMPLE), "--database-url", database_url]) == 0
