@@ -100,7 +100,7 @@ def load_case(session: Session, viewer: Principal, case_id: int, lang: str) -> C
     return CaseView(
         case=case,
         center_name=center.name if center else "",
-        actions=allowed_actions(case.state, viewer),
+        actions=allowed_actions(session, viewer, case),
         events=events,
         orders=list(order_rows.values()),
         choices=Choices(targets=dispatch_targets(session, case), orders=mine),

@@ -87,7 +87,9 @@ def test_case_page_offers_exactly_the_allowed_actions(services: Services) -> Non
     at = console(services, case_id)
     assert not at.exception
     labels = {b.label for b in at.button}
-    expected = allowed_actions("reported", services.open_principal)
+    with services.session_factory() as session:
+        case = session.get(Case, case_id)
+        expected = allowed_actions(session, services.open_principal, case)
     from dashboard.i18n import tr
 
     assert {tr(f"action.{a}", "zh-CN") for a in expected} <= labels
