@@ -16,7 +16,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+from config.settings import Settings
+
+#: The setting's default, so a process that never calls :func:`set_timezone` uses it too.
+DEFAULT_TIMEZONE: str = Settings.model_fields["timezone"].default
 #: Years over which a zone must keep one offset (from China's last daylight saving on).
 CHECKED_YEARS = range(1992, 2100)
 
