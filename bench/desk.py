@@ -45,6 +45,7 @@ from dispatch.desk.search import search_cases  # noqa: E402
 from dispatch.models import Case, Center, Grid  # noqa: E402
 from dispatch.principal import Principal, Role  # noqa: E402
 from dispatch.registry import subtree_filter  # noqa: E402
+from dispatch.rollup import install_rollups  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -83,7 +84,7 @@ def _ensure(url: str, cases: int) -> None:
                 conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
                 conn.exec_driver_sql("CREATE SCHEMA public")
         t = time.perf_counter()
-        summary = generate_demo(make_session_factory(engine), cases=cases, now=NOW, trail=False)
+        summary = generate_demo(install_rollups(make_session_factory(engine)), cases=cases, now=NOW, trail=False)
         print(summary, f"\n  generated in {time.perf_counter() - t:.0f} s", flush=True)
     finally:
         engine.dispose()

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from dispatch.case_alerts import after_change
 from dispatch.errors import Forbidden, InvalidInput, NotFound
 from dispatch.facts import iso
-from dispatch.intake import CaseIntake
-from dispatch.models import Camera, Case, Center, Grid
+from dispatch.intake import CaseIntake, resolve_places
+from dispatch.models import Camera, Case
 from dispatch.principal import Principal
 from dispatch.registry import center_by_code
 from dispatch.sla import TZ, Sla
@@ -72,7 +72,7 @@ def report_case(
         raise InvalidInput("center", f"unknown center {intake.center}") from None
     if not principal.sees(center.path):
         raise Forbidden(f"center {intake.center} is outside your center")
-    grid_id = _grid_under(session, intake.grid, center) if intake.grid else None
+    places = resolve_places(session, intake, center)
     if intake.camera_id and session.get(Camera, intake.camera_id) is None:
         raise InvalidInput("camera_id", f"unknown camera {intake.camera_id}")
     reported_at = intake.reported_at.astimezone(UTC) if intake.reported_at else now
@@ -87,7 +87,11 @@ def report_case(
         source=key[0] if key else None,
         external_id=intake.external_id,
         reported_center_id=center.id,
-        grid_id=grid_id,
+        grid_id=places.grid_id,
+        unit_id=places.unit_id,
+        address=intake.address,
+        reporter_phone=intake.reporter_phone,
+        sub_kind=intake.sub_kind,
         camera_id=intake.camera_id,
         lat=intake.lat,
         lon=intake.lon,
@@ -112,16 +116,3 @@ def report_case(
     session.flush()
     after_change(session, case, REPORT, now)
     return case, True
-
-
-def _grid_under(session: Session, code: str, center: Center) -> int:
-    row = session.execute(
-        sa.select(Grid.id, Center.path)
-        .join(Center, Grid.center_id == Center.id)
-        .where(Grid.code == code)
-    ).first()
-    if row is None:
-        raise InvalidInput("grid", f"unknown grid {code}")
-    if not (row.path == center.path or row.path.startswith(center.path + "/")):
-        raise InvalidInput("grid", f"grid {code} is not under center {center.code}")
-    return int(row.id)

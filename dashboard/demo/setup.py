@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.cameras import CameraConfig
 from dispatch.db import make_engine, make_session_factory
+from dispatch.rollup import install_rollups
 from dispatch.migrate import upgrade
 from dispatch.models import Camera, Center
 
@@ -57,7 +58,7 @@ def prepare_database(url: str, options: DemoOptions, log: callable = print) -> f
     engine = make_engine(url)
     try:
         upgrade(engine)
-        factory = make_session_factory(engine)
+        factory = install_rollups(make_session_factory(engine))
         if not has_centers(factory):
             from dispatch.demo import generate_demo
 

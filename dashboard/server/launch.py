@@ -18,6 +18,8 @@ from dashboard.server import app as app_module
 from dashboard.server.app import build_app, streamlit_config
 from dashboard.server.services import make_services
 from dispatch.db import make_engine, make_session_factory
+from dispatch.localtime import set_timezone
+from dispatch.rollup import install_rollups
 from dispatch.sla import Sla
 
 log = logging.getLogger("dashboard.server.launch")
@@ -29,7 +31,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, name, None)
         if value is not None:
             overrides[name] = Path(value) if name == "data_dir" else value
-    return load_settings(getattr(args, "config", None), **overrides)
+    settings = load_settings(getattr(args, "config", None), **overrides)
+    set_timezone(settings.timezone)  # before any local day or deadline is computed
+    return settings
 
 
 def _run(app: Any, settings: Settings) -> None:
@@ -54,7 +58,7 @@ def run_demo(args: argparse.Namespace) -> int:
     spent = prepare_database(settings.resolved_database_url, options)
     log.info("demo database ready in %.1f s", spent)
     engine = make_engine(settings.resolved_database_url)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     with factory.begin() as session:
         cameras = demo_cameras(session, settings.port, seed=options.seed)
         accounts = [] if args.open else _demo_accounts(session)
@@ -102,7 +106,7 @@ def run_serve(args: argparse.Namespace) -> int:
     upgrade(engine)
     if settings.deployment_file is not None:
         deployment = load_deployment(settings.deployment_file)
-        with make_session_factory(engine).begin() as session:
+        with install_rollups(make_session_factory(engine)).begin() as session:
             import_deployment(session, deployment)
         cameras = list(deployment.cameras)
         sla = Sla.build(deployment.sla, deployment.holidays)

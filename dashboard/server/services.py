@@ -87,13 +87,16 @@ def make_services(
     from dashboard.server.access import open_principal
     from dispatch.db import make_engine, make_session_factory
     from dispatch.events import bind_bus, make_bus
+    from dispatch.localtime import set_timezone
+    from dispatch.rollup import install_rollups
     from dispatch.scopes import root_path
     from streams.conference.rooms import Conference
     from streams.hub import StreamHub
 
     url = settings.resolved_database_url
     engine = make_engine(url)
-    session_factory = make_session_factory(engine)
+    set_timezone(settings.timezone)
+    session_factory = install_rollups(make_session_factory(engine))
     bus = make_bus(url)
     bind_bus(session_factory, bus)
     hub = StreamHub(cameras, settings.streams)

@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session
 
 from dispatch.cases import report_case
 from dispatch.desk.phone import mask_phone, normalize_phone
-from dispatch.errors import InvalidInput, NotFound
-from dispatch.intake import CaseIntake, resolve_places
+from dispatch.intake import CaseIntake
 from dispatch.models import Case, Center, Grid
 from dispatch.principal import Principal
-from dispatch.registry import center_by_code, subtree_filter
+from dispatch.registry import subtree_filter
 from dispatch.sla import Sla
 from dispatch.types import OPEN_STATES
 
@@ -41,23 +40,7 @@ def register_case(
     ``grid`` or ``unit`` when they do not fit the receiving center, plus whatever
     ``report_case`` raises.
     """
-    try:
-        center = center_by_code(session, intake.center)
-    except NotFound:
-        raise InvalidInput("center", f"unknown center {intake.center}") from None
-    places = resolve_places(session, intake, center)
-    if places.grid_id is not None and intake.grid is None:
-        # A unit given alone brings its grid.
-        code = session.scalar(sa.select(Grid.code).where(Grid.id == places.grid_id))
-        intake = intake.model_copy(update={"grid": code})
-    case, created = report_case(session, principal, intake, sla=sla, now=now)
-    if created:
-        case.address = intake.address
-        case.unit_id = places.unit_id
-        case.reporter_phone = intake.reporter_phone
-        case.sub_kind = intake.sub_kind
-        session.flush()
-    return case, created
+    return report_case(session, principal, intake, sla=sla, now=now)
 
 
 @dataclass(frozen=True)

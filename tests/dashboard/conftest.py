@@ -14,6 +14,7 @@ from dashboard.server.services import Services, install
 from dispatch.db import make_engine, make_session_factory
 from dispatch.events import InProcessBus, bind_bus
 from dispatch.migrate import upgrade
+from dispatch.rollup import install_rollups
 from dispatch.sla import Sla
 from tests.dashboard.factories import PREFECTURE, load_small
 
@@ -24,7 +25,7 @@ ENTRY = str(Path(__file__).resolve().parents[2] / "dashboard" / "server" / "entr
 def _services(url: str, tmp_path: Path) -> Services:
     engine = make_engine(url)
     upgrade(engine)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     bus = InProcessBus()
     bind_bus(factory, bus)
     with factory.begin() as session:

@@ -17,6 +17,7 @@ from dispatch.desk.inbox import Tab, inbox_counts, inbox_page, tabs_for
 from dispatch.desk.signing import sign_deadline
 from dispatch.models import Case, Department, DispatchOrder
 from dispatch.principal import Principal, Role
+from dispatch.rollup import install_rollups
 from tests.dispatch.factories import (
     ADMIN,
     COUNTY,
@@ -178,7 +179,7 @@ NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 @pytest.fixture
 def demo(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(database_url)
-    factory = make_session_factory(engine)
+    factory = install_rollups(make_session_factory(engine))
     generate_demo(factory, cases=3000, grids=1100, now=NOW, trail=False)
     yield factory
     engine.dispose()

@@ -11,7 +11,7 @@ from dispatch.errors import Forbidden, InvalidInput
 from dispatch.intake import parse_intake
 from dispatch.models import Case
 from tests.dispatch.factories import (
-    COUNTY_OP,
+    ADMIN,
     OPERATOR,
     T0,
     VILLAGE_OP,
@@ -56,7 +56,7 @@ def test_register_case_stores_details_and_checks_places(db: Db) -> None:
         assert hints[0].reporter_phone_masked == "138****5678"
     with db.begin() as s, pytest.raises(InvalidInput) as err:
         # A grid outside the receiving center's subtree.
-        register_case(s, COUNTY_OP, parse_intake(intake(center="532623", grid=GRID)), sla=db.sla)
+        register_case(s, ADMIN, parse_intake(intake(center="532623", grid=GRID)), sla=db.sla)
     assert err.value.field == "grid"
     with db.begin() as s, pytest.raises(InvalidInput) as err:
         register_case(s, OPERATOR, parse_intake(intake(unit="nope")), sla=db.sla)
