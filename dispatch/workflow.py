@@ -123,6 +123,7 @@ RECORD_ONLY_ACTIONS: tuple[str, ...] = (
     "session_arrival",  # 到场 (三必到)
     "session_evidence",  # 取证截图
     "session_end",  # 会商结束 with its summary
+    "snapshot",  # 取证截图 taken from a camera on the case page, outside any session
 )
 _EFFECTS: dict[str, Effect] = {
     **{t.action: t.effect for t in (*TRANSITIONS, REPORT)},

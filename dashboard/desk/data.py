@@ -1,4 +1,4 @@
-"""The desk's data as it is drawn: queue rows, a case with its trail and orders, the actions.
+"""The desk's data as it is drawn: queue rows, actions taken, cases registered.
 
 Every read goes through the dispatch services (``queue_page``, ``get_case``, ``timeline``)
 with the viewer's principal, so the desk sees exactly what the API would show that person.
@@ -7,26 +7,26 @@ Here values become labels in the viewer's language; no query lives here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard.i18n import label, tr
+from dashboard.i18n import label
 from dashboard.i18n.dates import local_time
-from dashboard.i18n.table import TABLE
-from dashboard.shared.forms import Choices
-from dispatch.casefile import case_cameras, dispatch_targets, held_orders, order_targets
-from dispatch.cases import get_case, orders_of, perform, report_case, timeline
-from dispatch.errors import DispatchError
+from dispatch.api.uploads import Photo
+from dispatch.casefile import case_by_number
+from dispatch.cases import perform
+from dispatch.desk.evidence import attach_photos
+from dispatch.desk.intake import register_case
+from dispatch.errors import DispatchError, InvalidInput, NotFound
 from dispatch.intake import parse_intake
-from dispatch.models import Case, Center
+from dispatch.models import Case
 from dispatch.principal import Principal
 from dispatch.queues import BY_KEY, QUEUES, Queue, queue_counts, queue_page
 from dispatch.scopes import center_names
 from dispatch.sla import Sla
-from dispatch.workflow import allowed_actions
 
 
 def queue_rows(
@@ -54,94 +54,31 @@ def queue_rows(
     return rows, page.total
 
 
-@dataclass
-class CaseView:
-    """A case as the case page shows it (plain values; no session needed to draw)."""
-
-    case: Case
-    center_name: str
-    actions: list[str]
-    events: list[dict[str, Any]]
-    orders: list[dict[str, Any]]
-    choices: Choices
-    cameras: list[str]
-
-
-def load_case(session: Session, viewer: Principal, case_id: int, lang: str) -> CaseView:
-    case = get_case(session, viewer, case_id)
-    center = session.get(Center, case.center_id)
-    orders = orders_of(session, case.id)
-    targets = order_targets(session, orders)
-    order_rows = {
-        o.id: {
-            "id": o.id,
-            "role": label("order_role", o.role, lang),
-            "target": targets[o.id],
-            "state": label("order_state", o.state, lang),
-            "dispatched": local_time(o.dispatched_at),
-            "returned_reason": o.returned_reason or "",
-        }
-        for o in orders
-    }
-    mine = [
-        (o.id, f"#{o.id} {order_rows[o.id]['role']} · {order_rows[o.id]['target']} · {order_rows[o.id]['state']}")
-        for o in held_orders(session, viewer, orders)
-    ]
-    events = [
-        {
-            "time": local_time(e.at),
-            "actor": e.actor,
-            "action": label("action", e.action, lang),
-            "change": f"{label('state', e.from_state, lang)} → {label('state', e.to_state, lang)}",
-            "detail": _payload_text(e.payload, lang),
-        }
-        for e in timeline(session, case.id)
-    ]
-    return CaseView(
-        case=case,
-        center_name=center.name if center else "",
-        actions=allowed_actions(session, viewer, case),
-        events=events,
-        orders=list(order_rows.values()),
-        choices=Choices(targets=dispatch_targets(session, case), orders=mine),
-        cameras=case_cameras(session, case),
-    )
-
-
-def _payload_text(payload: dict[str, Any] | None, lang: str) -> str:
-    """An event's payload for people: field names translated, nested values flattened."""
-    if not payload:
-        return ""
-    parts = []
-    for key, value in payload.items():
-        if key in ("due_at", "owning_path", "center_id"):
-            continue
-        name = tr(f"field.{key}", lang) if f"field.{key}" in TABLE else key
-        parts.append(f"{name}: {_value_text(value)}")
-    return "; ".join(parts)[:300]
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, dict):
-        return "、".join(_value_text(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return "、".join(_value_text(v) for v in value)
-    return str(value)
-
-
 def act(session: Session, viewer: Principal, case_id: int, action: str,
         payload: dict[str, Any], sla: Sla, version: int | None) -> Case:
+    """Take ``action``; a merge target typed as a case number becomes that case's id here."""
+    into = payload.get("into")
+    if isinstance(into, str):
+        try:
+            payload = {**payload, "into": case_by_number(session, viewer, into).id}
+        except NotFound:
+            raise InvalidInput("payload.into", f"unknown case {into}") from None
     return perform(session, viewer, case_id, action, payload, sla=sla, expected_version=version)
 
 
-def intake(session: Session, viewer: Principal, fields: dict[str, Any], sla: Sla) -> Case:
-    """Register a walk-in or hotline case; raises DispatchError (InvalidInput names the field)."""
+def intake(session: Session, viewer: Principal, fields: dict[str, Any], photos: list[Photo],
+           sla: Sla, data_dir: Path) -> Case:
+    """Register a walk-in, hotline or grid report with its photos (checked first, by the
+    caller, with :func:`dispatch.desk.evidence.checked_photos`); raises DispatchError
+    (InvalidInput names the field). The sub-kind must be chosen (strict intake)."""
     data = {k: v for k, v in fields.items() if v not in (None, "")}
     if data.get("external_id"):
         data.setdefault("source", data["channel"])
-    case, _ = report_case(session, viewer, parse_intake(data), sla=sla)
+    now = datetime.now(UTC)
+    case, created = register_case(session, viewer, parse_intake(data, strict=True), sla=sla, now=now)
+    if created and photos:
+        attach_photos(session, case, viewer.actor, photos, data_dir=data_dir, now=now)
     return case
 
 
-__all__ = ["BY_KEY", "QUEUES", "CaseView", "DispatchError", "act", "intake", "load_case",
-           "queue_counts", "queue_rows"]
+__all__ = ["BY_KEY", "QUEUES", "DispatchError", "act", "intake", "queue_counts", "queue_rows"]

@@ -104,10 +104,10 @@ def scope_bar(viewer: Principal, center: scopes.CenterRef) -> None:
             )
         if kids:
             options = [""] + [k.code for k in kids]
-            names = {k.code: k.name for k in kids}
+            names = {k.code: k.name for k in kids} | {"": t("scope.choose")}
             picked = st.selectbox(
                 t("scope.drill"), options, index=0, key=f"drill_{center.code}",
-                format_func=lambda c: t("scope.choose") if not c else names[c],
+                format_func=names.__getitem__,  # the label read now, in this run's language
                 label_visibility="collapsed", width=260,
             )
             if picked:

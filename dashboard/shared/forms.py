@@ -5,7 +5,12 @@ Each action's form has exactly the fields its :class:`~dispatch.workflow.Transit
 field name. Nothing here knows which action needs what: a new action in the workflow gets
 its form for free, and a field nobody declared a widget for fails loudly in the tests.
 Empty inputs are left out of the payload, so a missing required field is refused by the
-workflow itself, with its own message.
+workflow itself; :mod:`dashboard.shared.refusals` words that refusal for people.
+
+Dispatch targets come in two lists, departments and lower centers, each its own select;
+choosing in both makes an ambiguous target the workflow refuses. Orders are offered only
+where the action accepts them (its order states, the lead order when it says so). The merge
+target is typed as a case number and looked up by the page before the workflow sees it.
 """
 
 from __future__ import annotations
@@ -17,16 +22,36 @@ from typing import Any
 import streamlit as st
 
 from dashboard.i18n import current_lang, label, t
-from dispatch.types import Complexity, Risk, Satisfaction
+from dispatch.casefile import DispatchTargets
+from dispatch.types import Complexity, OrderRole, Risk, Satisfaction
 from dispatch.workflow import BY_ACTION, Transition
 
 
 @dataclass(frozen=True)
-class Choices:
-    """What select-like fields of one case offer: dispatch targets and its orders."""
+class OrderChoice:
+    """An order the viewer holds, as a form offers it (the id never shows)."""
 
-    targets: list[tuple[dict[str, str], str]] = field(default_factory=list)  # (payload, name)
-    orders: list[tuple[int, str]] = field(default_factory=list)  # (order id, description)
+    id: int
+    text: str  # "主办 · 文山市公安局 · 待签收"
+    state: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What select-like fields of one case offer: dispatch targets and the viewer's orders."""
+
+    targets: DispatchTargets = field(default_factory=DispatchTargets)
+    orders: list[OrderChoice] = field(default_factory=list)
+
+    def for_action(self, action: str) -> Choices:
+        """The orders ``action`` may be taken on (its order states; the lead order if it says)."""
+        t = BY_ACTION[action]
+        if not t.on_order:
+            return self
+        fit = [o for o in self.orders if o.state in t.order_states
+               and (not t.lead_order_only or o.role == OrderRole.LEAD.value)]
+        return Choices(self.targets, fit)
 
 
 Widget = Callable[[str, str, Choices, str], Any]
@@ -58,24 +83,43 @@ def _number(low: int, high: int) -> Widget:
     return widget
 
 
+def _pick(caption: str, options: list[tuple[str, str]], key: str) -> str | None:
+    names = dict(options)
+    return st.selectbox(caption, list(names), index=None, key=key, format_func=names.__getitem__,
+                        placeholder="—", disabled=not options)
+
+
 def _target(name: str, caption: str, choices: Choices, key: str) -> Any:
-    names = [n for _, n in choices.targets]
-    picked = st.selectbox(caption, range(len(names)), index=None, key=key,
-                          format_func=lambda i: names[i], placeholder="—")
-    return choices.targets[picked][0] if picked is not None else None
+    left, right = st.columns(2)
+    with left:
+        dept = _pick(f"{caption} · {t('field.department')}", choices.targets.departments, f"{key}_department")
+    with right:
+        center = _pick(f"{caption} · {t('field.target_center')}", choices.targets.centers, f"{key}_center")
+    picked = ({"department": dept} if dept else {}) | ({"center": center} if center else {})
+    return picked or None
 
 
 def _targets(name: str, caption: str, choices: Choices, key: str) -> Any:
-    names = [n for _, n in choices.targets]
-    picked = st.multiselect(caption, range(len(names)), key=key, format_func=lambda i: names[i])
-    return [choices.targets[i][0] for i in picked] or None
+    left, right = st.columns(2)
+    out = []
+    for column, kind, options, sub in ((left, "department", choices.targets.departments, "field.department"),
+                                       (right, "center", choices.targets.centers, "field.target_center")):
+        names = dict(options)
+        with column:
+            picked = st.multiselect(f"{caption} · {t(sub)}", list(names), key=f"{key}_{kind}",
+                                    format_func=names.__getitem__, placeholder="—", disabled=not options)
+        out += [{kind: code} for code in picked]
+    return out or None
 
 
 def _order(name: str, caption: str, choices: Choices, key: str) -> Any:
-    ids = [i for i, _ in choices.orders]
-    texts = dict(choices.orders)
-    return st.selectbox(caption, ids, index=0 if len(ids) == 1 else None, key=key,
-                        format_func=lambda i: texts[i], placeholder="—")
+    texts = {o.id: o.text for o in choices.orders}
+    return st.selectbox(caption, list(texts), index=0 if len(texts) == 1 else None, key=key,
+                        format_func=texts.__getitem__, placeholder="—")
+
+
+def _case_number(name: str, caption: str, choices: Choices, key: str) -> Any:
+    return st.text_input(caption, key=key, max_chars=40, placeholder="ZZ-").strip() or None
 
 
 #: Field name (as the workflow declares it) → (caption key, widget).
@@ -89,8 +133,8 @@ WIDGETS: dict[str, tuple[str, Widget]] = {
     "risk": ("field.risk", _enum("risk", [r.value for r in Risk])),
     "complexity": ("field.complexity", _enum("complexity", [c.value for c in Complexity])),
     "satisfaction": ("field.satisfaction", _enum("satisfaction", [s.value for s in Satisfaction])),
-    "order_id": ("console.orders", _order),
-    "into": ("field.other_case", _number(1, 2**31)),
+    "order_id": ("case.order", _order),
+    "into": ("field.other_case", _case_number),
     "days": ("field.days", _number(1, 120)),
     "lead": ("field.lead", _target),
     "assists": ("field.assists", _targets),
@@ -105,6 +149,7 @@ def fields_of(action: str) -> list[tuple[str, bool]]:
 
 def action_form(action: str, choices: Choices, key: str) -> dict[str, Any] | None:
     """Draw the form of ``action``; returns the payload when submitted, else None."""
+    choices = choices.for_action(action)
     with st.form(key=f"{key}_{action}", border=True):
         st.markdown(f"**{t(f'action.{action}')}**")
         payload: dict[str, Any] = {}

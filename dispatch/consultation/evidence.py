@@ -7,12 +7,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from dispatch.api.uploads import Photo, store
 from dispatch.consultation import audit
-from dispatch.consultation.burnin import Caption, burn_in
 from dispatch.consultation.models import ConsultSession, Evidence
 from dispatch.consultation.services import _open
-from dispatch.models import Attachment, Case, Center
+from dispatch.desk.evidence import attach_picture
+from dispatch.models import Case, Center
 
 
 def save_evidence(
@@ -25,16 +24,8 @@ def save_evidence(
     case = session.get(Case, consult.case_id)
     center = session.get(Center, consult.center_id)
     assert case is not None and center is not None
-    picture = burn_in(jpeg, Caption(now, feed_name, center.name, case.number or str(case.id)))
-    name = f"取证-{case.number}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.jpg"
-    photo = Photo(name, "image/jpeg", picture)
-    relative = store(data_dir, photo)
-    attachment = Attachment(
-        case_id=case.id, filename=name, content_type="image/jpeg", size=len(picture),
-        sha256=photo.sha256, stored_path=relative, created_at=now, created_by=actor[:64],
-    )
-    session.add(attachment)
-    session.flush()
+    attachment, photo = attach_picture(session, case, actor, jpeg=jpeg, camera_name=feed_name,
+                                       center_name=center.name, data_dir=data_dir, now=now)
     row = Evidence(session_id=consult.id, case_id=case.id, attachment_id=attachment.id,
                    feed=feed[:80], feed_name=feed_name[:100], taken_at=now, taken_by=actor[:64])
     session.add(row)

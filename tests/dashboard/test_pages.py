@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard.server.services import Services
-from dashboard.shared.forms import fields_of
 from dispatch.alerts import raise_alert
-from dispatch.models import Alert, Case, CaseEvent
+from dispatch.models import Alert, Case
 from dispatch.types import AlertKind, Severity
-from dispatch.workflow import allowed_actions
 from tests.dashboard.conftest import ENTRY
 from tests.dashboard.factories import PREFECTURE, make_case
 
@@ -79,86 +76,6 @@ def test_english_switch_translates_the_page(services: Services) -> None:
     at.radio(key="lang_switch").set_value("en").run()
     assert at.session_state["lang"] == "en"
     assert [b.label for b in at.button] == ["文山州综治中心 · Prefecture"]
-
-
-def test_case_page_offers_exactly_the_allowed_actions(services: Services) -> None:
-    with services.session_factory.begin() as session:
-        case_id = make_case(session, "532621101", title=XSS).id
-    at = console(services, case_id)
-    assert not at.exception
-    labels = {b.label for b in at.button}
-    with services.session_factory() as session:
-        case = session.get(Case, case_id)
-        expected = allowed_actions(session, services.open_principal, case)
-    from dashboard.i18n import tr
-
-    assert {tr(f"action.{a}", "zh-CN") for a in expected} <= labels
-    assert tr("action.dispatch", "zh-CN") not in labels  # not allowed before acceptance
-    # The title typed by a user is shown as text: escaped in the heading.
-    assert any("&lt;script&gt;" in h.proto.body for h in at.get("html"))
-    assert not any("<script>alert" in h.proto.body for h in at.get("html"))
-
-
-def test_refusal_without_reason_shows_the_workflows_error(services: Services) -> None:
-    with services.session_factory.begin() as session:
-        case_id = make_case(session, "532621101").id
-    at = console(services, case_id)
-    button(at, "不予受理").click().run()
-    form_fields = [ta.label for ta in at.text_area]
-    assert form_fields == ["原因 *"]  # exactly the fields the declaration lists
-    assert [name for name, _ in fields_of("refuse")] == ["reason"]
-    at.button(key=f"FormSubmitter:form_{case_id}_refuse-提交").click().run()
-    errors = [e.value for e in at.error]
-    assert errors and "payload.reason" in errors[0] and "required by 'refuse'" in errors[0]
-    assert case_state(services, case_id) == "reported"
-    at.text_area[0].input("重复上报，已合并处理")
-    at.button(key=f"FormSubmitter:form_{case_id}_refuse-提交").click().run()
-    assert not at.error, [e.value for e in at.error]
-    assert case_state(services, case_id) == "refused"
-    assert any("不予受理" in s.value for s in at.success)
-
-
-def test_accept_then_dispatch_to_a_department(services: Services) -> None:
-    with services.session_factory.begin() as session:
-        case_id = make_case(session, "532621").id
-    at = console(services, case_id)
-    button(at, "受理").click().run()
-    at.button(key=f"FormSubmitter:form_{case_id}_accept-提交").click().run()
-    assert case_state(services, case_id) == "accepted"
-    button(at, "派单").click().run()
-    lead = at.selectbox(key=f"form_{case_id}_dispatch_lead")
-    assert [f for f, _ in fields_of("dispatch")] == ["lead", "assists", "note"]
-    police = next(i for i, o in enumerate(lead.options) if "文山市公安局" in o)
-    lead.select_index(police)
-    at.button(key=f"FormSubmitter:form_{case_id}_dispatch-提交").click().run()
-    assert not at.error, [e.value for e in at.error]
-    assert case_state(services, case_id) == "dispatched"
-    with services.session_factory() as session:
-        actions = session.scalars(sa.select(CaseEvent.action).where(CaseEvent.case_id == case_id)).all()
-    assert actions[-2:] == ["accept", "dispatch"]
-
-
-def test_intake_registers_a_hotline_case_and_opens_it(services: Services) -> None:
-    at = console(services)
-    at.toggle(key="show_intake").set_value(True).run()
-    at.radio(key="in_channel").set_value("hotline_12345")
-    at.text_input(key="in_title").input(XSS)
-    at.text_input(key="in_external").input("T-2026-001")
-    at.selectbox(key="in_center").select("532621101201")
-    at.button(key="FormSubmitter:intake-提交").click().run()
-    assert not at.error, [e.value for e in at.error]
-    with services.session_factory() as session:
-        case = session.scalars(sa.select(Case).where(Case.external_id == "T-2026-001")).one()
-    assert case.title == XSS and case.channel == "hotline_12345" and case.source == "hotline_12345"
-    assert at.session_state["case_id"] == case.id
-    assert any("已登记事件" in s.value for s in at.success)
-
-
-def test_intake_without_title_names_the_field(services: Services) -> None:
-    at = console(services)
-    at.toggle(key="show_intake").set_value(True).run()
-    at.button(key="FormSubmitter:intake-提交").click().run()
-    assert at.error and "title" in at.error[0].value
 
 
 def test_alert_is_acknowledged_with_one_click(services: Services) -> None:

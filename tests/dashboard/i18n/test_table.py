@@ -53,13 +53,3 @@ def test_unknown_languages_fall_back_to_chinese() -> None:
     assert normalize("<script>") == "zh-CN"
     assert normalize(None) == "zh-CN"
     assert LANGS == ("zh-CN", "en")
-
-
-def test_timeline_payload_is_translated_and_flattened() -> None:
-    from dashboard.desk.data import _payload_text
-
-    payload = {"reason": "x", "lead": {"department": "d1"},
-               "assists": [{"department": "a"}, {"center": "b"}], "due_at": "z", "foo": 1}
-    assert _payload_text(payload, "zh-CN") == "原因: x; 主办单位: d1; 协办单位: a、b; foo: 1"
-    assert _payload_text({"reason": "x"}, "en") == "Reason: x"
-    assert _payload_text(None, "en") == ""

@@ -1,0 +1,105 @@
+"""The case page in both languages: a summary in plain words, the whole trail with the
+supervision history, orders translated, no raw value anywhere; photos shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.server.services import Services
+from dispatch.desk.intake import register_case
+from dispatch.intake import parse_intake
+from tests.dashboard.desk.case_helpers import (
+    COUNTY_DESK,
+    TOWN,
+    TOWNSHIP,
+    VILLAGE,
+    VILLAGER,
+    act,
+    case_page,
+    raw_leftovers,
+    visible,
+)
+
+XSS = '<script>alert("x")</script>**粗体**'
+
+
+def carried_case(svc: Services) -> str:
+    """A case carried from report to a return visit, urged and notified on the way."""
+    with svc.session_factory.begin() as session:
+        intake = parse_intake({"title": XSS, "kind": "dispute", "sub_kind": "neighbour", "channel": "hotline_12345",
+                               "center": TOWN, "address": "东镇上村3组", "reporter": "王芳",
+                               "reporter_phone": "13812345678", "risk": "low"}, strict=True)
+        case, _ = register_case(session, TOWNSHIP, intake, sla=svc.sla)
+        number, case_id = case.number, case.id
+    act(svc, TOWNSHIP, case_id, "accept", {"complexity": "ordinary"})
+    act(svc, TOWNSHIP, case_id, "dispatch", {"lead": {"center": VILLAGE}, "note": "请今日到场"})
+    act(svc, COUNTY_DESK, case_id, "urge", {"message": "抓紧办理"})
+    act(svc, VILLAGER, case_id, "sign")
+    act(svc, COUNTY_DESK, case_id, "notify", {"reason": "超过时限未到场"})
+    act(svc, VILLAGER, case_id, "start")
+    act(svc, VILLAGER, case_id, "resolve", {"result": "双方达成调解协议"})
+    act(svc, TOWNSHIP, case_id, "verify")
+    act(svc, TOWNSHIP, case_id, "visit", {"satisfaction": "satisfied"})
+    return number
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_case_page_reads_in_plain_words(services: Services, lang: str) -> None:
+    number = carried_case(services)
+    at = case_page(services, TOWNSHIP, number, lang)
+    assert not at.exception, at.exception
+    text = visible(at)
+    assert not raw_leftovers(text, lang), raw_leftovers(text, lang)
+    zh = lang == "zh-CN"
+    for expected in (("满意", "低", "一般", "矛盾纠纷 · 邻里纠纷", "12345热线", "138****5678", "东镇上村3组")
+                     if zh else ("Satisfied", "Low", "Ordinary", "Dispute", "12345 hotline", "138****5678")):
+        assert expected in text, expected
+    assert "13812345678" not in text  # the phone is masked
+    # The whole trail, supervision included, with reasons and the order's target.
+    for expected in (("受理", "派单", "催办", "抓紧办理", "通报", "超过时限未到场", "签收", "办结", "双方达成调解协议",
+                      "核查通过", "回访评价", "主办：东镇上村综治中心", "请今日到场", "待派单 → 待签收")
+                     if zh else ("Urge", "Notify", "Lead：东镇上村综治中心", "Return visit")):
+        assert expected in text, expected
+    assert ("催办 1 次，通报 1 次" if zh else "urged 1×, notified 1×") in text
+    assert text.count(number) >= 1 and " 21392" not in text
+    # Orders translated: role, target, state; no id column.
+    assert ("主办" if zh else "Lead") in text and ("已办结" if zh else "Done") in text
+    # Text typed by users is shown as typed: escaped, never markup.
+    bodies = "".join(h.proto.body for h in at.get("html"))
+    assert "&lt;script&gt;" in bodies and "<script>alert" not in bodies
+
+
+def test_every_trail_line_is_drawn_none_cut(services: Services) -> None:
+    number = carried_case(services)
+    at = case_page(services, TOWNSHIP, number)
+    lines = [h for h in at.get("html") if 'class="zz-ev' in h.proto.body]
+    assert len(lines) == 10  # report + 9 actions, each its own row (no fixed-height table)
+    assert not at.get("arrow_data_frame")
+
+
+def test_photos_of_a_case_are_shown(services: Services, tmp_path: object) -> None:
+    import io
+
+    from PIL import Image
+
+    from dispatch.casefile import case_by_number
+    from dispatch.desk.evidence import attach_photos, checked_photos
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), "red").save(buf, format="JPEG")
+    number = carried_case(services)
+    with services.session_factory.begin() as session:
+        case = case_by_number(session, TOWNSHIP, number)
+        photos = checked_photos([("现场.jpg", "image/jpeg", buf.getvalue())])
+        attach_photos(session, case, "town1", photos, data_dir=services.settings.data_dir, now=case.reported_at)
+    at = case_page(services, TOWNSHIP, number)
+    assert len(at.get("image")) == 1
+    assert "暂无照片" not in visible(at)
+
+
+def test_a_case_outside_the_viewer_reads_as_not_found(services: Services) -> None:
+    number = carried_case(services)
+    other = COUNTY_DESK.__class__(actor="x", center_path="532600/532622", roles=COUNTY_DESK.roles)
+    at = case_page(services, other, number)
+    assert [e.value for e in at.error] == ["事件不存在或不在您的范围内"]
+    assert not [b for b in at.button if b.key and b.key.startswith("act_")]
