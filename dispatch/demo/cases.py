@@ -23,7 +23,8 @@ from dispatch.demo.geography import Geography
 from dispatch.demo.names import person_name
 from dispatch.demo.timeline import Trail, iso
 from dispatch.desk.search_index import compose
-from dispatch.rollup import LOCAL_OFFSET, US, Facts, day_date, local_day
+from dispatch.localtime import TZ
+from dispatch.rollup import US, Facts, day_date, local_day
 from dispatch.sla import Sla
 from dispatch.types import CaseKind, Channel, Complexity
 from dispatch.types import CaseState as S
@@ -122,7 +123,7 @@ class Deadlines:
 def _midnight_after(day: date) -> int:
     return (
         (day + timedelta(days=1)).toordinal() - date(1970, 1, 1).toordinal()
-    ) * DAY - LOCAL_OFFSET
+    ) * DAY - TZ.offset
 
 
 class CaseFactory:
@@ -176,7 +177,7 @@ class CaseFactory:
                 w * sum(mix.KINDS[k][0] * mix.KINDS[k][1][dd.month - 1] for k in self.kinds)
             )
         # Today counts only the hours gone by.
-        midnight_today = last * DAY - LOCAL_OFFSET
+        midnight_today = last * DAY - TZ.offset
         elapsed = (self.now - midnight_today) / HOUR
         done = sum(w * min(1.0, max(0.0, elapsed - h)) for h, w in enumerate(mix.HOURS))
         weights[-1] *= done / sum(mix.HOURS)
@@ -185,7 +186,7 @@ class CaseFactory:
         for i in range(self.count - sum(counts)):
             counts[-1 - (i * 37 + 1) % len(counts)] += 1
         for d, n in zip(days, counts, strict=True):
-            midnight = d * DAY - LOCAL_OFFSET
+            midnight = d * DAY - TZ.offset
             times = []
             while len(times) < n:
                 t = midnight + self.pick(range(24), self.hour_cum) * HOUR + self.rng.randrange(HOUR)

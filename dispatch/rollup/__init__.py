@@ -18,9 +18,6 @@ demo generator does, after its bulk insert).
 
 from __future__ import annotations
 
-from typing import Any
-
-from dispatch.localtime import TZ
 from dispatch.rollup.counters import (
     BUCKETS,
     COUNTERS,
@@ -72,10 +69,3 @@ __all__ = [
     "to_us", "us_day", "write_rows",
 ]  # fmt: skip
 
-
-def __getattr__(name: str) -> Any:
-    # The demo generator still reads the offset under its former name; it is the product
-    # zone's offset now (dispatch.localtime.TZ.offset), never a second constant.
-    if name == "LOCAL_OFFSET":
-        return TZ.offset
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
