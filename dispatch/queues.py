@@ -1,5 +1,9 @@
-"""The dispatch desk's work queues for a scope: what needs this scope's action, in the order
-work flows, listed and counted in SQL.
+"""What a scope holds, for the desk's overview: every open case of the subtree (全部在办) and the
+late ones (已超期), listed and counted in SQL.
+
+What awaits *this account's* action (to accept, dispatch, sign, verify …) is the inbox,
+:mod:`dispatch.desk.inbox`; finding one case is :mod:`dispatch.desk.search`; finished cases
+are :mod:`dispatch.desk.archive`. These views only answer "what is open down there".
 
 Every read takes the caller's principal and the scope path it asked for, and refuses a scope
 outside the principal's subtree (:class:`~dispatch.errors.Forbidden`), as the case list does.
@@ -18,42 +22,31 @@ from dispatch.models import Case
 from dispatch.principal import Principal
 from dispatch.queries import CasePage
 from dispatch.registry import subtree_filter
-from dispatch.types import TICKING_STATES, CaseState
+from dispatch.types import TERMINAL_STATES, TICKING_STATES, CaseState
 
-MAX_ROWS = 1000
+MAX_ROWS = 200
 
 
 @dataclass(frozen=True)
 class Queue:
-    """One queue: cases in ``states`` (any state when None), late or not (``overdue``), and
-    with ``returned``, only those a department sent back at least once."""
+    """One view: cases in ``states``, and with ``overdue``, only those past their deadline."""
 
     key: str
-    states: tuple[str, ...] | None = None
-    overdue: bool | None = None
-    returned: bool = False
+    states: tuple[str, ...]
+    overdue: bool = False
 
     def conditions(self, now: datetime) -> list[sa.ColumnElement[bool]]:
-        out: list[sa.ColumnElement[bool]] = []
-        if self.states is not None:
-            out.append(Case.state.in_(self.states))
-        if self.overdue is not None:
-            late = sa.and_(Case.state.in_(sorted(s.value for s in TICKING_STATES)), Case.due_at < now)
-            out.append(late if self.overdue else sa.not_(late))
-        if self.returned:
-            out.append(Case.return_count > 0)
+        out: list[sa.ColumnElement[bool]] = [Case.state.in_(self.states)]
+        if self.overdue:
+            out.append(Case.due_at < now)
         return out
 
 
-_CLOSED = (CaseState.CLOSED, CaseState.REFUSED, CaseState.MERGED)
-#: The desk's queues, in the order work flows.
+_OPEN = tuple(s.value for s in CaseState if s not in TERMINAL_STATES)
+#: The scope's views, in menu order.
 QUEUES: tuple[Queue, ...] = (
-    Queue("to_accept", (CaseState.REPORTED.value,)),
-    Queue("to_dispatch", (CaseState.ACCEPTED.value,)),
-    Queue("returned", (CaseState.ACCEPTED.value,), returned=True),
-    Queue("overdue", overdue=True),
-    Queue("to_verify", (CaseState.RESOLVED.value, CaseState.VERIFIED.value, CaseState.VISITED.value)),
-    Queue("all_open", tuple(s.value for s in CaseState if s not in _CLOSED)),
+    Queue("all_open", _OPEN),
+    Queue("overdue", tuple(sorted(s.value for s in TICKING_STATES)), overdue=True),
 )
 BY_KEY: dict[str, Queue] = {q.key: q for q in QUEUES}
 
@@ -64,35 +57,29 @@ def _in_scope(principal: Principal, scope_path: str) -> sa.ColumnElement[bool]:
     return subtree_filter(Case.owning_path, scope_path)
 
 
-def _title_contains(q: str) -> sa.ColumnElement[bool]:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Case.title.like(f"%{escaped}%", escape="\\")
-
-
 def queue_page(
     session: Session, principal: Principal, scope_path: str, queue: Queue, *,
-    q: str | None = None, limit: int = 200, now: datetime | None = None,
+    limit: int = 50, offset: int = 0, now: datetime | None = None,
 ) -> CasePage:
-    """The newest ``limit`` cases of ``queue`` in the scope, and how many there are in all."""
+    """``limit`` cases of ``queue`` in the scope from ``offset``, newest first, and how many
+    there are in all."""
     where = [_in_scope(principal, scope_path), *queue.conditions(now or datetime.now(UTC))]
-    if q:
-        where.append(_title_contains(q))
     total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
     items = session.scalars(
         sa.select(Case).where(*where)
         .order_by(Case.reported_at.desc(), Case.id.desc())
-        .limit(min(limit, MAX_ROWS))
-    )
+        .limit(max(1, min(limit, MAX_ROWS))).offset(max(0, offset))
+    )  # fmt: skip
     return CasePage(list(items), int(total))
 
 
 def queue_counts(
     session: Session, principal: Principal, scope_path: str, now: datetime | None = None
 ) -> dict[str, int]:
-    """How many cases each queue holds in the scope (one query)."""
+    """How many cases each view holds in the scope (one query)."""
     now = now or datetime.now(UTC)
     columns = [
-        sa.func.count().filter(sa.and_(sa.true(), *queue.conditions(now))).label(queue.key)
+        sa.func.count().filter(sa.and_(*queue.conditions(now))).label(queue.key)
         for queue in QUEUES
     ]
     row = session.execute(

@@ -1,28 +1,54 @@
-"""事件调度 · the dispatch desk: queues of this scope, a case page, the intake form."""
+"""事件调度 · the operator's desk: the inbox of what awaits this account (待办), the scope's open
+and late cases, one search box, the archive, the intake form, and a case page by number."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.desk.archive import archive
 from dashboard.desk.case_page import case_page
+from dashboard.desk.inbox import inbox
 from dashboard.desk.intake import intake_form
-from dashboard.desk.queues import queues
+from dashboard.desk.queues import VIEWS, scope_counts, scope_queue
+from dashboard.desk.search import search_box, search_results
 from dashboard.desk.selection import selected_case
-from dashboard.i18n import t
+from dashboard.i18n import current_lang, t, tr
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
+from dispatch.principal import Principal
+from dispatch.scopes import CenterRef
+
+
+def desk(viewer: Principal, center: CenterRef) -> None:
+    flash = st.session_state.pop("console_flash", None)
+    if flash:
+        st.success(flash)
+    if st.toggle(t("console.new_case"), key="show_intake"):
+        intake_form(viewer, center)
+    query = search_box()
+    if query:
+        search_results(viewer, query)
+        return
+    counts = scope_counts(viewer, center)
+    lang = current_lang()  # captured: option labels are also read outside the script run
+    view = st.segmented_control(
+        t("console.title"), ("inbox", *VIEWS, "archive"), default="inbox", key="desk_view",
+        format_func=lambda v: tr(f"desk.view.{v}", lang, n=counts.get(v, 0)), label_visibility="collapsed",
+    ) or "inbox"  # fmt: skip
+    if view == "inbox":
+        inbox(viewer)
+    elif view == "archive":
+        archive(viewer, center)
+    else:
+        scope_queue(viewer, center, view)
+
 
 viewer = principal()
 center = current_scope(viewer) if viewer is not None else None
 if viewer is not None and center is not None:
     page_header("console.title")
     scope_bar(viewer, center)
-    case_id = selected_case()
-    if case_id is not None:
-        case_page(viewer, case_id)
+    number = selected_case()
+    if number is not None:
+        case_page(viewer, number)
     else:
-        flash = st.session_state.pop("console_flash", None)
-        if flash:
-            st.success(flash)
-        if st.toggle(t("console.new_case"), key="show_intake"):
-            intake_form(viewer, center)
-        queues(viewer, center)
+        desk(viewer, center)

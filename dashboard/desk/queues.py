@@ -1,47 +1,62 @@
-"""The desk's queues: one segmented control with counts, a search, the newest cases."""
+"""The scope's views (全部在办, 已超期): every open or late case of the center shown in the scope
+bar and below it, newest first, paged (:mod:`dispatch.queues`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import streamlit as st
 
-from dashboard.desk import data
-from dashboard.desk.selection import open_case
-from dashboard.i18n import current_lang, t
+from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, facts, offset_of, pager
+from dashboard.i18n import current_lang, label, t
+from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
+from dispatch.models import Case
 from dispatch.principal import Principal
-from dispatch.scopes import CenterRef
+from dispatch.queues import BY_KEY, QUEUES, queue_counts, queue_page
+from dispatch.scopes import CenterRef, center_names
+from dispatch.types import TICKING_STATES
+
+PAGE = 20
+VIEWS = tuple(q.key for q in QUEUES)
+_TICKING = frozenset(s.value for s in TICKING_STATES)
 
 
-def queues(viewer: Principal, center: CenterRef) -> None:
-    lang = current_lang()
-    svc = services()
-    with svc.session_factory() as session:
-        counts = data.queue_counts(session, viewer, center.path)
-    keys = [q.key for q in data.QUEUES]
-    chosen = st.segmented_control(
-        t("console.title"), keys, default=st.session_state.get("queue", keys[0]), key="queue_pick",
-        format_func=lambda k: f"{t(f'console.queue.{k}')} {counts.get(k, 0)}",
-        label_visibility="collapsed",
-    ) or keys[0]
-    st.session_state["queue"] = chosen
-    search = st.text_input(t("console.search"), key="queue_search", label_visibility="collapsed",
-                           placeholder=t("console.search"))
-    with svc.session_factory() as session:
-        rows, total = data.queue_rows(session, viewer, center.path, data.BY_KEY[chosen], lang, search)
-    if not rows:
-        st.info(t("console.queue.empty"))
+def scope_counts(viewer: Principal, center: CenterRef) -> dict[str, int]:
+    with services().session_factory() as session:
+        return queue_counts(session, viewer, center.path)
+
+
+def scope_queue(viewer: Principal, center: CenterRef, view: str) -> None:
+    key = f"queue_offset_{view}"
+    now = datetime.now(UTC)
+    with services().session_factory() as session:
+        page = queue_page(session, viewer, center.path, BY_KEY[view], limit=PAGE,
+                          offset=offset_of(key), now=now)
+        if not page.items and st.session_state.get(key):
+            st.session_state[key] = 0
+            page = queue_page(session, viewer, center.path, BY_KEY[view], limit=PAGE, now=now)
+        names = center_names(session, {c.center_id for c in page.items})
+    if not page.items:
+        st.info(t("desk.queue.empty"))
         return
-    columns = ["number", "title", "state", "risk", "kind", "channel", "center", "reported", "due"]
-    headers = {c: t(f"field.{c}") if c not in ("reported", "due") else t(f"field.{c}_at") for c in columns}
-    event = st.dataframe(
-        [{headers[c]: r[c] for c in columns} for r in rows], hide_index=True, key=f"queue_{chosen}",
-        on_select="rerun", selection_mode="single-row", width="stretch",
-    )
-    picked = event.selection.rows if event and event.selection else []
-    if picked:
-        open_case(rows[picked[0]]["id"])
-        st.rerun()
-    with st.container(horizontal=True, key="quick_open"):  # one click opens the newest cases
-        for row in rows[:6]:
-            st.button(f"{t('console.open_case')} {row['number']}", key=f"open_{row['id']}",
-                      on_click=open_case, args=(row["id"],), type="tertiary")
+    draw_rows([case_row(c, names.get(c.center_id, ""), now) for c in page.items], f"queue_{view}")
+    pager(page.total, PAGE, key)
+
+
+def case_row(case: Case, center_name: str, now: datetime) -> Row:
+    lang = current_lang()
+    badges = [(label("state", case.state, lang), "blue"),
+              (label("risk", case.risk, lang), RISK_COLOR.get(case.risk, "gray"))]
+    if case.state in _TICKING and case.due_at is not None and case.due_at < now:
+        badges.append((t("desk.overdue"), "red"))
+    return Row(
+        number=case.number or "", title=case.title, badges=tuple(badges),
+        facts=facts(
+            label("kind", case.kind, lang),
+            label("sub_kind", case.sub_kind, lang) if case.sub_kind else None,
+            label("channel", case.channel, lang), center_name,
+            t("desk.reported", time=local_time(case.reported_at)),
+            t("desk.due", time=local_time(case.due_at)) if case.due_at else None,
+        ),
+    )  # fmt: skip

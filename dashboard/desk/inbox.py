@@ -1,0 +1,124 @@
+"""待办: what awaits the logged-in account's action (:mod:`dispatch.desk.inbox`), live.
+
+The inbox is a fragment re-run every :data:`REFRESH` seconds: it re-reads the exact counts of
+every tab and the open tab's page, so an order dispatched to this desk shows within about two
+seconds without a reload. What arrived since the page first looked is marked 新 for
+:data:`NEW_FOR` seconds, and a toast names the tab that grew.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, duration, facts, offset_of, pager
+from dashboard.i18n import current_lang, label, t, tr
+from dashboard.i18n.dates import local_time
+from dashboard.server.services import services
+from dispatch.desk.inbox import InboxItem, Tab, inbox_counts, inbox_page, tabs_for
+from dispatch.principal import Principal
+
+REFRESH = 1.5  # seconds between two looks
+NEW_FOR = 300.0  # seconds a new item stays marked
+PAGE = 20
+
+
+@st.fragment(run_every=REFRESH)
+def inbox(viewer: Principal) -> None:
+    tabs = tabs_for(viewer)
+    if not tabs:
+        st.info(t("desk.inbox.none"))
+        return
+    svc = services()
+    with svc.session_factory() as session:
+        counts = inbox_counts(session, viewer)
+    unseen = _arrivals(counts)
+    lang = current_lang()  # captured: option labels are also read outside the script run
+    first = next((tab for tab in tabs if counts.get(tab)), tabs[0])
+    chosen = Tab(st.segmented_control(
+        t("desk.view.inbox"), [tab.value for tab in tabs], default=first.value, key="inbox_tab",
+        format_func=lambda v: _tab_label(Tab(v), counts, unseen, lang), label_visibility="collapsed",
+    ) or first.value)  # fmt: skip
+    unseen.discard(chosen)
+    key = f"inbox_offset_{chosen.value}"
+    offset = offset_of(key, counts.get(chosen, 0))
+    now = datetime.now(UTC)
+    with svc.session_factory() as session:
+        page = inbox_page(session, viewer, chosen, limit=PAGE, offset=offset, now=now,
+                          policy=svc.sla.policy if svc.sla is not None else None)
+    st.caption(t("wall.updated", time=local_time(now)))
+    if not page.items:
+        st.info(t("desk.inbox.empty"))
+        return
+    fresh = _fresh(chosen, page.items)
+    draw_rows([inbox_row(item, fresh.get(_key(item), False)) for item in page.items], "inbox")
+    if page.total > PAGE:
+        pager(page.total, PAGE, key)
+
+
+def inbox_row(item: InboxItem, new: bool = False) -> Row:
+    """An inbox item as a row: for orders the addressee and the time left to sign."""
+    lang = current_lang()
+    badges = [(label("risk", item.risk, lang), RISK_COLOR.get(item.risk, "gray"))]
+    if item.sign_seconds_left is not None:
+        left = duration(item.sign_seconds_left)
+        badges.append((t("desk.sign_late", time=left), "red") if item.sign_late
+                      else (t("desk.sign_left", time=left), "orange"))
+    if item.overdue:
+        badges.append((t("desk.overdue"), "red"))
+    if item.supervision_stage in (1, 2):
+        badges.append((t(f"desk.supervision.{item.supervision_stage}"), "violet"))
+    addressee = None
+    if item.addressee:
+        addressee = f"{label('order_role', item.order_role, lang)} · {t('desk.to', name=item.addressee)}"
+    return Row(
+        number=item.number, title=item.title, new=new, badges=tuple(badges),
+        facts=facts(
+            label("kind", item.kind, lang),
+            label("sub_kind", item.sub_kind, lang) if item.sub_kind else None,
+            item.center_name, addressee, t("desk.reported", time=local_time(item.reported_at)),
+            t("desk.due", time=local_time(item.due_at)) if item.due_at else None,
+        ),
+    )  # fmt: skip
+
+
+def _tab_label(tab: Tab, counts: dict[Tab, int], unseen: set[Tab], lang: str) -> str:
+    text = tr("desk.tab.count", lang, tab=tr(f"desk.tab.{tab.value}", lang), n=counts.get(tab, 0))
+    return f"{text} · {tr('desk.new', lang)}" if tab in unseen else text
+
+
+def _arrivals(counts: dict[Tab, int]) -> set[Tab]:
+    """Tabs that grew since the last look (a toast for each); returns the tabs whose growth
+    has not been looked at yet."""
+    before: dict[Tab, int] | None = st.session_state.get("inbox_counts")
+    unseen: set[Tab] = st.session_state.setdefault("inbox_unseen", set())
+    if before is not None:
+        for tab, n in counts.items():
+            grew = n - before.get(tab, n)
+            if grew > 0:
+                unseen.add(tab)
+                st.toast(t("desk.inbox.arrived", tab=t(f"desk.tab.{tab.value}"), n=grew),
+                         icon=":material/notifications_active:")
+    st.session_state["inbox_counts"] = dict(counts)
+    return unseen
+
+
+def _key(item: InboxItem) -> str:
+    return f"{item.case_id}:{item.order_id}"
+
+
+def _fresh(tab: Tab, items: list[InboxItem]) -> dict[str, bool]:
+    """Which items arrived after this tab was first looked at (and recently)."""
+    known: dict[Tab, set[str]] = st.session_state.setdefault("inbox_known", {})
+    since: dict[str, float] = st.session_state.setdefault("inbox_new_since", {})
+    keys = {_key(item) for item in items}
+    now = time.monotonic()
+    if tab in known:
+        for k in keys - known[tab]:
+            since.setdefault(k, now)
+        known[tab] |= keys
+    else:
+        known[tab] = set(keys)
+    return {k: now - since[k] < NEW_FOR for k in keys if k in since}
