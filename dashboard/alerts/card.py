@@ -14,7 +14,7 @@ from dashboard.server.pages import PAGES
 from dashboard.server.services import services
 from dispatch.alerts import ack_alert, list_alerts
 from dispatch.errors import DispatchError
-from dispatch.models import Alert, Camera, Center
+from dispatch.models import Alert, Camera, Case, Center
 from dispatch.principal import Principal
 from dispatch.scopes import CenterRef
 
@@ -64,6 +64,8 @@ def live_alerts(viewer: Principal, center: CenterRef, show_acked: bool, sound: b
             Center.path.in_({a.center_path for a in alerts})).all()) if alerts else {}
         cam_names = dict(session.query(Camera.id, Camera.name).filter(
             Camera.id.in_({a.camera_id for a in alerts if a.camera_id})).all()) if alerts else {}
+        numbers = dict(session.query(Case.id, Case.number).filter(
+            Case.id.in_({a.case_id for a in alerts if a.case_id})).all()) if alerts else {}
     count = new_critical(alerts)
     beep(count, enabled=sound)
     flash = st.session_state.pop("alerts_flash", None)
@@ -86,9 +88,9 @@ def live_alerts(viewer: Principal, center: CenterRef, show_acked: bool, sound: b
             if alert.camera_id:
                 st.page_link(PAGES["wall"], label=f"{t('alerts.camera')} · {cam_names.get(alert.camera_id, alert.camera_id)}",
                              icon=":material/videocam:", query_params={"focus": alert.camera_id})
-            if alert.case_id:
-                st.page_link(PAGES["dispatch"], label=t("alerts.case"), icon=":material/assignment:",
-                             query_params={"case": str(alert.case_id)})
+            if numbers.get(alert.case_id):  # the desk opens a case by its number
+                st.page_link(PAGES["dispatch"], label=f"{t('alerts.case')} {numbers[alert.case_id]}",
+                             icon=":material/assignment:", query_params={"case": numbers[alert.case_id]})
             if alert.acked_at is None:
                 st.button(t("alerts.ack"), key=f"ack_{alert.id}", type="primary",
                           on_click=acknowledge, args=(viewer, alert.id))

@@ -55,7 +55,7 @@ def render(data: WallData, lang: str) -> dict[str, Any]:
                 "center_name": center_name,
                 "message": alert_text(a.kind, a.params, a.message, lang),
                 "camera": a.camera_id,
-                "case": a.case_id,
+                "case": (a.params or {}).get("number") if a.case_id else None,  # the ZZ-number
             }
             for a, center_name in data.alerts
         ],
