@@ -6,6 +6,7 @@ without one, ``anonymous_principal`` is used when given, else the answer is 401.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,11 @@ def build_api(
     sla, folder = _sla_and_data(settings_or_policy, data_dir)
     bind_bus(session_factory, bus)
     ctx = ApiContext(session_factory, bus, sla, Path(folder), anonymous_principal)
-    document = build_openapi()
-
-    async def openapi(_: Request) -> Response:
-        return JSONResponse(document)
-
-    routes: list[Any] = [*cases.routes(ctx), *views.routes(ctx), Route("/openapi.json", openapi)]
+    document = partial(openapi, document=build_openapi())
+    routes: list[Any] = [*cases.routes(ctx), *views.routes(ctx), Route("/openapi.json", document)]
     return Router(routes=routes)
+
+
+async def openapi(_: Request, document: dict[str, Any]) -> Response:
+    """``GET /openapi.json``: the document built once when the API is."""
+    return JSONResponse(document)

@@ -22,6 +22,7 @@ from dispatch.api.http import (
     guarded,
     query_bool,
     query_int,
+    query_scope,
     query_time,
     read_body,
     read_json,
@@ -31,22 +32,8 @@ from dispatch.errors import InvalidInput, NotFound
 from dispatch.intake import CaseIntake, parse_intake
 from dispatch.models import Attachment, Case
 from dispatch.principal import Principal
-from dispatch.registry import center_by_code
 from dispatch.types import CaseState
 from dispatch.workflow import allowed_actions
-
-
-def resolve_scope(session: Session, principal: Principal, raw: str | None) -> str:
-    """A scope given as a center code (or path); the caller's own center by default."""
-    if not raw:
-        return principal.center_path
-    code = raw.rstrip("/").rsplit("/", 1)[-1]
-    if not code.isdigit():
-        raise InvalidInput("scope", "must be a center code")
-    center = center_by_code(session, code)
-    if not principal.sees(center.path):
-        raise NotFound("center", code)
-    return center.path
 
 
 def full_case(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
@@ -63,143 +50,142 @@ def full_case(session: Session, principal: Principal, case: Case) -> dict[str, A
     return doc
 
 
-def routes(ctx: ApiContext) -> list[Route]:
-    def create_sync(
-        principal: Principal, intake: CaseIntake, photos: list[uploads.Photo]
-    ) -> tuple[dict[str, Any], bool]:
-        now = datetime.now(UTC)
-        for attempt in range(2):
-            try:
-                with ctx.factory.begin() as session:
-                    case, created = svc.report_case(
-                        session, principal, intake, sla=ctx.sla, now=now
-                    )
-                    if created:
-                        for photo in photos:
-                            session.add(
-                                Attachment(
-                                    case_id=case.id,
-                                    filename=photo.filename,
-                                    content_type=photo.content_type,
-                                    size=len(photo.data),
-                                    sha256=photo.sha256,
-                                    stored_path=uploads.store(ctx.data_dir, photo),
-                                    created_at=now,
-                                    created_by=principal.actor,
-                                )
+def _create(
+    ctx: ApiContext, principal: Principal, intake: CaseIntake, photos: list[uploads.Photo]
+) -> tuple[dict[str, Any], bool]:
+    now = datetime.now(UTC)
+    for attempt in range(2):
+        try:
+            with ctx.factory.begin() as session:
+                case, created = svc.report_case(session, principal, intake, sla=ctx.sla, now=now)
+                if created:
+                    for photo in photos:
+                        session.add(
+                            Attachment(
+                                case_id=case.id,
+                                filename=photo.filename,
+                                content_type=photo.content_type,
+                                size=len(photo.data),
+                                sha256=photo.sha256,
+                                stored_path=uploads.store(ctx.data_dir, photo),
+                                created_at=now,
+                                created_by=principal.actor,
                             )
-                        session.flush()
-                    return full_case(session, principal, case), created
-            except sa.exc.IntegrityError:
-                # Two deliveries of the same external id raced; the retry finds the winner's case.
-                if attempt or intake.idempotency_key() is None:
-                    raise
-        raise AssertionError("unreachable")
+                        )
+                    session.flush()
+                return full_case(session, principal, case), created
+        except sa.exc.IntegrityError:
+            # Two deliveries of the same external id raced; the retry finds the winner's case.
+            if attempt or intake.idempotency_key() is None:
+                raise
+    raise AssertionError("unreachable")
 
-    async def create(request: Request, principal: Principal) -> Response:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip()
-        photos: list[uploads.Photo] = []
-        if content_type == "multipart/form-data":
-            intake, photos = await _multipart(request)
-        else:
-            intake = parse_intake(await read_json(request))
-        doc, created = await run_in_threadpool(create_sync, principal, intake, photos)
-        return JSONResponse(
-            doc, 201 if created else 200, headers={"Location": f"cases/{doc['id']}"}
+
+async def create(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    photos: list[uploads.Photo] = []
+    if content_type == "multipart/form-data":
+        intake, photos = await _multipart(request)
+    else:
+        intake = parse_intake(await read_json(request))
+    doc, created = await run_in_threadpool(_create, ctx, principal, intake, photos)
+    return JSONResponse(doc, 201 if created else 200, headers={"Location": f"cases/{doc['id']}"})
+
+
+def _list(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, Any]:
+    q = request.query_params
+    states = [s for s in q.get("state", "").split(",") if s]
+    for s in states:
+        if s not in CaseState.__members__.values():
+            raise InvalidInput("state", f"unknown state {s}")
+    limit = query_int(request, "limit", 50, 1, 200)
+    offset = query_int(request, "offset", 0, 0, 10_000_000)
+    with ctx.factory() as session:
+        scope = query_scope(session, principal, request)
+        page = svc.list_cases(
+            session,
+            principal,
+            scope,
+            states=states or None,
+            risk=q.get("risk"),
+            kind=q.get("kind"),
+            channel=q.get("channel"),
+            overdue=query_bool(request, "overdue"),
+            reported_from=query_time(request, "from"),
+            reported_to=query_time(request, "to", end=True),
+            q=q.get("q"),
+            limit=limit,
+            offset=offset,
         )
+        items = [case_doc(c) for c in page.items]
+        return {"scope": scope, "total": page.total, "limit": limit, "offset": offset, "items": items}
 
-    def list_sync(request: Request, principal: Principal) -> dict[str, Any]:
-        q = request.query_params
-        states = [s for s in q.get("state", "").split(",") if s]
-        for s in states:
-            if s not in CaseState.__members__.values():
-                raise InvalidInput("state", f"unknown state {s}")
-        limit = query_int(request, "limit", 50, 1, 200)
-        offset = query_int(request, "offset", 0, 0, 10_000_000)
-        with ctx.factory() as session:
-            scope = resolve_scope(session, principal, q.get("scope"))
-            page = svc.list_cases(
-                session,
-                principal,
-                scope,
-                states=states or None,
-                risk=q.get("risk"),
-                kind=q.get("kind"),
-                channel=q.get("channel"),
-                overdue=query_bool(request, "overdue"),
-                reported_from=query_time(request, "from"),
-                reported_to=query_time(request, "to", end=True),
-                q=q.get("q"),
-                limit=limit,
-                offset=offset,
-            )
-            return {
-                "scope": scope,
-                "total": page.total,
-                "limit": limit,
-                "offset": offset,
-                "items": [case_doc(c) for c in page.items],
-            }
 
-    async def list_(request: Request, principal: Principal) -> Response:
-        return JSONResponse(await run_in_threadpool(list_sync, request, principal))
+async def list_(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    return JSONResponse(await run_in_threadpool(_list, ctx, request, principal))
 
-    def get_sync(principal: Principal, case_id: int) -> dict[str, Any]:
-        with ctx.factory() as session:
-            return full_case(session, principal, svc.get_case(session, principal, case_id))
 
-    async def get(request: Request, principal: Principal) -> Response:
-        return JSONResponse(await run_in_threadpool(get_sync, principal, request.path_params["id"]))
+def _get(ctx: ApiContext, principal: Principal, case_id: int) -> dict[str, Any]:
+    with ctx.factory() as session:
+        return full_case(session, principal, svc.get_case(session, principal, case_id))
 
-    def act_sync(principal: Principal, case_id: int, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise InvalidInput("body", "must be an object")
-        action, payload, version = (
-            body.get("action"),
-            body.get("payload", {}),
-            body.get("expected_version"),
+
+async def get(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    return JSONResponse(await run_in_threadpool(_get, ctx, principal, request.path_params["id"]))
+
+
+def _act(ctx: ApiContext, principal: Principal, case_id: int, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidInput("body", "must be an object")
+    action, payload, version = (
+        body.get("action"),
+        body.get("payload", {}),
+        body.get("expected_version"),
+    )
+    unknown = set(body) - {"action", "payload", "expected_version"}
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], "unknown field")
+    if not isinstance(action, str):
+        raise InvalidInput("action", "required, a string")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidInput("expected_version", "required, the version you last read (integer)")
+    if not isinstance(payload, dict):
+        raise InvalidInput("payload", "must be an object")
+    with ctx.factory.begin() as session:
+        case = svc.perform(
+            session, principal, case_id, action, payload, sla=ctx.sla, expected_version=version
         )
-        unknown = set(body) - {"action", "payload", "expected_version"}
-        if unknown:
-            raise InvalidInput(sorted(unknown)[0], "unknown field")
-        if not isinstance(action, str):
-            raise InvalidInput("action", "required, a string")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise InvalidInput("expected_version", "required, the version you last read (integer)")
-        if not isinstance(payload, dict):
-            raise InvalidInput("payload", "must be an object")
-        with ctx.factory.begin() as session:
-            case = svc.perform(
-                session, principal, case_id, action, payload, sla=ctx.sla, expected_version=version
-            )
-            return full_case(session, principal, case)
+        return full_case(session, principal, case)
 
-    async def act(request: Request, principal: Principal) -> Response:
-        body = await read_json(request)
-        return JSONResponse(
-            await run_in_threadpool(act_sync, principal, request.path_params["id"], body)
-        )
 
-    def attachment_sync(principal: Principal, case_id: int, att_id: int) -> Attachment:
-        with ctx.factory() as session:
-            svc.get_case(session, principal, case_id)
-            att = session.get(Attachment, att_id)
-            if att is None or att.case_id != case_id:
-                raise NotFound("attachment", att_id)
-            return att
+async def act(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    body = await read_json(request)
+    doc = await run_in_threadpool(_act, ctx, principal, request.path_params["id"], body)
+    return JSONResponse(doc)
 
-    async def attachment(request: Request, principal: Principal) -> Response:
-        att = await run_in_threadpool(
-            attachment_sync, principal, request.path_params["id"], request.path_params["att"]
-        )
-        if not (ctx.data_dir / att.stored_path).is_file():
-            raise NotFound("attachment file", att.id)
-        return FileResponse(
-            ctx.data_dir / att.stored_path,
-            media_type=att.content_type,
-            headers={"X-Content-Type-Options": "nosniff"},
-        )
 
+def _attachment(ctx: ApiContext, principal: Principal, case_id: int, att_id: int) -> Attachment:
+    with ctx.factory() as session:
+        svc.get_case(session, principal, case_id)
+        att = session.get(Attachment, att_id)
+        if att is None or att.case_id != case_id:
+            raise NotFound("attachment", att_id)
+        return att
+
+
+async def attachment(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    case_id, att_id = request.path_params["id"], request.path_params["att"]
+    att = await run_in_threadpool(_attachment, ctx, principal, case_id, att_id)
+    if not (ctx.data_dir / att.stored_path).is_file():
+        raise NotFound("attachment file", att.id)
+    return FileResponse(
+        ctx.data_dir / att.stored_path,
+        media_type=att.content_type,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+def routes(ctx: ApiContext) -> list[Route]:
     return [
         Route("/cases", guarded(ctx, create), methods=["POST"]),
         Route("/cases", guarded(ctx, list_), methods=["GET"]),

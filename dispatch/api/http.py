@@ -7,14 +7,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dispatch import scopes
 from dispatch.accounts.audit import mark_denied
-from dispatch.errors import ActionNotAllowed, DispatchError, Forbidden, Hidden, InvalidInput
+from dispatch.errors import (
+    ActionNotAllowed,
+    DispatchError,
+    Forbidden,
+    Hidden,
+    InvalidInput,
+    NotFound,
+)
 from dispatch.events import Bus
 from dispatch.principal import Principal
 from dispatch.sla import TZ, Sla
@@ -25,11 +33,22 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 @dataclass(frozen=True)
 class ApiContext:
+    """What every endpoint reads: the session factory, the bus, the SLA, the data folder and
+    the principal used when a request carries none (``None``: answer 401)."""
+
     factory: sessionmaker[Session]
     bus: Bus
     sla: Sla
     data_dir: Path
     anonymous: Principal | None
+
+
+class HasAnonymous(Protocol):
+    @property
+    def anonymous(self) -> Principal | None: ...
+
+
+C = TypeVar("C", bound=HasAnonymous)
 
 
 class ApiError(Exception):
@@ -85,10 +104,9 @@ def error_response(exc: Exception) -> JSONResponse:
     return JSONResponse(body, exc.status)
 
 
-def guarded(
-    ctx: ApiContext, endpoint: Callable[[Request, Principal], Awaitable[Response]]
-) -> Endpoint:
-    """Resolve the principal (401 without one) and turn domain errors into JSON answers."""
+def guarded(ctx: C, endpoint: Callable[[Request, Principal, C], Awaitable[Response]]) -> Endpoint:
+    """The Starlette endpoint for ``endpoint(request, principal, ctx)``: resolve the principal
+    (401 without one) and turn domain errors into JSON answers."""
 
     async def wrapper(request: Request) -> Response:
         principal = request.scope.get("principal") or ctx.anonymous
@@ -97,7 +115,7 @@ def guarded(
                 {"error": "unauthenticated", "message": "请先登录 · sign in first"}, 401
             )
         try:
-            return await endpoint(request, principal)
+            return await endpoint(request, principal, ctx)
         except (ApiError, DispatchError) as exc:
             if isinstance(exc, Hidden | Forbidden):
                 mark_denied(
@@ -178,3 +196,16 @@ def query_time(request: Request, name: str, *, end: bool = False) -> datetime | 
     if value.tzinfo is None:
         value = value.replace(tzinfo=TZ)
     return value.astimezone(UTC)
+
+
+def query_scope(session: Session, principal: Principal, request: Request) -> str:
+    """The path of the ``scope`` asked for (a center code or path), resolved by
+    :func:`dispatch.scopes.resolve`: the caller's own center by default. An unknown center and
+    one outside the caller's subtree both answer 404."""
+    raw = request.query_params.get("scope")
+    if raw and not raw.rstrip("/").rsplit("/", 1)[-1].isdigit():
+        raise InvalidInput("scope", "must be a center code")
+    try:
+        return scopes.resolve(session, principal, raw).path
+    except scopes.ScopeError as exc:
+        raise NotFound("center", exc.code) from None

@@ -11,13 +11,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dispatch import alerts as alert_svc
-from dispatch.api.cases import resolve_scope
 from dispatch.api.http import (
     ApiContext,
     JSONResponse,
     guarded,
     query_bool,
     query_int,
+    query_scope,
     query_time,
     read_json,
 )
@@ -28,79 +28,79 @@ from dispatch.principal import Principal
 from dispatch.registry import center_by_code, children
 
 
+def _center(ctx: ApiContext, principal: Principal, code: str) -> dict[str, Any]:
+    with ctx.factory() as session:
+        found = center_by_code(session, code)
+        if not principal.sees(found.path):
+            raise Hidden("center", code, found.path)
+        return {**center_doc(found), "children": [center_doc(c) for c in children(session, found)]}
+
+
+async def center(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    return JSONResponse(
+        await run_in_threadpool(_center, ctx, principal, request.path_params["code"])
+    )
+
+
+async def center_children(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    doc = await run_in_threadpool(_center, ctx, principal, request.path_params["code"])
+    return JSONResponse({"items": doc["children"]})
+
+
+def _alerts(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, Any]:
+    limit = query_int(request, "limit", 100, 1, 500)
+    offset = query_int(request, "offset", 0, 0, 10_000_000)
+    open_only = query_bool(request, "open")
+    with ctx.factory() as session:
+        scope = query_scope(session, principal, request)
+        rows = alert_svc.list_alerts(
+            session,
+            principal,
+            scope,
+            open_only=True if open_only is None else open_only,
+            unacked_only=bool(query_bool(request, "unacked")),
+            kind=request.query_params.get("kind"),
+            limit=limit,
+            offset=offset,
+        )
+        return {"scope": scope, "items": [alert_doc(a) for a in rows], "limit": limit, "offset": offset}
+
+
+async def alerts(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    return JSONResponse(await run_in_threadpool(_alerts, ctx, request, principal))
+
+
+def _ack(ctx: ApiContext, principal: Principal, alert_id: int, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict) or set(body) - {"by"}:
+        raise InvalidInput("body", 'expects {"by": "name"}')
+    by = body.get("by")
+    if by is not None and not isinstance(by, str):
+        raise InvalidInput("by", "must be a string")
+    with ctx.factory.begin() as session:
+        return alert_doc(alert_svc.ack_alert(session, principal, alert_id, by))
+
+
+async def ack(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    body = await read_json(request) if request.headers.get("content-type") else {}
+    return JSONResponse(
+        await run_in_threadpool(_ack, ctx, principal, request.path_params["id"], body)
+    )
+
+
+def _kpis(ctx: ApiContext, request: Request, principal: Principal) -> Any:
+    end = query_time(request, "to", end=True) or datetime.now(UTC)
+    start = query_time(request, "from") or end - timedelta(days=30)
+    if start >= end:
+        raise InvalidInput("from", "must be before to")
+    with ctx.factory() as session:
+        return compute_kpis(session, query_scope(session, principal, request), start, end)
+
+
+async def kpis(request: Request, principal: Principal, ctx: ApiContext) -> Response:
+    return JSONResponse(await run_in_threadpool(_kpis, ctx, request, principal))
+
+
 def routes(ctx: ApiContext) -> list[Route]:
-    def center_sync(principal: Principal, code: str) -> dict[str, Any]:
-        with ctx.factory() as session:
-            center = center_by_code(session, code)
-            if not principal.sees(center.path):
-                raise Hidden("center", code, center.path)
-            return {
-                **center_doc(center),
-                "children": [center_doc(c) for c in children(session, center)],
-            }
-
-    async def center(request: Request, principal: Principal) -> Response:
-        return JSONResponse(
-            await run_in_threadpool(center_sync, principal, request.path_params["code"])
-        )
-
-    async def center_children(request: Request, principal: Principal) -> Response:
-        doc = await run_in_threadpool(center_sync, principal, request.path_params["code"])
-        return JSONResponse({"items": doc["children"]})
-
-    def alerts_sync(request: Request, principal: Principal) -> dict[str, Any]:
-        limit = query_int(request, "limit", 100, 1, 500)
-        offset = query_int(request, "offset", 0, 0, 10_000_000)
-        open_only = query_bool(request, "open")
-        with ctx.factory() as session:
-            scope = resolve_scope(session, principal, request.query_params.get("scope"))
-            rows = alert_svc.list_alerts(
-                session,
-                principal,
-                scope,
-                open_only=True if open_only is None else open_only,
-                unacked_only=bool(query_bool(request, "unacked")),
-                kind=request.query_params.get("kind"),
-                limit=limit,
-                offset=offset,
-            )
-            return {
-                "scope": scope,
-                "items": [alert_doc(a) for a in rows],
-                "limit": limit,
-                "offset": offset,
-            }
-
-    async def alerts(request: Request, principal: Principal) -> Response:
-        return JSONResponse(await run_in_threadpool(alerts_sync, request, principal))
-
-    def ack_sync(principal: Principal, alert_id: int, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict) or set(body) - {"by"}:
-            raise InvalidInput("body", 'expects {"by": "name"}')
-        by = body.get("by")
-        if by is not None and not isinstance(by, str):
-            raise InvalidInput("by", "must be a string")
-        with ctx.factory.begin() as session:
-            return alert_doc(alert_svc.ack_alert(session, principal, alert_id, by))
-
-    async def ack(request: Request, principal: Principal) -> Response:
-        body = await read_json(request) if request.headers.get("content-type") else {}
-        return JSONResponse(
-            await run_in_threadpool(ack_sync, principal, request.path_params["id"], body)
-        )
-
-    def kpis_sync(request: Request, principal: Principal) -> Any:
-        end = query_time(request, "to", end=True) or datetime.now(UTC)
-        start = query_time(request, "from") or end - timedelta(days=30)
-        if start >= end:
-            raise InvalidInput("from", "must be before to")
-        with ctx.factory() as session:
-            scope = resolve_scope(session, principal, request.query_params.get("scope"))
-            return compute_kpis(session, scope, start, end)
-
-    async def kpis(request: Request, principal: Principal) -> Response:
-        return JSONResponse(await run_in_threadpool(kpis_sync, request, principal))
-
     return [
         Route("/centers/{code}", guarded(ctx, center), methods=["GET"]),
         Route("/centers/{code}/children", guarded(ctx, center_children), methods=["GET"]),
