@@ -78,6 +78,11 @@ def map_points(session: Session, scope: CenterRef, limit: int = 3000) -> tuple[l
     return centers, cameras
 
 
+def percent(rate: float | None) -> str:
+    """A rate as people read it; "—" when there was nothing to divide (never 100%)."""
+    return "—" if rate is None else f"{rate:.1%}"
+
+
 # charts -----------------------------------------------------------------------------------
 def trend_chart(trend: list[dict[str, Any]], lang: str) -> go.Figure:
     days = [d["day"] for d in trend]
@@ -93,7 +98,8 @@ def child_chart(rows: list[dict[str, Any]], lang: str) -> go.Figure:
     series = (("closure_rate", "kpi.closure_rate"), ("on_time_rate", "kpi.on_time_rate"),
               ("satisfaction_rate", "kpi.satisfaction_rate"))
     fig = go.Figure([
-        go.Bar(x=names, y=[(r[field] or 0) * 100 for r in rows], name=tr(key, lang))
+        # No bar where there was nothing to divide (a rate of None is not 0%).
+        go.Bar(x=names, y=[None if r[field] is None else r[field] * 100 for r in rows], name=tr(key, lang))
         for field, key in series
     ])
     fig.update_layout(barmode="group", title=tr("analysis.by_child", lang), yaxis=dict(title="%", range=[0, 105]), **DARK)

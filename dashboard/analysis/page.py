@@ -13,6 +13,7 @@ from dashboard.shared.chrome import current_scope, page_header, principal, scope
 
 PERIODS = (7, 30, 90, 365)
 
+
 viewer = principal()
 center = current_scope(viewer) if viewer is not None else None
 if viewer is not None and center is not None:
@@ -32,7 +33,7 @@ if viewer is not None and center is not None:
     m[0].metric(t("kpi.reported"), f"{k['reported']:,}")
     m[1].metric(t("kpi.closed"), f"{k['closed']:,}")
     for col, key in zip(m[2:5], ("closure_rate", "on_time_rate", "satisfaction_rate"), strict=True):
-        col.metric(t(f"kpi.{key}"), "—" if k[key] is None else f"{k[key]:.1%}")
+        col.metric(t(f"kpi.{key}"), A.percent(k[key]))
     m[5].metric(t("kpi.overdue"), f"{k['overdue']:,}")
     st.plotly_chart(A.trend_chart(k["trend"], lang), key="trend")
     children = [c for c in k["children"] if c["reported"] or c["closed"] or c["open"]]
@@ -41,11 +42,9 @@ if viewer is not None and center is not None:
         rates = ("closure_rate", "on_time_rate", "satisfaction_rate", "rework_rate", "extension_rate")
         st.dataframe(
             [{t("analysis.center"): c["name"], t("kpi.reported"): c["reported"], t("kpi.closed"): c["closed"],
-              **{t(f"kpi.{r}"): c[r] for r in rates}, t("kpi.open"): c["open"], t("kpi.overdue"): c["overdue"]}
+              **{t(f"kpi.{r}"): A.percent(c[r]) for r in rates}, t("kpi.open"): c["open"], t("kpi.overdue"): c["overdue"]}
              for c in children],
             hide_index=True, width="stretch",
-            column_config={t(f"kpi.{r}"): st.column_config.ProgressColumn(t(f"kpi.{r}"), min_value=0, max_value=1,
-                                                                            format="percent") for r in rates},
         )
     c1, c2, c3 = st.columns(3)
     if any(k["closed_by_level"].values()):

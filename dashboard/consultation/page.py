@@ -1,6 +1,7 @@
 """视频会商 · video session: the case's people and cameras live, the case card, the actions.
 
-``?session=<id>`` opens a session; without it the page starts one on a case.
+``?session=<id>`` opens a session; without it the page starts one on a case, chosen by its
+number (``?case=ZZ-…`` from the case page preselects it).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.consultation import panel
+from dashboard.consultation.start import start_form
 from dashboard.i18n import t
 from dashboard.shared.chrome import principal
 
@@ -18,7 +20,7 @@ if viewer is not None:
     consult_id = int(raw) if raw.isdigit() else None
     if consult_id is None:
         st.caption(t("consult.no_session"))
-        started = panel.start_form(viewer)
+        started = start_form(viewer)
         if started is not None:
             st.query_params["session"] = str(started)
             st.rerun()

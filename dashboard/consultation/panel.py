@@ -1,4 +1,4 @@
-"""The session page's pieces: start, video, case card, people, cameras, actions, timeline, end.
+"""The session page's pieces (the start form: :mod:`dashboard.consultation.start`): video, case card, people, cameras, actions, timeline, end.
 
 Everything goes through :mod:`dispatch.consultation` services in one transaction per click; the
 video itself is the join page of the operator's own invitation, embedded (same origin), so the
@@ -14,11 +14,13 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import current_lang, label, t
+from dashboard.i18n.dates import local_time
+from dashboard.i18n.table import TABLE
 from dashboard.server.services import services
+from dashboard.shared.refusals import refusal_text
 from dispatch.consultation import record
 from dispatch.consultation import services as svc
-from dispatch.consultation.chain import Invitee
 from dispatch.consultation.evidence import save_evidence
 from dispatch.consultation.views import session_doc
 from dispatch.errors import DispatchError
@@ -45,38 +47,13 @@ def run(fn: Any, *args: Any, **kw: Any) -> Any:
         with services().session_factory.begin() as session:
             return fn(session, *args, **kw)
     except DispatchError as exc:
-        st.error(str(exc))
+        st.error(refusal_text(exc, current_lang()))
         return None
 
 
-def start_form(viewer: Principal) -> int | None:
-    raw = st.query_params.get("case", "")  # a link from the case page or an alert
-    with st.form("consult_start"):
-        case_id = st.number_input(t("consult.case_id"), min_value=1, step=1,
-                                  value=int(raw) if raw.isdigit() and int(raw) > 0 else 1)
-        chain = st.checkbox(t("consult.invite_chain"), value=True)
-        attach = st.number_input(t("consult.attach_n"), min_value=0, max_value=6, value=2)
-        if not st.form_submit_button(t("consult.start"), type="primary"):
-            return None
-
-    def start(session: Any) -> tuple[int, str, list[dict[str, str]]]:
-        consult = svc.start_session(session, viewer, case_id=int(case_id))
-        own = svc.invite(session, viewer, consult.id, Invitee(viewer.name or viewer.actor, "operator"),
-                         actor=viewer.actor)
-        made = svc.invite_chain(session, viewer, consult.id) if chain else []
-        for proposal in svc.proposals(session, viewer, consult.id)[: int(attach)]:
-            svc.attach_camera(session, viewer, consult.id, proposal.camera_id)
-        return consult.id, f"/join/{own.token}", [
-            {"name": i.participant.name, "role": i.participant.role, "link": f"/join/{i.token}"}
-            for i in made]
-
-    started = run(start)
-    if started is None:
-        return None
-    consult_id, own_link, links = started
-    st.session_state.setdefault(LINKS, {})[consult_id] = own_link
-    st.session_state[f"consult_new_links_{consult_id}"] = links
-    return consult_id
+def role_name(role: str) -> str:
+    """A participant's role in words (roles typed by API clients are shown as typed)."""
+    return t(f"consult.role.{role}") if f"consult.role.{role}" in TABLE else role
 
 
 def load(viewer: Principal, consult_id: int) -> dict[str, Any] | None:
@@ -97,12 +74,12 @@ def video(consult_id: int) -> None:
 
 def case_card(doc: dict[str, Any]) -> None:
     case = doc["case"]
-    due = case["due_at"].isoformat(timespec="minutes") if case["due_at"] else "—"
+    due = local_time(case["due_at"])
     late = f' <b style="color:#ff6b6b">{t("consult.overdue")}</b>' if case["overdue"] else ""
     st.html(
         f'<div style="padding:8px 12px;border:1px solid #24324a;border-radius:8px">'
         f"<b>{html.escape(case['number'] or '')}</b> {html.escape(case['title'])}<br>"
-        f"{t('consult.state')}: {html.escape(case['state'])} · {t('consult.due')}: {html.escape(due)}{late}</div>"
+        f"{t('consult.state')}: {html.escape(label('state', case['state'], current_lang()))} · {t('consult.due')}: {html.escape(due)}{late}</div>"
     )
 
 
@@ -113,8 +90,9 @@ def people(viewer: Principal, doc: dict[str, Any]) -> None:
         with st.expander(t("consult.links"), expanded=True):
             for item in new_links:
                 st.text(f"{item['name']} ({item['role']}): {item['link']}")
-    st.dataframe([{t("consult.name"): p["name"], t("consult.role"): p["role"], t("consult.state"): p["state"],
-                   "arrived": p["arrived_at"].isoformat(timespec="seconds") if p["arrived_at"] else ""}
+    st.dataframe([{t("consult.name"): p["name"], t("consult.role"): role_name(p["role"]),
+                   t("consult.state"): t(f"consult.pstate.{p['state']}"),
+                   t("consult.arrived"): local_time(p["arrived_at"])}
                   for p in doc["participants"]], hide_index=True)
     waiting = {p["name"]: p["id"] for p in doc["participants"] if not p["arrived_at"]}
     if doc["open"] and waiting:
@@ -195,9 +173,11 @@ def actions(viewer: Principal, doc: dict[str, Any]) -> None:
 
 def timeline(doc: dict[str, Any]) -> None:
     st.subheader(t("consult.timeline"))
-    st.dataframe([{"#": e["seq"], "time": e["at"].isoformat(timespec="seconds"), "actor": e["actor"],
-                   "action": e["action"], "detail": str(e.get("payload", ""))[:200]}
-                  for e in reversed(doc["timeline"])], hide_index=True)
+    lang = current_lang()
+    for e in reversed(doc["timeline"]):
+        note = e.get("payload", {}).get("text") or e.get("payload", {}).get("reason") or ""
+        st.text(f"{local_time(e['at'])} · {e['actor']} · {label('action', e['action'], lang)}"
+                + (f" · {note}" if note else ""))
 
 
 def end(viewer: Principal, doc: dict[str, Any]) -> None:

@@ -51,6 +51,10 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(InvalidInput, "refusal.high_risk", "high-risk"),
+    Rule(InvalidInput, "refusal.photo_type", "JPEG, PNG"),
+    Rule(InvalidInput, "refusal.photo_type", "content is not"),
+    Rule(InvalidInput, "refusal.photo_size", "larger than"),
+    Rule(InvalidInput, "refusal.photo_count", " photos"),
     Rule(InvalidInput, "refusal.required", "required"),
     Rule(InvalidInput, "refusal.required", "non-empty"),
     Rule(InvalidInput, "refusal.required", "at least 1 character"),
@@ -64,10 +68,6 @@ RULES: tuple[Rule, ...] = (
     Rule(InvalidInput, "refusal.phone", "mainland mobile"),
     Rule(InvalidInput, "refusal.phone", "must be digits"),
     Rule(InvalidInput, "refusal.sub_kind", "is not a sub-kind"),
-    Rule(InvalidInput, "refusal.photo_type", "JPEG, PNG"),
-    Rule(InvalidInput, "refusal.photo_type", "content is not"),
-    Rule(InvalidInput, "refusal.photo_size", "larger than"),
-    Rule(InvalidInput, "refusal.photo_count", "at most"),
     Rule(InvalidInput, "refusal.invalid"),
     Rule(ActionNotAllowed, "refusal.state"),
     Rule(ConflictError, "refusal.conflict"),
