@@ -11,8 +11,9 @@ from dashboard.desk.case_view import CaseView, OrderRow
 from dashboard.i18n import t
 
 _CSS = """<style>
-.zz-facts{display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:4px 14px;font-size:.92rem}
-.zz-facts dt{color:#8aa0bf;white-space:nowrap}.zz-facts dd{margin:0;white-space:pre-wrap;word-break:break-all}
+.zz-facts{display:grid;grid-template-columns:repeat(2,minmax(4.5em,max-content) minmax(0,1fr));gap:4px 14px;
+margin:0;font-size:.92rem}
+.zz-facts dt{color:#8aa0bf;max-width:11em}.zz-facts dd{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
 .zz-ev{border-left:3px solid #2d4a73;padding:4px 10px;margin:0 0 8px 4px;font-size:.92rem}
 .zz-ev.sup{border-left-color:#e0a030}.zz-ev .h{color:#c9d6ea}.zz-ev .m{color:#8aa0bf}
 .zz-ev .d{white-space:pre-wrap;word-break:break-all;margin-top:2px}
@@ -38,11 +39,13 @@ def orders(rows: list[OrderRow]) -> None:
     if not rows:
         return
     st.markdown(f"**{t('console.orders')}**")
-    heads = ["order.role", "order.target", "field.state", "order.dispatched", "case.signed_at",
-             "case.returned_at", "order.returned_reason"]
+    returned = any(o.returned != "—" for o in rows)  # return columns only when something came back
+    heads = ["order.role", "order.target", "field.state", "order.dispatched", "case.signed_at"]
+    heads += ["case.returned_at", "order.returned_reason"] if returned else []
     body = "".join(
         "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (o.role, o.target, o.state, o.dispatched, o.signed,
-                                                         o.returned, o.returned_reason)) + "</tr>"
+                                                         *((o.returned, o.returned_reason) if returned else ())))
+        + "</tr>"
         for o in rows
     )
     st.html(f'{_CSS}<table class="zz-orders"><tr>{"".join(f"<th>{_e(t(h))}</th>" for h in heads)}</tr>{body}</table>')
@@ -52,9 +55,10 @@ def trail(view: CaseView) -> None:
     """Every event, oldest first, in full; pictures under the line that took them."""
     st.markdown(f"**{t('console.timeline')}**")
     pictures = {p.id: p for p in view.pictures}
+    colon = t("case.colon")
     for i, ev in enumerate(view.events):
         change = f' · <span class="m">{_e(ev.change)}</span>' if ev.change else ""
-        details = "".join(f'<div class="d"><span class="m">{_e(k)}：</span>{_e(v)}</div>' for k, v in ev.details)
+        details = "".join(f'<div class="d"><span class="m">{_e(k)}{colon}</span>{_e(v)}</div>' for k, v in ev.details)
         st.html(
             f'{_CSS if i == 0 else ""}<div class="zz-ev{" sup" if ev.supervision else ""}">'
             f'<div class="h"><span class="m">{_e(ev.time)}</span> · {_e(ev.actor)} · <b>{_e(ev.action)}</b>{change}</div>'

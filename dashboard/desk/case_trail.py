@@ -58,8 +58,8 @@ def _enum(caption: str, group: str) -> Detail:
 def _orders(value: Any, names: Names, lang: str) -> tuple[str, str] | None:
     if not isinstance(value, list):
         return None
-    parts = [f"{label('order_role', o.get('role'), lang)}：{o.get('target', '')}" for o in value if isinstance(o, dict)]
-    return (tr("console.orders", lang), "；".join(parts)) if parts else None
+    parts = [f"{label('order_role', o.get('role'), lang)} · {o.get('target', '')}" for o in value if isinstance(o, dict)]
+    return (tr("console.orders", lang), tr("case.list_sep", lang).join(parts)) if parts else None
 
 
 def _order(value: Any, names: Names, lang: str) -> tuple[str, str] | None:
@@ -101,7 +101,7 @@ def _attached(value: Any, names: Names, lang: str) -> tuple[str, str] | None:
 #: Payload field → how it reads. Fields not listed are not shown.
 DETAILS: dict[str, Detail] = {
     "reason": _text("field.reason"),
-    "message": _text("field.note"),
+    "message": _text("case.message"),
     "note": _text("field.note"),
     "result": _text("field.result"),
     "leader": _text("field.leader"),
@@ -111,7 +111,7 @@ DETAILS: dict[str, Detail] = {
     "name": _text("consult.name"),
     "feed_name": _text("consult.feed"),
     "camera_name": _text("field.camera"),
-    "into_number": _text("field.other_case"),
+    "into_number": _text("case.merged_into"),
     "risk": _enum("field.risk", "risk"),
     "complexity": _enum("field.complexity", "complexity"),
     "satisfaction": _enum("field.satisfaction", "satisfaction"),

@@ -155,7 +155,7 @@ def _summary(session: Session, case: Case, events: list, lang: str) -> list[tupl
         ("case.supervision", _supervision(events, lang)),
         ("case.counts", tr("case.counts_text", lang, returns=case.return_count, reworks=case.rework_count,
                            extensions=case.extension_count, escalations=case.escalation_count)),
-        ("field.other_case", merged.number if merged is not None and merged.number else "—"),
+        ("case.merged_into", merged.number if merged is not None and merged.number else "—"),
     ]
     return [(tr(key, lang), value) for key, value in rows]
 

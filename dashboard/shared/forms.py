@@ -89,12 +89,18 @@ def _pick(caption: str, options: list[tuple[str, str]], key: str) -> str | None:
                         placeholder="—", disabled=not options)
 
 
+def _part(caption: str, part: str) -> str:
+    """"主办单位 *" and "部门" → "主办单位（部门）*"."""
+    base, star = caption.removesuffix(" *"), " *" if caption.endswith(" *") else ""
+    return t("form.part", whole=base, part=t(part)) + star
+
+
 def _target(name: str, caption: str, choices: Choices, key: str) -> Any:
     left, right = st.columns(2)
     with left:
-        dept = _pick(f"{caption} · {t('field.department')}", choices.targets.departments, f"{key}_department")
+        dept = _pick(_part(caption, "field.department"), choices.targets.departments, f"{key}_department")
     with right:
-        center = _pick(f"{caption} · {t('field.target_center')}", choices.targets.centers, f"{key}_center")
+        center = _pick(_part(caption, "field.target_center"), choices.targets.centers, f"{key}_center")
     picked = ({"department": dept} if dept else {}) | ({"center": center} if center else {})
     return picked or None
 
@@ -106,7 +112,7 @@ def _targets(name: str, caption: str, choices: Choices, key: str) -> Any:
                                        (right, "center", choices.targets.centers, "field.target_center")):
         names = dict(options)
         with column:
-            picked = st.multiselect(f"{caption} · {t(sub)}", list(names), key=f"{key}_{kind}",
+            picked = st.multiselect(_part(caption, sub), list(names), key=f"{key}_{kind}",
                                     format_func=names.__getitem__, placeholder="—", disabled=not options)
         out += [{kind: code} for code in picked]
     return out or None
@@ -126,7 +132,7 @@ def _case_number(name: str, caption: str, choices: Choices, key: str) -> Any:
 WIDGETS: dict[str, tuple[str, Widget]] = {
     "reason": ("field.reason", _text_area),
     "note": ("field.note", _text_area),
-    "message": ("field.note", _text_area),
+    "message": ("case.message", _text_area),
     "result": ("field.result", _text_area),
     "plan": ("field.plan", _text_area),
     "leader": ("field.leader", _text),

@@ -57,8 +57,8 @@ def test_case_page_reads_in_plain_words(services: Services, lang: str) -> None:
     assert "13812345678" not in text  # the phone is masked
     # The whole trail, supervision included, with reasons and the order's target.
     for expected in (("受理", "派单", "催办", "抓紧办理", "通报", "超过时限未到场", "签收", "办结", "双方达成调解协议",
-                      "核查通过", "回访评价", "主办：东镇上村综治中心", "请今日到场", "待派单 → 待签收")
-                     if zh else ("Urge", "Notify", "Lead：东镇上村综治中心", "Return visit")):
+                      "核查通过", "回访评价", "主办 · 东镇上村综治中心", "请今日到场", "待派单 → 待签收")
+                     if zh else ("Urge", "Notify", "Lead · 东镇上村综治中心", "Return visit")):
         assert expected in text, expected
     assert ("催办 1 次，通报 1 次" if zh else "urged 1×, notified 1×") in text
     assert text.count(number) >= 1 and " 21392" not in text
