@@ -13,7 +13,7 @@ from dispatch.accounts.models import User
 from dispatch.cases import get_case
 from dispatch.consultation.chain import propose_cameras
 from dispatch.errors import Forbidden, NotFound
-from dispatch.models import Attachment, Case, Center, Department, DispatchOrder, Grid, Unit
+from dispatch.models import Attachment, Camera, Case, Center, Department, DispatchOrder, Grid, Unit
 from dispatch.orders import holds
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
@@ -77,13 +77,20 @@ def dispatch_targets(session: Session, case: Case) -> DispatchTargets:
     )
 
 
-def case_cameras(session: Session, case: Case, limit: int = 6) -> list[str]:
+def case_cameras(session: Session, case: Case, viewer: Principal | None = None, limit: int = 6) -> list[str]:
     """The case's own camera, then the cameras of its grid and village, nearest first (those
-    of its township when the grid and village have none)."""
+    of its township when the grid and village have none); only cameras in ``viewer``'s
+    subtree when a viewer is given (the stream routes refuse the others)."""
     found: list[str] = [case.camera_id] if case.camera_id else []
     proposals = propose_cameras(session, case)
     near = [p for p in proposals if p.scope in ("grid", "village")] or proposals
     found += [p.camera_id for p in near if p.camera_id not in found]
+    if viewer is not None:
+        paths = dict(session.execute(
+            sa.select(Camera.id, Center.path).join(Center, Camera.center_id == Center.id)
+            .where(Camera.id.in_(found))
+        ).all())
+        found = [c for c in found if c in paths and viewer.sees(paths[c])]
     return found[:limit]
 
 

@@ -66,4 +66,4 @@ def trail(view: CaseView) -> None:
         )
         shown = [pictures[a] for a in ev.attachments if a in pictures and pictures[a].path.exists()]
         if shown:
-            st.image([str(p.path) for p in shown], width=220, caption=[p.name for p in shown])
+            st.image([str(p.path) for p in shown], width=220, caption=[f"{p.taken} · {p.by}" for p in shown])

@@ -80,7 +80,7 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
     targets = order_targets(session, orders)
     order_text = {o.id: f"{label('order_role', o.role, lang)} · {targets[o.id]}" for o in orders}
     events = timeline(session, case.id)
-    cameras = case_cameras(session, case)
+    cameras = case_cameras(session, case, viewer)
     camera_ids = set(cameras) | {e.payload.get("camera") for e in events if isinstance(e.payload.get("camera"), str)}
     camera_names = dict(session.execute(sa.select(Camera.id, Camera.name).where(Camera.id.in_(camera_ids))).all())
     codes = {e.payload.get("to_center") for e in events if isinstance(e.payload.get("to_center"), str)}

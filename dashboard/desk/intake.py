@@ -82,7 +82,8 @@ def intake_form(viewer: Principal, center: CenterRef) -> None:
         leader = l1.text_input(t("field.leader"), key="in_leader", max_chars=50)
         plan = l2.text_input(t("field.plan"), key="in_plan")
         files = st.file_uploader(t("intake.photos", n=MAX_PHOTOS, mb=MAX_PHOTO_BYTES // (1024 * 1024)),
-                                 type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key="in_photos")
+                                 type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key="in_photos",
+                                 max_upload_size=MAX_PHOTO_BYTES // (1024 * 1024))
         with svc.session_factory() as session:
             hints = duplicate_hints(session, viewer, phone=phone, address=address, grid=grid)
         duplicates(hints, lang)

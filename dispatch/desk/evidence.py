@@ -48,17 +48,20 @@ def save_snapshot(
     data_dir: Path, now: datetime | None = None,
 ) -> Attachment:
     """Keep a camera's picture as evidence of ``case`` and note it on the trail
-    (``snapshot``: camera, its name, the attachment). Forbidden to whoever cannot see the case."""
+    (``snapshot``: camera, its name, the attachment). Forbidden to whoever cannot see the case
+    or the camera (a camera is seen from its center's subtree, as the stream routes check)."""
     if not can_see(session, principal, case):
         raise Forbidden(f"case {case.number} is not yours to see")
     camera = session.get(Camera, camera_id)
     if camera is None:
         raise NotFound("camera", camera_id)
-    now = now or datetime.now(UTC)
     center = session.get(Center, camera.center_id)
+    if center is None or not principal.sees(center.path):
+        raise Forbidden(f"camera {camera_id} is outside your center")
+    now = now or datetime.now(UTC)
     attachment, photo = attach_picture(
         session, case, principal.actor, jpeg=jpeg, camera_name=camera.name,
-        center_name=center.name if center else "", data_dir=data_dir, now=now,
+        center_name=center.name, data_dir=data_dir, now=now,
     )
     audit.record(session, case, principal.actor, "snapshot",
                  {"camera": camera.id, "camera_name": camera.name, "attachment": attachment.id,

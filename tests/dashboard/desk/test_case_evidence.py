@@ -76,3 +76,23 @@ def test_the_consultation_opens_with_the_case_chosen_by_number(services: Service
     text = visible(at)
     assert "建议邀请：文山市东镇综治中心（乡镇（街道）综治中心）" in text
     assert "附近摄像机（由近及远）：上村村口、下村村口、东镇路口" in text
+
+
+def test_a_village_sees_and_snaps_only_its_own_cameras(services: Services) -> None:
+    import pytest
+
+    from dispatch.casefile import case_by_number
+    from dispatch.desk.evidence import save_snapshot
+    from dispatch.errors import Forbidden
+    from tests.dashboard.desk.case_helpers import VILLAGE, VILLAGER, act
+
+    case_id, number = town_case(services)
+    act(services, TOWNSHIP, case_id, "accept")
+    act(services, TOWNSHIP, case_id, "dispatch", {"lead": {"center": VILLAGE}})
+    at = case_page(services, VILLAGER, number)
+    assert [b.label for b in at.button if b.key and b.key.startswith("snap_")] == ["上村村口"]
+    with services.session_factory() as session:
+        case = case_by_number(session, VILLAGER, number)
+        with pytest.raises(Forbidden):
+            save_snapshot(session, VILLAGER, case, f"cam-{TOWN}", jpeg=PictureHub().snapshot("x"),
+                          data_dir=services.settings.data_dir)
