@@ -37,9 +37,11 @@ def inbox(viewer: Principal) -> None:
     unseen = _arrivals(counts)
     lang = current_lang()  # captured: option labels are also read outside the script run
     first = next((tab for tab in tabs if counts.get(tab)), tabs[0])
+    unseen.discard(Tab(st.session_state.get("inbox_tab") or first.value))  # the open tab is seen
     chosen = Tab(st.segmented_control(
         t("desk.view.inbox"), [tab.value for tab in tabs], default=first.value, key="inbox_tab",
-        format_func=lambda v: _tab_label(Tab(v), counts, unseen, lang), label_visibility="collapsed",
+        format_func=lambda v: _tab_label(Tab(v), counts, unseen, lang), required=True,
+        label_visibility="collapsed",
     ) or first.value)  # fmt: skip
     unseen.discard(chosen)
     key = f"inbox_offset_{chosen.value}"
@@ -49,10 +51,10 @@ def inbox(viewer: Principal) -> None:
         page = inbox_page(session, viewer, chosen, limit=PAGE, offset=offset, now=now,
                           policy=svc.sla.policy if svc.sla is not None else None)
     st.caption(t("wall.updated", time=local_time(now)))
+    fresh = _fresh(chosen, page.items)  # an empty tab is looked at too: what comes next is new
     if not page.items:
         st.info(t("desk.inbox.empty"))
         return
-    fresh = _fresh(chosen, page.items)
     draw_rows([inbox_row(item, fresh.get(_key(item), False)) for item in page.items], "inbox")
     if page.total > PAGE:
         pager(page.total, PAGE, key)
@@ -99,8 +101,7 @@ def _arrivals(counts: dict[Tab, int]) -> set[Tab]:
             grew = n - before.get(tab, n)
             if grew > 0:
                 unseen.add(tab)
-                st.toast(t("desk.inbox.arrived", tab=t(f"desk.tab.{tab.value}"), n=grew),
-                         icon=":material/notifications_active:")
+                st.toast(t("desk.inbox.arrived", tab=t(f"desk.tab.{tab.value}"), n=grew))
     st.session_state["inbox_counts"] = dict(counts)
     return unseen
 

@@ -11,7 +11,7 @@ from dashboard.desk.inbox import inbox
 from dashboard.desk.intake import intake_form
 from dashboard.desk.queues import VIEWS, scope_counts, scope_queue
 from dashboard.desk.search import search_box, search_results
-from dashboard.desk.selection import selected_case
+from dashboard.desk.selection import opening, selected_case
 from dashboard.i18n import current_lang, t, tr
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
 from dispatch.principal import Principal
@@ -31,7 +31,7 @@ def desk(viewer: Principal, center: CenterRef) -> None:
     counts = scope_counts(viewer, center)
     lang = current_lang()  # captured: option labels are also read outside the script run
     view = st.segmented_control(
-        t("console.title"), ("inbox", *VIEWS, "archive"), default="inbox", key="desk_view",
+        t("console.title"), ("inbox", *VIEWS, "archive"), default="inbox", key="desk_view", required=True,
         format_func=lambda v: tr(f"desk.view.{v}", lang, n=counts.get(v, 0)), label_visibility="collapsed",
     ) or "inbox"  # fmt: skip
     if view == "inbox":
@@ -48,6 +48,7 @@ if viewer is not None and center is not None:
     page_header("console.title")
     scope_bar(viewer, center)
     number = selected_case()
+    opening()  # this run draws whatever was opened
     if number is not None:
         case_page(viewer, number)
     else:

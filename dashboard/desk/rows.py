@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from dashboard.desk.selection import open_case
+from dashboard.desk.selection import open_from_list, opening
 from dashboard.i18n import t
 
 RISK_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
@@ -46,15 +46,16 @@ def facts(*parts: str | None) -> tuple[str, ...]:
 
 def draw_rows(rows: Iterable[Row], key: str) -> None:
     """The rows, each opening its case by one click on its number and title."""
+    if opening():  # a row was clicked during a refresh of this list alone: draw the case
+        st.rerun()
     for i, row in enumerate(rows):
         with st.container(border=True, key=f"{key}_row_{i}", gap="small"):
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):
                 if row.new:
-                    st.badge(t("desk.new"), color="green", icon=":material/fiber_new:")
+                    st.badge(t("desk.new"), color="green")
                 label = f"**{row.number}** · {md_escape(row.title)}"
-                if st.button(label, key=f"{key}_open_{i}", type="tertiary"):
-                    open_case(row.number)
-                    st.rerun()
+                st.button(label, key=f"{key}_open_{i}", type="tertiary",
+                          on_click=open_from_list, args=(row.number,))
                 for text, colour in row.badges:
                     st.badge(text, color=colour)
             if row.facts:

@@ -19,7 +19,7 @@ def search_box() -> str:
     """The query typed in the desk's one search box ('' when empty)."""
     return st.text_input(
         t("desk.search.label"), key="desk_search", max_chars=64, label_visibility="collapsed",
-        placeholder=t("desk.search.placeholder"), icon=":material/search:",
+        placeholder=t("desk.search.placeholder"),
     ).strip()
 
 

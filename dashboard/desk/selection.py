@@ -27,3 +27,21 @@ def selected_case() -> str | None:
     raw = st.query_params.get("case", "").strip().upper()
     return raw if NUMBER.match(raw) else None
 
+
+
+_OPENING = "desk_case_opening"
+
+
+def open_from_list(number: str) -> None:
+    """A list button's callback: open ``number`` and ask the list to rerun the whole page.
+
+    A callback runs before any rerun, so a click landing while a live list (a fragment on a
+    timer) refreshes is never lost; :func:`opening` then tells the list to leave for the case.
+    """
+    open_case(number)
+    st.session_state[_OPENING] = True
+
+
+def opening() -> bool:
+    """Whether a list button has just opened a case (answered once)."""
+    return bool(st.session_state.pop(_OPENING, False))

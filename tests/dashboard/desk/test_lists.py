@@ -88,6 +88,22 @@ def test_inbox_opens_on_orders_to_sign_with_time_left(services: Services, lang: 
     assert not at.exception and not at.error and not at.get("button_group")  # the case page
 
 
+def test_an_arrival_is_marked_new_and_announced(services: Services) -> None:
+    at = desk(services, VILLAGE_PATH)
+    assert [i.value for i in at.info] == ["这里暂时没有待办"] and not at.toast
+    case = dispatched_to_village(services)
+    at.run()  # what the inbox's timer does every 1.5 s
+    assert [x.value for x in at.toast] == ["新待办：待签收 +1"]
+    row = next(b for b in at.button if case.number in b.label)
+    badges = [m.value for m in at.markdown if "badge[" in m.value]
+    assert badges[0] == ":green-badge[新]" and row
+    with services.session_factory.begin() as session:
+        make_case(session, VILLAGE, title="又一件")  # lands in another tab
+    at.run()
+    assert [x.value for x in at.toast] == ["新待办：待受理 +1"]
+    assert "待受理 1 · 新" in [o.content for o in at.get("button_group")[1].proto.options]
+
+
 def test_a_late_order_reads_late_in_red(services: Services) -> None:
     case = dispatched_to_village(services)
     with services.session_factory.begin() as session:
