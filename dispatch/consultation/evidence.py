@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from dispatch.consultation import audit
+from dispatch.consultation.lookup import require_open
 from dispatch.consultation.models import ConsultSession, Evidence
-from dispatch.consultation.services import _open
 from dispatch.desk.evidence import attach_picture
 from dispatch.models import Case, Center
 
@@ -19,7 +19,7 @@ def save_evidence(
     jpeg: bytes, data_dir: Path, now: datetime | None = None,
 ) -> Evidence:
     """Burn ``jpeg`` in, store it under ``data_dir`` by hash, link it to the case, audit it."""
-    _open(consult)
+    require_open(consult)
     now = now or datetime.now(UTC)
     case = session.get(Case, consult.case_id)
     center = session.get(Center, consult.center_id)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,7 +29,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from dispatch.api.http import (
-    ApiContext,
     ApiError,
     JSONResponse,
     error_response,
@@ -37,7 +36,8 @@ from dispatch.api.http import (
     read_json,
 )
 from dispatch.consultation import services as svc
-from dispatch.consultation.media import Media
+from dispatch.consultation.context import ConsultContext
+from dispatch.consultation.models import ConsultSession, Participant
 from dispatch.consultation.views import join_doc
 from dispatch.errors import DispatchError, InvalidInput
 
@@ -75,142 +75,163 @@ def refused(status: int) -> Response:
     return JSONResponse({"error": "refused", "message": text.get(status, "refused")}, status, NO_STORE)
 
 
-class JoinRoutes:
-    def __init__(self, ctx: ApiContext, media: Media, page: Callable[[], str] | None) -> None:
-        self.ctx, self.media, self.page = ctx, media, page
+class Who(NamedTuple):
+    """The participant a valid join token stands for."""
 
-    def _who(self, token: str) -> tuple[int, int, str, str]:
-        """(session id, participant id, feed, name) for a valid token, else TokenRefused."""
-        with self.ctx.factory() as session:
-            person = svc.resolve_token(session, token)
-            return person.session_id, person.id, person.feed, person.name
+    sid: int  # the consultation session
+    pid: int  # the participant
+    feed: str
+    name: str
 
-    async def _guard(self, request: Request) -> tuple[int, int, str, str]:
-        return await run_in_threadpool(self._who, request.path_params["token"])
 
-    def _wrap(self, endpoint: Callable[..., Any]) -> Callable[[Request], Any]:
-        async def wrapper(request: Request) -> Response:
-            try:
-                who = await self._guard(request)
-                return await endpoint(request, *who)
-            except svc.TokenRefused as exc:
-                return refused(exc.status)
-            except (ApiError, DispatchError) as exc:
-                return error_response(exc)
-            except LookupError:
-                return JSONResponse({"error": "unknown_feed", "message": "画面不存在 · no such feed"}, 404)
-            except ValueError as exc:  # a bad SDP offer (the media side says why)
-                return JSONResponse({"error": "bad_sdp", "message": str(exc)}, 400)
+JoinEndpoint = Callable[[Request, ConsultContext, Who], Awaitable[Response]]
 
-        wrapper.__name__ = endpoint.__name__
-        return wrapper
 
-    # endpoints -------------------------------------------------------------------------
-    async def page_(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        html = self.page() if self.page else "<!doctype html><title>会商</title><p>会商</p>"
-        return HTMLResponse(html, headers={**NO_STORE, "X-Frame-Options": "SAMEORIGIN",
-                                           "Content-Security-Policy": PAGE_POLICY})
+def _who(ctx: ConsultContext, token: str) -> Who:
+    """Who holds ``token``; raises ``TokenRefused`` for a missing, expired or ended one."""
+    with ctx.factory() as session:
+        person = svc.resolve_token(session, token)
+        return Who(person.session_id, person.id, person.feed, person.name)
 
-    def _state(self, token: str) -> dict[str, Any]:
-        with self.ctx.factory() as session:
-            return join_doc(session, svc.resolve_token(session, token), self.media)
 
-    async def state(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        doc = await run_in_threadpool(self._state, request.path_params["token"])
-        return JSONResponse(doc, headers=NO_STORE)
+def by_token(ctx: ConsultContext, endpoint: JoinEndpoint) -> Callable[[Request], Awaitable[Response]]:
+    """The Starlette endpoint for ``endpoint(request, ctx, who)``: the token is checked first
+    and every refusal answered without a word about the session."""
 
-    def _mark(self, token_pid: int, joined: bool, dropped: bool = False) -> None:
-        from dispatch.consultation.models import Participant
+    async def wrapper(request: Request) -> Response:
+        try:
+            who = await run_in_threadpool(_who, ctx, request.path_params["token"])
+            return await endpoint(request, ctx, who)
+        except svc.TokenRefused as exc:
+            return refused(exc.status)
+        except (ApiError, DispatchError) as exc:
+            return error_response(exc)
+        except LookupError:
+            return JSONResponse({"error": "unknown_feed", "message": "画面不存在 · no such feed"}, 404)
+        except ValueError as exc:  # a bad SDP offer (the media side says why)
+            return JSONResponse({"error": "bad_sdp", "message": str(exc)}, 400)
 
-        with self.ctx.factory.begin() as session:
-            person = session.get(Participant, token_pid)
-            assert person is not None
-            if joined:
-                svc.mark_joined(session, person)
-            else:
-                svc.mark_left(session, person, dropped=dropped)
+    wrapper.__name__ = endpoint.__name__
+    return wrapper
 
-    async def whip(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        offer = (await read_body(request, SDP_LIMIT)).decode("utf-8", "replace")
 
-        async def gone() -> None:
-            await run_in_threadpool(self._mark, pid, False, True)
+async def page(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    html = ctx.page() if ctx.page else "<!doctype html><title>会商</title><p>会商</p>"
+    return HTMLResponse(html, headers={**NO_STORE, "X-Frame-Options": "SAMEORIGIN",
+                                       "Content-Security-Policy": PAGE_POLICY})
 
-        answer, resource = await self.media.publish(str(sid), feed, name, offer, on_gone=gone)
-        await run_in_threadpool(self._mark, pid, True)
-        location = f"/join/{request.path_params['token']}/resources/{resource}"
-        return Response(answer, 201, {"Location": location, **NO_STORE}, media_type="application/sdp")
 
-    def _may_view(self, sid: int, feed: str) -> None:
-        from dispatch.consultation.models import ConsultSession, Participant
+def _state(ctx: ConsultContext, token: str) -> dict[str, Any]:
+    with ctx.factory() as session:
+        return join_doc(session, svc.resolve_token(session, token), ctx.media)
 
-        with self.ctx.factory() as session:
-            if feed.startswith("c-"):
-                if feed[2:] not in svc.attached_cameras(session, sid):
-                    raise LookupError(feed)
-                return
-            if not feed.startswith("p-") or not feed[2:].isdigit():
+
+async def state(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    doc = await run_in_threadpool(_state, ctx, request.path_params["token"])
+    return JSONResponse(doc, headers=NO_STORE)
+
+
+def _mark(ctx: ConsultContext, pid: int, joined: bool, dropped: bool = False) -> None:
+    with ctx.factory.begin() as session:
+        person = session.get(Participant, pid)
+        assert person is not None
+        if joined:
+            svc.mark_joined(session, person)
+        else:
+            svc.mark_left(session, person, dropped=dropped)
+
+
+def _sdp_answer(request: Request, answer: str, resource: str) -> Response:
+    location = f"/join/{request.path_params['token']}/resources/{resource}"
+    return Response(answer, 201, {"Location": location, **NO_STORE}, media_type="application/sdp")
+
+
+async def whip(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    offer = (await read_body(request, SDP_LIMIT)).decode("utf-8", "replace")
+
+    async def gone() -> None:
+        await run_in_threadpool(_mark, ctx, who.pid, False, True)
+
+    answer, resource = await ctx.media.publish(str(who.sid), who.feed, who.name, offer, on_gone=gone)
+    await run_in_threadpool(_mark, ctx, who.pid, True)
+    return _sdp_answer(request, answer, resource)
+
+
+def _may_view(ctx: ConsultContext, sid: int, feed: str) -> None:
+    with ctx.factory() as session:
+        if feed.startswith("c-"):
+            if feed[2:] not in svc.attached_cameras(session, sid):
                 raise LookupError(feed)
-            person = session.get(Participant, int(feed[2:]))
-            consult = session.get(ConsultSession, sid)
-            if person is None or consult is None or person.session_id != sid:
-                raise LookupError(feed)
+            return
+        if not feed.startswith("p-") or not feed[2:].isdigit():
+            raise LookupError(feed)
+        person = session.get(Participant, int(feed[2:]))
+        consult = session.get(ConsultSession, sid)
+        if person is None or consult is None or person.session_id != sid:
+            raise LookupError(feed)
 
-    async def whep(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        wanted = request.path_params["feed"]
-        if wanted == feed:
-            raise InvalidInput("feed", "you hear and see yourself locally")
-        await run_in_threadpool(self._may_view, sid, wanted)
-        offer = (await read_body(request, SDP_LIMIT)).decode("utf-8", "replace")
-        answer, resource = await self.media.view(str(sid), wanted, offer)
-        location = f"/join/{request.path_params['token']}/resources/{resource}"
-        return Response(answer, 201, {"Location": location, **NO_STORE}, media_type="application/sdp")
 
-    async def delete(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        ended = await self.media.end(str(sid), request.path_params["resource"])
-        if ended is None:
-            return JSONResponse({"error": "unknown_resource", "message": "no such resource"}, 404)
-        if ended == feed:
-            await run_in_threadpool(self._mark, pid, False)
-        return Response(status_code=200, headers=NO_STORE)
+async def whep(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    wanted = request.path_params["feed"]
+    if wanted == who.feed:
+        raise InvalidInput("feed", "you hear and see yourself locally")
+    await run_in_threadpool(_may_view, ctx, who.sid, wanted)
+    offer = (await read_body(request, SDP_LIMIT)).decode("utf-8", "replace")
+    answer, resource = await ctx.media.view(str(who.sid), wanted, offer)
+    return _sdp_answer(request, answer, resource)
 
-    async def leave(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        await self.media.leave(str(sid), feed)
-        await run_in_threadpool(self._mark, pid, False)
-        return JSONResponse({"left": True}, headers=NO_STORE)
 
-    def _note(self, token: str, text: str) -> None:
-        with self.ctx.factory.begin() as session:
-            person = svc.resolve_token(session, token)
-            svc.add_note(session, f"guest:{person.id}" if not person.actor else person.actor,
-                         person.session, f"{person.name}: {text}")
+async def delete(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    ended = await ctx.media.end(str(who.sid), request.path_params["resource"])
+    if ended is None:
+        return JSONResponse({"error": "unknown_resource", "message": "no such resource"}, 404)
+    if ended == who.feed:
+        await run_in_threadpool(_mark, ctx, who.pid, False)
+    return Response(status_code=200, headers=NO_STORE)
 
-    async def note(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        body = await read_json(request)
-        text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or not text.strip() or len(text) > 4000:
-            raise InvalidInput("text", "required, 1 to 4000 characters")
-        await run_in_threadpool(self._note, request.path_params["token"], text)
-        return JSONResponse({"noted": True}, 201, NO_STORE)
 
-    def _arrive(self, token: str) -> int:
-        with self.ctx.factory.begin() as session:
-            person = svc.resolve_token(session, token)
-            return svc.record_arrival(session, person.actor or f"guest:{person.id}", person)
+async def leave(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    await ctx.media.leave(str(who.sid), who.feed)
+    await run_in_threadpool(_mark, ctx, who.pid, False)
+    return JSONResponse({"left": True}, headers=NO_STORE)
 
-    async def arrival(self, request: Request, sid: int, pid: int, feed: str, name: str) -> Response:
-        seconds = await run_in_threadpool(self._arrive, request.path_params["token"])
-        return JSONResponse({"seconds_after_start": seconds}, 201, NO_STORE)
 
-    def routes(self) -> list[Route]:
-        w, base = self._wrap, "/join/{token}"
-        return [
-            Route(base, w(self.page_), methods=["GET"]),
-            Route(base + "/state", w(self.state), methods=["GET"]),
-            Route(base + "/whip", w(self.whip), methods=["POST"]),
-            Route(base + "/whep/{feed}", w(self.whep), methods=["POST"]),
-            Route(base + "/resources/{resource}", w(self.delete), methods=["DELETE"]),
-            Route(base + "/leave", w(self.leave), methods=["POST"]),
-            Route(base + "/notes", w(self.note), methods=["POST"]),
-            Route(base + "/arrival", w(self.arrival), methods=["POST"]),
-        ]
+def _note(ctx: ConsultContext, token: str, text: str) -> None:
+    with ctx.factory.begin() as session:
+        person = svc.resolve_token(session, token)
+        svc.add_note(session, f"guest:{person.id}" if not person.actor else person.actor,
+                     person.session, f"{person.name}: {text}")
+
+
+async def note(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    body = await read_json(request)
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip() or len(text) > 4000:
+        raise InvalidInput("text", "required, 1 to 4000 characters")
+    await run_in_threadpool(_note, ctx, request.path_params["token"], text)
+    return JSONResponse({"noted": True}, 201, NO_STORE)
+
+
+def _arrive(ctx: ConsultContext, token: str) -> int:
+    with ctx.factory.begin() as session:
+        person = svc.resolve_token(session, token)
+        return svc.record_arrival(session, person.actor or f"guest:{person.id}", person)
+
+
+async def arrival(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    seconds = await run_in_threadpool(_arrive, ctx, request.path_params["token"])
+    return JSONResponse({"seconds_after_start": seconds}, 201, NO_STORE)
+
+
+def join_routes(ctx: ConsultContext) -> list[Route]:
+    base = "/join/{token}"
+    return [
+        Route(base, by_token(ctx, page), methods=["GET"]),
+        Route(base + "/state", by_token(ctx, state), methods=["GET"]),
+        Route(base + "/whip", by_token(ctx, whip), methods=["POST"]),
+        Route(base + "/whep/{feed}", by_token(ctx, whep), methods=["POST"]),
+        Route(base + "/resources/{resource}", by_token(ctx, delete), methods=["DELETE"]),
+        Route(base + "/leave", by_token(ctx, leave), methods=["POST"]),
+        Route(base + "/notes", by_token(ctx, note), methods=["POST"]),
+        Route(base + "/arrival", by_token(ctx, arrival), methods=["POST"]),
+    ]

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from dispatch.cases import perform
 from dispatch.consultation import audit
+from dispatch.consultation.lookup import get_session, require_desk, require_open
 from dispatch.consultation.models import ConsultSession, Evidence, SessionCamera
-from dispatch.consultation.services import CONNECTED, LEFT, _close_stint, _desk, _open, get_session
+from dispatch.consultation.services import CONNECTED, LEFT, _close_stint
 from dispatch.errors import InvalidInput
 from dispatch.models import Case, CaseEvent
 from dispatch.principal import Principal
@@ -35,7 +36,7 @@ def take_action(
     payload: Mapping[str, Any] | None, *, sla: Sla, now: datetime | None = None,
 ) -> Case:
     consult, case = get_session(session, principal, consult_id)
-    _open(consult)
+    require_open(consult)
     if action not in SESSION_WORKFLOW:
         raise InvalidInput("action", f"from a session: one of {', '.join(SESSION_WORKFLOW)}")
     return perform(session, principal, case.id, action, payload, sla=sla, now=now)
@@ -62,9 +63,9 @@ def _decisions(session: Session, consult: ConsultSession, until: datetime) -> li
 def end_session(session: Session, principal: Principal, consult_id: int, *, conclusion: str = "",
                 now: datetime | None = None) -> dict[str, Any]:
     """End the session and write its summary onto the case; returns the summary."""
-    _desk(principal)
+    require_desk(principal)
     consult, case = get_session(session, principal, consult_id)
-    _open(consult)
+    require_open(consult)
     now = now or datetime.now(UTC)
     people = []
     for person in consult.participants:

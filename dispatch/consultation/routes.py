@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import BaseRoute
 
-from dispatch.api.http import ApiContext
-from dispatch.consultation.api import OperatorRoutes
-from dispatch.consultation.join import JoinRoutes, install_log_redaction
+from dispatch.consultation.api import operator_routes
+from dispatch.consultation.context import ConsultContext
+from dispatch.consultation.join import install_log_redaction, join_routes
 from dispatch.consultation.media import Media
 from dispatch.events import Bus, InProcessBus
 from dispatch.principal import Principal
@@ -31,6 +31,6 @@ def consultation_routes(
     before the dispatch API's ``/api`` mount. ``/join`` must be a public path for the auth
     middleware (the join token is its own credential)."""
     install_log_redaction()
-    ctx = ApiContext(session_factory, bus or InProcessBus(), sla or Sla.build(), Path(data_dir),
-                     anonymous_principal)
-    return [*OperatorRoutes(ctx, media).routes(), *JoinRoutes(ctx, media, join_page).routes()]
+    ctx = ConsultContext(session_factory, bus or InProcessBus(), sla or Sla.build(), Path(data_dir),
+                         anonymous_principal, media, join_page)
+    return [*operator_routes(ctx), *join_routes(ctx)]

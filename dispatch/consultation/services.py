@@ -19,11 +19,12 @@ from dispatch.accounts.crypto import digest
 from dispatch.cases import get_case
 from dispatch.consultation import audit
 from dispatch.consultation.chain import CameraProposal, Invitee, invitees, propose_cameras
+from dispatch.consultation.lookup import get_session as get_session
+from dispatch.consultation.lookup import require_desk, require_open
 from dispatch.consultation.models import ConsultSession, Participant, SessionCamera
-from dispatch.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from dispatch.errors import InvalidInput, NotFound, RuleViolation
 from dispatch.models import Alert, Camera, Case
 from dispatch.principal import Principal
-from dispatch.workflow import DESK
 
 DEFAULT_TTL = timedelta(hours=12)
 CONNECTED, DISCONNECTED, LEFT, INVITED = "connected", "disconnected", "left", "invited"
@@ -50,33 +51,12 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def _desk(principal: Principal) -> None:
-    if not principal.has(*DESK):
-        raise Forbidden("only operators, duty officers and leaders run video sessions")
-
-
-def get_session(session: Session, principal: Principal, consult_id: int) -> tuple[ConsultSession, Case]:
-    consult = session.get(ConsultSession, consult_id)
-    if consult is None:
-        raise NotFound("session", consult_id)
-    try:
-        case = get_case(session, principal, consult.case_id)
-    except NotFound:
-        raise NotFound("session", consult_id) from None  # never reveal other centers' sessions
-    return consult, case
-
-
-def _open(consult: ConsultSession) -> None:
-    if consult.ended_at is not None:
-        raise RuleViolation(f"session {consult.id} has ended")
-
-
 def start_session(
     session: Session, principal: Principal, *, case_id: int | None = None,
     alert_id: int | None = None, now: datetime | None = None,
 ) -> ConsultSession:
     """Open a session on a case, or on the case of an alert (an alert without one is refused)."""
-    _desk(principal)
+    require_desk(principal)
     now = _now(now)
     if (case_id is None) == (alert_id is None):
         raise InvalidInput("case_id", "give exactly one of case_id and alert_id")
@@ -115,9 +95,9 @@ def attached_cameras(session: Session, consult_id: int) -> list[str]:
 
 def attach_camera(session: Session, principal: Principal, consult_id: int, camera_id: str,
                   now: datetime | None = None) -> None:
-    _desk(principal)
+    require_desk(principal)
     consult, case = get_session(session, principal, consult_id)
-    _open(consult)
+    require_open(consult)
     camera = session.get(Camera, camera_id)
     if camera is None or not principal.sees(camera.center.path):
         raise InvalidInput("camera_id", f"unknown camera {camera_id}")
@@ -132,7 +112,7 @@ def attach_camera(session: Session, principal: Principal, consult_id: int, camer
 
 def detach_camera(session: Session, principal: Principal, consult_id: int, camera_id: str,
                   now: datetime | None = None) -> None:
-    _desk(principal)
+    require_desk(principal)
     consult, case = get_session(session, principal, consult_id)
     row = session.scalar(sa.select(SessionCamera).where(
         SessionCamera.session_id == consult_id, SessionCamera.camera_id == camera_id,
@@ -150,9 +130,9 @@ def invite(
     actor: str | None = None, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None,
 ) -> Invitation:
     """A personal join link for one person; the token is returned once, stored as a digest."""
-    _desk(principal)
+    require_desk(principal)
     consult, case = get_session(session, principal, consult_id)
-    _open(consult)
+    require_open(consult)
     if not invitee.name.strip():
         raise InvalidInput("name", "an invitee needs a name")
     if ttl <= timedelta(0) or ttl > timedelta(days=7):
@@ -240,7 +220,7 @@ def mark_left(session: Session, person: Participant, *, dropped: bool = False,
 def record_arrival(session: Session, actor: str, person: Participant,
                    now: datetime | None = None) -> int:
     """三必到: ``person`` is on site; returns seconds since the session started."""
-    _open(person.session)
+    require_open(person.session)
     now = _now(now)
     if person.arrived_at is not None:
         raise RuleViolation(f"{person.name} was already recorded on site")
@@ -254,7 +234,7 @@ def record_arrival(session: Session, actor: str, person: Participant,
 
 def add_note(session: Session, actor: str, consult: ConsultSession, text: str,
              now: datetime | None = None) -> None:
-    _open(consult)
+    require_open(consult)
     text = text.strip()
     if not text:
         raise InvalidInput("text", "a note needs text")
