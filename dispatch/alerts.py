@@ -13,12 +13,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dispatch.db import columns
 from dispatch.errors import Forbidden, Hidden, InvalidInput, NotFound
 from dispatch.events import queue_publish
 from dispatch.models import Alert, Camera, Center
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
 from dispatch.types import AlertKind, CameraStatus, Severity
+
+#: What identifies an alert to listeners of the bus; the API's document starts with the same.
+ALERT_HEADLINE = ("id", "kind", "severity", "center_path", "case_id", "camera_id")
 
 #: Camera states that raise an alert, and the alert each raises.
 CAMERA_ALERTS: dict[CameraStatus, tuple[AlertKind, Severity, str]] = {
@@ -36,19 +40,16 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _publish(session: Session, alert: Alert, change: str) -> None:
-    queue_publish(
-        session,
-        "alert",
-        {
-            "id": alert.id,
-            "kind": alert.kind,
-            "severity": alert.severity,
-            "center_path": alert.center_path,
-            "case_id": alert.case_id,
-            "camera_id": alert.camera_id,
-            "change": change,
-        },
-    )
+    queue_publish(session, "alert", {**columns(alert, ALERT_HEADLINE), "change": change})
+
+
+def _changed(session: Session, alert: Alert, change: str, **values: Any) -> Alert:
+    """Write ``values`` on the alert and tell listeners, after commit, how it changed."""
+    for name, value in values.items():
+        setattr(alert, name, value)
+    session.flush()
+    _publish(session, alert, change)
+    return alert
 
 
 def raise_alert(
@@ -84,9 +85,7 @@ def raise_alert(
         raised_at=_now(now),
     )
     session.add(alert)
-    session.flush()
-    _publish(session, alert, "raised")
-    return alert, True
+    return _changed(session, alert, "raised"), True
 
 
 def clear_alert(session: Session, dedup_key: str, now: datetime | None = None) -> Alert | None:
@@ -94,11 +93,7 @@ def clear_alert(session: Session, dedup_key: str, now: datetime | None = None) -
     alert = session.scalar(sa.select(Alert).where(Alert.open_key == dedup_key))
     if alert is None:
         return None
-    alert.open_key = None
-    alert.cleared_at = _now(now)
-    session.flush()
-    _publish(session, alert, "cleared")
-    return alert
+    return _changed(session, alert, "cleared", open_key=None, cleared_at=_now(now))
 
 
 def list_alerts(
@@ -142,10 +137,7 @@ def ack_alert(
     if not who or len(who) > 64:
         raise InvalidInput("by", "a name of 1–64 characters is required")
     if alert.acked_at is None:
-        alert.acked_by = who
-        alert.acked_at = _now(now)
-        session.flush()
-        _publish(session, alert, "acked")
+        _changed(session, alert, "acked", acked_by=who, acked_at=_now(now))
     return alert
 
 

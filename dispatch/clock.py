@@ -11,19 +11,21 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.sla import SlaPolicy
-from dispatch.alerts import clear_alert, raise_alert
+from dispatch.alerts import clear_alert
+from dispatch.case_alerts import raise_case_alert
 from dispatch.cases import perform
 from dispatch.errors import DispatchError
 from dispatch.events import Bus, bind_bus
 from dispatch.models import Alert, Case, CaseEvent, Center
 from dispatch.principal import system_principal
-from dispatch.sla import TZ, Sla
-from dispatch.types import TICKING_STATES, AlertKind, Severity
+from dispatch.sla import Sla
+from dispatch.types import TICKING_STATES, AlertKind
 from dispatch.workflow import BY_ACTION
 
 log = logging.getLogger("dispatch.clock")
@@ -87,31 +89,11 @@ class SlaClock:
                 if case is None or case.state not in TICKING or case.due_at is None:
                     return report
                 if case.due_at > now:
-                    _, created = raise_alert(
-                        session,
-                        AlertKind.CASE_NEAR_DEADLINE,
-                        Severity.WARNING,
-                        case.owning_path,
-                        f"临近期限 case near its deadline: {case.number} (期限 due {case.due_at.astimezone(TZ):%Y-%m-%d %H:%M})",
-                        f"{AlertKind.CASE_NEAR_DEADLINE.value}:{case.id}",
-                        case_id=case.id,
-                        params=_deadline_params(case),
-                        now=now,
-                    )
+                    _, created = raise_case_alert(session, case, AlertKind.CASE_NEAR_DEADLINE, now)
                     report.near_deadline += created
                     return report
                 clear_alert(session, f"{AlertKind.CASE_NEAR_DEADLINE.value}:{case.id}", now)
-                _, created = raise_alert(
-                    session,
-                    AlertKind.CASE_OVERDUE,
-                    Severity.CRITICAL,
-                    case.owning_path,
-                    f"已超期 case overdue: {case.number} (期限 due {case.due_at.astimezone(TZ):%Y-%m-%d %H:%M})",
-                    f"{AlertKind.CASE_OVERDUE.value}:{case.id}",
-                    case_id=case.id,
-                    params=_deadline_params(case),
-                    now=now,
-                )
+                _, created = raise_case_alert(session, case, AlertKind.CASE_OVERDUE, now)
                 report.overdue += created
                 report += self._by_rule(session, case, now)
         except DispatchError as exc:  # someone acted on the case meanwhile: next tick
@@ -125,19 +107,12 @@ class SlaClock:
         late = now - case.due_at  # type: ignore[operator]
         rules = self.policy
         system = system_principal(case.owning_path.split("/")[0], actor="sla-clock")
+        act = partial(perform, session, system, case.id, sla=self.sla, now=now)
         if case.state in BY_ACTION["urge"].sources:
             if case.supervision_stage == 0 and late >= timedelta(
                 hours=rules.supervision.urge_after_overdue_hours
             ):
-                perform(
-                    session,
-                    system,
-                    case.id,
-                    "urge",
-                    {"message": "超期自动催办 overdue"},
-                    sla=self.sla,
-                    now=now,
-                )
+                act("urge", {"message": "超期自动催办 overdue"})
                 report.urged += 1
             elif (
                 case.supervision_stage == 1
@@ -145,28 +120,11 @@ class SlaClock:
                 and now - case.supervised_at
                 >= timedelta(hours=rules.supervision.notify_after_urge_hours)
             ):
-                perform(
-                    session,
-                    system,
-                    case.id,
-                    "notify",
-                    {"reason": "催办后仍超期 still overdue after urging"},
-                    sla=self.sla,
-                    now=now,
-                )
+                act("notify", {"reason": "催办后仍超期 still overdue after urging"})
                 report.notified += 1
         if self._should_escalate(session, case, now, late):
-            perform(
-                session,
-                system,
-                case.id,
-                "escalate",
-                {
-                    "reason": f"超期 {late.total_seconds() / 3600:.0f} 小时自动上报 overdue, escalated by rule"
-                },
-                sla=self.sla,
-                now=now,
-            )
+            hours = late.total_seconds() / 3600
+            act("escalate", {"reason": f"超期 {hours:.0f} 小时自动上报 overdue, escalated by rule"})
             report.escalated += 1
         return report
 
@@ -202,8 +160,3 @@ class SlaClock:
                     cleared += clear_alert(session, key, now) is not None
         return cleared
 
-
-def _deadline_params(case: Case) -> dict[str, str]:
-    """What a deadline alert's text needs: the case number and its due time (UTC, ISO)."""
-    assert case.due_at is not None
-    return {"number": case.number, "due": case.due_at.astimezone(UTC).isoformat()}

@@ -6,6 +6,7 @@ clock task can write while pages read. PostgreSQL needs nothing special.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,3 +80,8 @@ def violated_constraint(error: sa.exc.IntegrityError) -> str | None:
                 continue
             return str(item.name)
     return None
+
+
+def columns(row: Any, names: Iterable[str]) -> dict[str, Any]:
+    """``{name: row.name}`` for each of ``names``, in their order."""
+    return {name: getattr(row, name) for name in names}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from dispatch.db import columns
 from dispatch.types import Satisfaction
 
 #: The columns a replay reconstructs; together they are the case's workflow state.
@@ -45,6 +46,16 @@ REPLAYED_FIELDS: tuple[str, ...] = (
     "event_count",
 )
 
+#: What a report starts from: no milestones, no counts (the replay may rebuild a case in place).
+CLEARED_ON_REPORT: dict[str, Any] = {
+    **dict.fromkeys(("accepted_at", "resolved_at", "closed_at", "suspended_at", "supervised_at")),
+    **dict.fromkeys(("suspended_from", "satisfaction", "handled_level", "merged_into_id")),
+    **dict.fromkeys(("paused_seconds", "extension_count", "rework_count", "redo_count"), 0),
+    **dict.fromkeys(("return_count", "escalation_count", "supervision_stage"), 0),
+    "extended": False,
+}
+
+
 def _ts(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -55,29 +66,8 @@ def report(c: Any, p: Mapping[str, Any], at: datetime, _: str | None) -> None:
     c.risk, c.complexity = p["risk"], p.get("complexity")
     c.leader, c.plan = p.get("leader"), p.get("plan")
     c.due_at = _ts(p["due_at"])
-    for name in (
-        "accepted_at",
-        "resolved_at",
-        "closed_at",
-        "suspended_at",
-        "supervised_at",
-        "suspended_from",
-        "satisfaction",
-        "handled_level",
-        "merged_into_id",
-    ):
-        setattr(c, name, None)
-    for name in (
-        "paused_seconds",
-        "extension_count",
-        "rework_count",
-        "redo_count",
-        "return_count",
-        "escalation_count",
-        "supervision_stage",
-    ):
-        setattr(c, name, 0)
-    c.extended = False
+    for name, value in CLEARED_ON_REPORT.items():
+        setattr(c, name, value)
 
 
 def accept(c: Any, p: Mapping[str, Any], at: datetime, _: str | None) -> None:
@@ -166,4 +156,4 @@ def reopen(c: Any, p: Mapping[str, Any], at: datetime, _: str | None) -> None:
 
 
 def snapshot(case: Any) -> dict[str, Any]:
-    return {name: getattr(case, name) for name in REPLAYED_FIELDS}
+    return columns(case, REPLAYED_FIELDS)

@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, Router
+from starlette.routing import BaseRoute, Route, Router
 
 from config.deployment import load_deployment
 from config.settings import Settings
 from config.sla import SlaPolicy
 from dispatch.api import cases, views
-from dispatch.api.http import ApiContext, JSONResponse
+from dispatch.api.http import ApiContext, JSONResponse, guarded
 from dispatch.api.openapi import build_openapi
 from dispatch.events import Bus, bind_bus
 from dispatch.principal import Principal
@@ -52,9 +52,25 @@ def build_api(
     sla, folder = _sla_and_data(settings_or_policy, data_dir)
     bind_bus(session_factory, bus)
     ctx = ApiContext(session_factory, bus, sla, Path(folder), anonymous_principal)
-    document = partial(openapi, document=build_openapi())
-    routes: list[Any] = [*cases.routes(ctx), *views.routes(ctx), Route("/openapi.json", document)]
-    return Router(routes=routes)
+    return Router(routes=routes(ctx))
+
+
+def routes(ctx: ApiContext) -> list[BaseRoute]:
+    """Every route of the API, relative to its mount point; each endpoint reads ``ctx``."""
+    return [
+        Route("/cases", guarded(ctx, cases.create), methods=["POST"]),
+        Route("/cases", guarded(ctx, cases.list_), methods=["GET"]),
+        Route("/cases/{id:int}", guarded(ctx, cases.get), methods=["GET"]),
+        Route("/cases/{id:int}/actions", guarded(ctx, cases.act), methods=["POST"]),
+        Route("/cases/{id:int}/attachments/{att:int}", guarded(ctx, cases.attachment),
+              methods=["GET"]),
+        Route("/centers/{code}", guarded(ctx, views.center), methods=["GET"]),
+        Route("/centers/{code}/children", guarded(ctx, views.center_children), methods=["GET"]),
+        Route("/alerts", guarded(ctx, views.alerts), methods=["GET"]),
+        Route("/alerts/{id:int}/ack", guarded(ctx, views.ack), methods=["POST"]),
+        Route("/kpis", guarded(ctx, views.kpis), methods=["GET"]),
+        Route("/openapi.json", partial(openapi, document=build_openapi())),
+    ]
 
 
 async def openapi(_: Request, document: dict[str, Any]) -> Response:

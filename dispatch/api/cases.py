@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
-from starlette.routing import Route
 
 from dispatch import cases as svc
 from dispatch.api import uploads
@@ -19,9 +18,8 @@ from dispatch.api.http import (
     ApiContext,
     ApiError,
     JSONResponse,
-    guarded,
     query_bool,
-    query_int,
+    query_page,
     query_scope,
     query_time,
     read_body,
@@ -98,8 +96,7 @@ def _list(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, 
     for s in states:
         if s not in CaseState.__members__.values():
             raise InvalidInput("state", f"unknown state {s}")
-    limit = query_int(request, "limit", 50, 1, 200)
-    offset = query_int(request, "offset", 0, 0, 10_000_000)
+    limit, offset = query_page(request, 50, 200)
     with ctx.factory() as session:
         scope = query_scope(session, principal, request)
         page = svc.list_cases(
@@ -183,16 +180,6 @@ async def attachment(request: Request, principal: Principal, ctx: ApiContext) ->
         media_type=att.content_type,
         headers={"X-Content-Type-Options": "nosniff"},
     )
-
-
-def routes(ctx: ApiContext) -> list[Route]:
-    return [
-        Route("/cases", guarded(ctx, create), methods=["POST"]),
-        Route("/cases", guarded(ctx, list_), methods=["GET"]),
-        Route("/cases/{id:int}", guarded(ctx, get), methods=["GET"]),
-        Route("/cases/{id:int}/actions", guarded(ctx, act), methods=["POST"]),
-        Route("/cases/{id:int}/attachments/{att:int}", guarded(ctx, attachment), methods=["GET"]),
-    ]
 
 
 async def _multipart(request: Request) -> tuple[CaseIntake, list[uploads.Photo]]:

@@ -168,6 +168,13 @@ def query_int(request: Request, name: str, default: int, low: int, high: int) ->
     return value
 
 
+def query_page(request: Request, default: int, most: int) -> tuple[int, int]:
+    """``limit`` (1 to ``most``, ``default`` when absent) and ``offset`` of a paged list."""
+    return query_int(request, "limit", default, 1, most), query_int(
+        request, "offset", 0, 0, 10_000_000
+    )
+
+
 def query_bool(request: Request, name: str) -> bool | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":

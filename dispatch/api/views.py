@@ -8,15 +8,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from dispatch import alerts as alert_svc
 from dispatch.api.http import (
     ApiContext,
     JSONResponse,
-    guarded,
     query_bool,
-    query_int,
+    query_page,
     query_scope,
     query_time,
     read_json,
@@ -48,8 +46,7 @@ async def center_children(request: Request, principal: Principal, ctx: ApiContex
 
 
 def _alerts(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, Any]:
-    limit = query_int(request, "limit", 100, 1, 500)
-    offset = query_int(request, "offset", 0, 0, 10_000_000)
+    limit, offset = query_page(request, 100, 500)
     open_only = query_bool(request, "open")
     with ctx.factory() as session:
         scope = query_scope(session, principal, request)
@@ -98,13 +95,3 @@ def _kpis(ctx: ApiContext, request: Request, principal: Principal) -> Any:
 
 async def kpis(request: Request, principal: Principal, ctx: ApiContext) -> Response:
     return JSONResponse(await run_in_threadpool(_kpis, ctx, request, principal))
-
-
-def routes(ctx: ApiContext) -> list[Route]:
-    return [
-        Route("/centers/{code}", guarded(ctx, center), methods=["GET"]),
-        Route("/centers/{code}/children", guarded(ctx, center_children), methods=["GET"]),
-        Route("/alerts", guarded(ctx, alerts), methods=["GET"]),
-        Route("/alerts/{id:int}/ack", guarded(ctx, ack), methods=["POST"]),
-        Route("/kpis", guarded(ctx, kpis), methods=["GET"]),
-    ]
