@@ -1,7 +1,9 @@
 """Logging in and out, and browser sessions that expire (idle and absolute).
 
 The cookie carries a 256-bit random token; the database keeps only its SHA-256, so a copy of
-the database opens no session.
+the database opens no session. Logging in is written in :mod:`dispatch.accounts.login` and
+answered here too (``sessions.login``, ``sessions.login_external``), so callers use one module
+for a session's whole life.
 """
 
 from __future__ import annotations
@@ -16,16 +18,10 @@ from sqlalchemy.orm import Session, joinedload
 from config.auth import AuthSettings
 from dispatch.accounts import audit, throttle
 from dispatch.accounts.audit import AuditEvent
-from dispatch.accounts.crypto import (
-    as_utc,
-    digest,
-    name_digest,
-    needs_rehash,
-    new_session_token,
-    rehash,
-    utcnow,
-    verify_password,
-)
+from dispatch.accounts.crypto import as_utc, digest, utcnow, verify_password
+from dispatch.accounts.login import LoginOutcome as LoginOutcome
+from dispatch.accounts.login import login as login
+from dispatch.accounts.login import login_external as login_external
 from dispatch.accounts.models import LoginThrottle, User, WebSession
 from dispatch.accounts.users import principal_for_user
 from dispatch.principal import Principal
@@ -37,147 +33,12 @@ TOUCH_INTERVAL = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
-class LoginOutcome:
-    """``token`` is the new session's cookie value when ``ok``; ``retry_after`` (seconds) is
-    set when the account or the address is slowed down."""
-
-    ok: bool
-    reason: str = ""
-    token: str | None = None
-    user: User | None = None
-    retry_after: float = 0.0
-
-
-@dataclass(frozen=True)
 class SessionLookup:
     principal: Principal | None
     reason: str = ""  # "", "unknown", "ended", "expired", "idle", "disabled"
     session_id: int | None = None
     #: The account still has a one-time password: only the password form may be used.
     must_change_password: bool = False
-
-
-def login(
-    session: Session,
-    username: str,
-    password: str,
-    settings: AuthSettings,
-    *,
-    address: str = "",
-    user_agent: str = "",
-    now: datetime | None = None,
-) -> LoginOutcome:
-    """Check a password, with throttling and audit; opens a session when it matches.
-
-    The caller commits in every case: failures must be counted even when the login fails.
-    """
-    now = now or utcnow()
-    username = username.strip().lower()  # account names are stored in lower case
-    user = _find_user(session, username)
-    account_key = (
-        throttle.user_key(user.id) if user else throttle.name_key(name_digest(username))
-    )
-    addr_key = throttle.address_key(address)
-    actor = user.username if user else None
-    unknown = {} if user else {"name_digest": name_digest(username)}
-
-    wait = max(throttle.retry_after(session, account_key, now), throttle.retry_after(session, addr_key, now))
-    if wait > 0:
-        audit.record(
-            session, AuditEvent.LOGIN_THROTTLED, actor=actor, address=address, status=429,
-            retry_after=round(wait, 1), **unknown,
-        )
-        return LoginOutcome(False, "throttled", retry_after=wait)
-
-    matched = verify_password(user.password_hash if user else None, password)
-    if not matched or user is None or user.disabled:
-        if user is None:
-            reason = "unknown_user"
-        else:
-            reason = "bad_password" if not matched else "disabled"
-        delay = max(
-            throttle.record_failure(session, account_key, settings.user_throttle, now),
-            throttle.record_failure(session, addr_key, settings.address_throttle, now),
-        )
-        audit.record(
-            session, AuditEvent.LOGIN_FAILED, actor=actor, address=address, status=401,
-            reason=reason, **unknown,
-        )
-        return LoginOutcome(False, reason, retry_after=delay)
-
-    throttle.clear(session, account_key)
-    if needs_rehash(user.password_hash):
-        user.password_hash = rehash(password)
-    token = _open_session(session, user, settings, address, user_agent, now, "password")
-    audit.record(
-        session, AuditEvent.LOGIN, actor=user.username, address=address, status=200,
-        center_path=user.center.path,
-    )
-    return LoginOutcome(True, token=token, user=user)
-
-
-def login_external(
-    session: Session,
-    username: str,
-    settings: AuthSettings,
-    *,
-    method: str,
-    address: str = "",
-    user_agent: str = "",
-    now: datetime | None = None,
-) -> LoginOutcome:
-    """Open a session for an identity a trusted provider has just asserted (single sign-on).
-
-    No password is involved; the account must exist and be enabled, and its home center and
-    roles decide what the session may do, exactly as after a password login. ``method``
-    ("oidc") is written to the audit. The caller commits in every case.
-    """
-    now = now or utcnow()
-    username = username.strip().lower()
-    user = _find_user(session, username)
-    if user is None or user.disabled:
-        reason = "unknown_user" if user is None else "disabled"
-        unknown = {"name_digest": name_digest(username)} if user is None else {}
-        audit.record(
-            session, AuditEvent.LOGIN_FAILED, actor=user.username if user else None,
-            address=address, status=401, reason=reason, method=method, **unknown,
-        )
-        return LoginOutcome(False, reason)
-    token = _open_session(session, user, settings, address, user_agent, now, method)
-    audit.record(
-        session, AuditEvent.LOGIN, actor=user.username, address=address, status=200,
-        center_path=user.center.path, method=method,
-    )
-    return LoginOutcome(True, token=token, user=user)
-
-
-def _find_user(session: Session, username: str) -> User | None:
-    return session.scalars(
-        sa.select(User).options(joinedload(User.center), joinedload(User.department))
-        .where(User.username == username)
-    ).one_or_none()
-
-
-def _open_session(
-    session: Session, user: User, settings: AuthSettings, address: str, user_agent: str,
-    now: datetime, method: str,
-) -> str:
-    token = new_session_token()
-    session.add(
-        WebSession(
-            token_hash=digest(token),
-            user_id=user.id,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=settings.session_absolute_hours),
-            idle_seconds=settings.session_idle_minutes * 60,
-            address=address[:64],
-            user_agent=user_agent[:200],
-            method=method,
-        )
-    )
-    user.last_login_at = now
-    return token
 
 
 def resolve(session: Session, token: str, *, now: datetime | None = None) -> SessionLookup:
