@@ -22,7 +22,7 @@ One TOML file describes a deployment::
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -185,14 +185,20 @@ def verify_centers(centers: Sequence[CenterEntry], path: Path | str | None) -> N
             )
 
 
+def _known(
+    path: Path | str | None, value: str, known: Collection[str], what: str, entry: str, field: str
+) -> None:
+    if value not in known:
+        raise ConfigError(path, f"unknown {what} {value}", entry=entry, field=field)
+
+
 def verify_references(deployment: Deployment, path: Path | str | None) -> None:
     """Grids hang under villages, units under grids; departments and cameras under centers."""
     levels = {c.code: c.level for c in deployment.centers}
     grids = {g.code for g in deployment.grids}
     for index, grid in enumerate(deployment.grids):
         entry = _label("grids", index, grid.code)
-        if grid.center not in levels:
-            raise ConfigError(path, f"unknown center {grid.center}", entry=entry, field="center")
+        _known(path, grid.center, levels, "center", entry, "center")
         if levels[grid.center] != 4:
             raise ConfigError(
                 path,
@@ -202,27 +208,15 @@ def verify_references(deployment: Deployment, path: Path | str | None) -> None:
                 field="center",
             )
     for index, unit in enumerate(deployment.units):
-        if unit.grid not in grids:
-            raise ConfigError(
-                path,
-                f"unknown grid {unit.grid}",
-                entry=_label("units", index, unit.code),
-                field="grid",
-            )
+        _known(path, unit.grid, grids, "grid", _label("units", index, unit.code), "grid")
     for index, dept in enumerate(deployment.departments):
-        if dept.center not in levels:
-            raise ConfigError(
-                path,
-                f"unknown center {dept.center}",
-                entry=_label("departments", index, dept.code),
-                field="center",
-            )
+        entry = _label("departments", index, dept.code)
+        _known(path, dept.center, levels, "center", entry, "center")
     for index, cam in enumerate(deployment.cameras):
         entry = _label("cameras", index, cam.id)
-        if cam.center not in levels:
-            raise ConfigError(path, f"unknown center {cam.center}", entry=entry, field="center")
-        if cam.grid is not None and cam.grid not in grids:
-            raise ConfigError(path, f"unknown grid {cam.grid}", entry=entry, field="grid")
+        _known(path, cam.center, levels, "center", entry, "center")
+        if cam.grid is not None:
+            _known(path, cam.grid, grids, "grid", entry, "grid")
 
 
 def verify_deployment(deployment: Deployment, path: Path | str | None = None) -> None:

@@ -37,40 +37,42 @@ class ImportSummary:
         target[table] = target.get(table, 0) + 1
 
 
-def _upsert(
-    session: Session,
-    summary: ImportSummary,
-    table: str,
-    existing: dict[str, Any],
-    key: str,
-    factory: type[Any],
-    values: dict[str, Any],
-) -> Any:
-    row = existing.get(key)
-    if row is None:
-        row = factory(**values)
-        session.add(row)
-        existing[key] = row
-        summary._count(table, created=True)
-        return row
-    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-    if changed:
+class _Table:
+    """The rows of one registry table by key, upserted one entry at a time."""
+
+    def __init__(
+        self, session: Session, summary: ImportSummary, name: str, model: type[Any], key: str = "code"
+    ) -> None:
+        self.session, self.summary, self.name, self.model = session, summary, name, model
+        self.rows: dict[str, Any] = {getattr(r, key): r for r in session.scalars(sa.select(model))}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.rows[key]
+
+    def get(self, key: str) -> Any:
+        return self.rows.get(key)
+
+    def upsert(self, key: str, **values: Any) -> Any:
+        row = self.rows.get(key)
+        if row is None:
+            row = self.rows[key] = self.model(**values)
+            self.session.add(row)
+            self.summary._count(self.name, created=True)
+            return row
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
         for k, v in changed.items():
             setattr(row, k, v)
-        summary._count(table, created=False)
-    else:
-        summary.unchanged += 1
-    return row
-
-
-def _by_code(session: Session, model: type[Any], attr: str = "code") -> dict[str, Any]:
-    return {getattr(row, attr): row for row in session.scalars(sa.select(model))}
+        if changed:
+            self.summary._count(self.name, created=False)
+        else:
+            self.summary.unchanged += 1
+        return row
 
 
 def import_deployment(session: Session, deployment: Deployment) -> ImportSummary:
     """Upsert centers, grids, units, departments and cameras (never stream URLs)."""
     summary = ImportSummary()
-    centers = _by_code(session, Center)
+    centers = _Table(session, summary, "centers", Center)
     moved: list[Center] = []
     for entry in sorted(deployment.centers, key=lambda c: c.level):
         parent = centers[entry.parent] if entry.parent else None
@@ -80,86 +82,35 @@ def import_deployment(session: Session, deployment: Deployment) -> ImportSummary
         old = centers.get(entry.code)
         if old is not None and old.path != path:
             moved.append(old)
-        _upsert(
-            session,
-            summary,
-            "centers",
-            centers,
-            entry.code,
-            Center,
-            dict(
-                code=entry.code,
-                name=entry.name,
-                level=entry.level,
-                parent_id=parent.id if parent else None,
-                path=path,
-                lat=entry.lat,
-                lon=entry.lon,
-            ),
+        centers.upsert(
+            entry.code, code=entry.code, name=entry.name, level=entry.level,
+            parent_id=parent.id if parent else None, path=path, lat=entry.lat, lon=entry.lon,
         )
     session.flush()
     _follow_moved_centers(session, moved)
 
-    grids = _by_code(session, Grid)
+    grids = _Table(session, summary, "grids", Grid)
     for g in deployment.grids:
-        _upsert(
-            session,
-            summary,
-            "grids",
-            grids,
-            g.code,
-            Grid,
-            dict(
-                code=g.code,
-                name=g.name,
-                center_id=centers[g.center].id,
-                households=g.households,
-                grid_workers=g.grid_workers,
-                lat=g.lat,
-                lon=g.lon,
-            ),
+        grids.upsert(
+            g.code, code=g.code, name=g.name, center_id=centers[g.center].id,
+            households=g.households, grid_workers=g.grid_workers, lat=g.lat, lon=g.lon,
         )
     session.flush()
-    units = _by_code(session, Unit)
+    units = _Table(session, summary, "units", Unit)
     for u in deployment.units:
-        _upsert(
-            session,
-            summary,
-            "units",
-            units,
-            u.code,
-            Unit,
-            dict(code=u.code, grid_id=grids[u.grid].id, households=u.households, head=u.head),
+        units.upsert(
+            u.code, code=u.code, grid_id=grids[u.grid].id, households=u.households, head=u.head
         )
-    departments = _by_code(session, Department)
+    departments = _Table(session, summary, "departments", Department)
     for d in deployment.departments:
-        _upsert(
-            session,
-            summary,
-            "departments",
-            departments,
-            d.code,
-            Department,
-            dict(code=d.code, name=d.name, center_id=centers[d.center].id, mode=d.mode.value),
+        departments.upsert(
+            d.code, code=d.code, name=d.name, center_id=centers[d.center].id, mode=d.mode.value
         )
-    cameras = _by_code(session, Camera, "id")
+    cameras = _Table(session, summary, "cameras", Camera, "id")
     for c in deployment.cameras:
-        _upsert(
-            session,
-            summary,
-            "cameras",
-            cameras,
-            c.id,
-            Camera,
-            dict(
-                id=c.id,
-                name=c.name,
-                center_id=centers[c.center].id,
-                grid_id=grids[c.grid].id if c.grid else None,
-                lat=c.lat,
-                lon=c.lon,
-                enabled=c.enabled,
-            ),
+        cameras.upsert(
+            c.id, id=c.id, name=c.name, center_id=centers[c.center].id,
+            grid_id=grids[c.grid].id if c.grid else None, lat=c.lat, lon=c.lon, enabled=c.enabled,
         )
     session.flush()
     return summary
