@@ -8,18 +8,17 @@ same prefecture as a :class:`config.deployment.Deployment` (to write out as a de
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from dispatch.demo.cases import CaseFactory, Registry
-from dispatch.demo.geography import DEFAULT_GRIDS, Geography, build_geography, demo_deployment
-from dispatch.demo.names import person_name
+from dispatch.demo.cases import CaseFactory
+from dispatch.demo.geography import DEFAULT_GRIDS, build_geography, demo_deployment
+from dispatch.demo.registry_rows import registry_rows
+from dispatch.demo.summary import DemoSummary
 from dispatch.demo.writer import BulkWriter
 from dispatch.rollup import (
     COUNTERS,
@@ -30,7 +29,7 @@ from dispatch.rollup import (
     row_tuples,
 )
 from dispatch.sla import Sla
-from dispatch.types import OPEN_STATES, CaseState, PersonKind
+from dispatch.types import OPEN_STATES, CaseState
 
 __all__ = ["DemoSummary", "demo_deployment", "generate_demo", "build_geography"]
 
@@ -59,132 +58,7 @@ EVENT_COLUMNS = (
     "to_state",
     "payload",
 )
-STAFF = {1: 30, 2: 12, 3: 5, 4: 2}
 _OPEN = frozenset(s.value for s in OPEN_STATES)
-
-
-@dataclass
-class DemoSummary:
-    """What :func:`generate_demo` wrote and how long it took."""
-
-    seed: int
-    now: datetime
-    centers: dict[int, int] = field(default_factory=dict)  # by level
-    grids: int = 0
-    units: int = 0
-    departments: int = 0
-    people: int = 0
-    cases: int = 0
-    orders: int = 0
-    events: int = 0
-    states: dict[str, int] = field(default_factory=dict)
-    open_overdue: int = 0
-    open_high_risk: int = 0
-    rollup_rows: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def closed_share(self) -> float:
-        return self.states.get(CaseState.CLOSED.value, 0) / self.cases if self.cases else 0.0
-
-    def __str__(self) -> str:
-        levels = " + ".join(str(self.centers.get(lvl, 0)) for lvl in (1, 2, 3, 4))
-        open_ = sum(n for s, n in self.states.items() if s in _OPEN)
-        timing = ", ".join(f"{k} {v:.1f}s" for k, v in self.seconds.items())
-        return (
-            f"演示数据已生成 · demo data generated (seed {self.seed}, now {self.now:%Y-%m-%d %H:%M}Z)\n"
-            f"  中心 centers {levels} = {sum(self.centers.values())}; 网格 grids {self.grids:,}; "
-            f"十联户 units {self.units:,}; 部门 departments {self.departments:,}; "
-            f"人员 people {self.people:,}\n"
-            f"  事件 cases {self.cases:,} (closed {self.closed_share:.2%}, open {open_:,}, "
-            f"overdue {self.open_overdue:,}, high-risk open {self.open_high_risk:,}); "
-            f"orders {self.orders:,}; audit events {self.events:,}; rollup rows {self.rollup_rows:,}\n"
-            f"  用时 time: {timing}"
-        )
-
-
-def _registry_rows(geo: Geography, seed: int, writer: BulkWriter, summary: DemoSummary) -> None:
-    dep = geo.deployment
-    reg = Registry(dep)
-    ids = {code: p.id for code, p in reg.centers.items()}
-    writer.write(
-        "centers",
-        ("id", "code", "name", "level", "parent_id", "path", "lat", "lon"),
-        [
-            (
-                p.id,
-                p.code,
-                p.name,
-                p.level,
-                ids.get(c.parent) if c.parent else None,
-                p.path,
-                c.lat,
-                c.lon,
-            )
-            for c in dep.centers
-            for p in [reg.centers[c.code]]
-        ],
-    )
-    grid_ids = reg.grid_ids
-    writer.write(
-        "grids",
-        ("id", "code", "name", "center_id", "households", "grid_workers", "lat", "lon"),
-        [
-            (
-                grid_ids[g.code],
-                g.code,
-                g.name,
-                ids[g.center],
-                g.households,
-                g.grid_workers,
-                g.lat,
-                g.lon,
-            )
-            for g in dep.grids
-        ],
-    )
-    writer.write(
-        "units",
-        ("id", "code", "grid_id", "households", "head"),
-        [
-            (i, u.code, grid_ids[u.grid], u.households, u.head)
-            for i, u in enumerate(dep.units, start=1)
-        ],
-    )
-    writer.write(
-        "departments",
-        ("id", "code", "name", "center_id", "mode"),
-        [
-            (i, d.code, d.name, ids[d.center], d.mode.value)
-            for i, d in enumerate(dep.departments, start=1)
-        ],
-    )
-    rng = random.Random(f"people:{seed}")
-    people: list[tuple[object, ...]] = []
-    for g in dep.grids:
-        for _ in range(g.grid_workers):
-            people.append(
-                (
-                    person_name(rng),
-                    PersonKind.GRID_WORKER.value,
-                    ids[g.center],
-                    grid_ids[g.code],
-                    None,
-                )
-            )
-    for c in dep.centers:
-        for _ in range(STAFF[c.level]):
-            people.append((person_name(rng), PersonKind.STAFF.value, ids[c.code], None, None))
-    for i, d in enumerate(dep.departments, start=1):
-        people.append((person_name(rng), PersonKind.LIAISON.value, ids[d.center], None, i))
-    writer.write(
-        "people",
-        ("id", "name", "kind", "center_id", "grid_id", "department_id"),
-        [(i, *p) for i, p in enumerate(people, start=1)],
-    )
-    summary.centers = dict(sorted(Counter(c.level for c in dep.centers).items()))
-    summary.grids, summary.units = len(dep.grids), len(dep.units)
-    summary.departments, summary.people = len(dep.departments), len(people)
 
 
 def generate_demo(
@@ -223,7 +97,7 @@ def generate_demo(
     geo = build_geography(seed, grids=grids)
     dep = geo.deployment
     with engine.begin() as conn:
-        _registry_rows(geo, seed, BulkWriter(conn), summary)
+        registry_rows(geo, seed, BulkWriter(conn), summary)
     summary.seconds["registry"] = time.perf_counter() - started
 
     mark = time.perf_counter()

@@ -13,16 +13,21 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
-from config.deployment import Deployment
 from dispatch.demo import mix
+from dispatch.demo.details import (
+    CHANNEL_LABEL,
+    external_id,
+    intake_details,
+    reporter_actor,
+)
 from dispatch.demo.flow import play
 from dispatch.demo.geography import Geography
-from dispatch.demo.names import person_name
+from dispatch.demo.places import Deadlines, Registry, cumulative
 from dispatch.demo.timeline import Trail, iso
 from dispatch.desk.search_index import compose
+from dispatch.effects import CLEARED_ON_REPORT
 from dispatch.localtime import TZ
 from dispatch.rollup import US, Facts, day_date, local_day
 from dispatch.sla import Sla
@@ -42,88 +47,8 @@ class Chunk:
     facts: list[Facts] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Place:
-    code: str
-    id: int
-    path: str
-    level: int
-    name: str
-
-
-class Registry:
-    """Ids and lookups of the generated deployment (ids follow the deployment's order)."""
-
-    def __init__(self, deployment: Deployment) -> None:
-        self.centers: dict[str, Place] = {}
-        paths: dict[str, str] = {}
-        for i, c in enumerate(deployment.centers, start=1):
-            path = f"{paths[c.parent]}/{c.code}" if c.parent else c.code
-            paths[c.code] = path
-            self.centers[c.code] = Place(c.code, i, path, c.level, c.name)
-        self.departments: dict[str, dict[str, tuple[int, str]]] = {}
-        for i, d in enumerate(deployment.departments, start=1):
-            key = d.code.rsplit("-", 1)[1]
-            self.departments.setdefault(d.center, {})[key] = (i, d.code)
-        self.grid_ids = {g.code: i for i, g in enumerate(deployment.grids, start=1)}
-        self.grid_pos = {g.code: (g.lat, g.lon) for g in deployment.grids}
-        self.grid_names = {g.code: g.name for g in deployment.grids}
-        self.unit_ids: dict[str, int] = {}
-        for i, u in enumerate(deployment.units, start=1):
-            self.unit_ids.setdefault(u.grid, i)
-
-    def chain(self, village: str) -> dict[int, Place]:
-        """The village's centers by level (1 prefecture … 4 village)."""
-        codes = self.centers[village].path.split("/")
-        return {self.centers[c].level: self.centers[c] for c in codes}
-
-
 def _us(epoch: int | None) -> int | None:
     return None if epoch is None else epoch * US
-
-
-def _cum(weights: tuple[float, ...] | list[float]) -> list[float]:
-    out, total = [], 0.0
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
-
-
-class Deadlines:
-    """:meth:`dispatch.sla.Sla.deadline` on epoch seconds, memoised per local date."""
-
-    def __init__(self, sla: Sla) -> None:
-        self.sla = sla
-        self._cache: dict[tuple[int, int], int] = {}
-
-    def working_days(self, complexity: Complexity) -> int | None:
-        return self.sla.policy.deadlines[complexity].working_days
-
-    def due(self, kind: str, risk: str, reported: int, complexity: str | None) -> int:
-        c = self.sla.policy.complexity_for(kind, risk, complexity)
-        rule = self.sla.policy.deadlines[c]
-        if rule.hours is not None:
-            return reported + int(rule.hours * HOUR)
-        return self._end_after(local_day(reported), rule.working_days or 1)
-
-    def _end_after(self, day: int, n: int) -> int:
-        key = (day, n)
-        end = self._cache.get(key)
-        if end is None:
-            target = self.sla.calendar.add_working_days(day_date(day), n)
-            end = self._cache[key] = _midnight_after(target)
-        return end
-
-    def extend(self, due: int, days: int) -> int:
-        """:meth:`dispatch.sla.Sla.extend` for deadlines at local midnight."""
-        return self._end_after(local_day(due - 1), days)
-
-
-def _midnight_after(day: date) -> int:
-    return (
-        (day + timedelta(days=1)).toordinal() - date(1970, 1, 1).toordinal()
-    ) * DAY - TZ.offset
 
 
 class CaseFactory:
@@ -139,20 +64,20 @@ class CaseFactory:
         self.now, self.count = now, count
         villages = sorted(geo.village_weight)
         self.villages = villages
-        self.village_cum = _cum([geo.village_weight[v] for v in villages])
+        self.village_cum = cumulative([geo.village_weight[v] for v in villages])
         self.grids = geo.village_grids
         self.chains = {v: self.reg.chain(v) for v in villages}
         self.kinds = list(mix.KINDS)
         self.kind_cum = [
-            _cum([mix.KINDS[k][0] * mix.KINDS[k][1][m] for k in self.kinds]) for m in range(12)
+            cumulative([mix.KINDS[k][0] * mix.KINDS[k][1][m] for k in self.kinds]) for m in range(12)
         ]
         self.titles = {
-            k: ([t for t, _ in v], _cum([w for _, w in v])) for k, v in mix.TITLES.items()
+            k: ([t for t, _ in v], cumulative([w for _, w in v])) for k, v in mix.TITLES.items()
         }
-        self.channel_cum = {k: _cum(w) for k, w in mix.CHANNEL_WEIGHTS.items()}
-        self.risk_cum = {k: _cum(w) for k, w in mix.RISK_WEIGHTS.items()}
-        self.level_cum = {k: _cum(w) for k, w in mix.LEVEL_WEIGHTS.items()}
-        self.hour_cum = _cum(mix.HOURS)
+        self.channel_cum = {k: cumulative(w) for k, w in mix.CHANNEL_WEIGHTS.items()}
+        self.risk_cum = {k: cumulative(w) for k, w in mix.RISK_WEIGHTS.items()}
+        self.level_cum = {k: cumulative(w) for k, w in mix.LEVEL_WEIGHTS.items()}
+        self.hour_cum = cumulative(mix.HOURS)
         self.last_in_village: dict[str, tuple[int, str]] = {}
         self.next_order = 1
         self.next_event = 1
@@ -246,7 +171,7 @@ class CaseFactory:
             elif r < mix.SIMPLE_SHARE + mix.COMPLEX_SHARE:
                 complexity = Complexity.COMPLEX.value
         levels, lw = zip(*mix.RECEIVED_AT[channel], strict=True)
-        received = chain[self.pick(levels, _cum(lw))]
+        received = chain[self.pick(levels, cumulative(lw))]
         settle = self.pick((4, 3, 2, 1), self.level_cum[kind])
         due = self.deadlines.due(kind, risk, t0, complexity)
         leader = plan = None
@@ -256,27 +181,15 @@ class CaseFactory:
         lat, lon = self.reg.grid_pos[grid]
         county = received.path.split("/")[1] if received.level > 1 else received.code
         local = day_date(local_day(t0))
-        external = None
-        if channel in (Channel.HOTLINE_12345, Channel.POLICE_PUSH, Channel.CITIZEN_SNAPSHOT):
-            prefix = {"hotline_12345": "GD", "police_push": "JQ", "citizen_snapshot": "SSP"}[
-                channel
-            ]
-            external = f"{prefix}{local:%Y%m%d}{cid:07d}"
-        reporter = {
-            Channel.GRID_WORKER: f"gw-{grid}",
-            Channel.HOTLINE_12345: "12345",
-            Channel.POLICE_PUSH: "110",
-            Channel.CITIZEN_SNAPSHOT: "citizen-app",
-            Channel.CAMERA_ALERT: "video-ai",
-            Channel.REFERRAL: "court-referral",
-        }.get(channel, f"op-{received.code}")
+        external = external_id(channel, local, cid)
+        reporter = reporter_actor(channel, grid, received.code)
         village_name = chain[4].name.removesuffix("综治中心")
-        reporter_name, phone, address = self.details(chain, channel, reporter)
+        reporter_name, phone, address = intake_details(self.detail_rng, chain, channel, reporter)
         cols: dict[str, Any] = {
             "id": cid,
             "number": f"ZZ-{county}-{local:%Y%m%d}-{cid:06d}",
             "title": f"{village_name}{title_kind}",
-            "description": f"{village_name}{title_kind}，经{_CHANNEL_LABEL[channel]}上报。",
+            "description": f"{village_name}{title_kind}，经{CHANNEL_LABEL[channel]}上报。",
             "kind": kind.value,
             "complexity": complexity,
             "channel": channel.value,
@@ -284,7 +197,6 @@ class CaseFactory:
             "external_id": external,
             "risk": risk,
             "state": None,
-            "suspended_from": None,
             "center_id": received.id,
             "owning_path": received.path,
             "reported_center_id": received.id,
@@ -299,25 +211,10 @@ class CaseFactory:
             "sub_kind": mix.TITLE_SUB_KIND[title_kind].value,
             "search_text": "",
             "reported_at": t0,
-            "accepted_at": None,
-            "resolved_at": None,
-            "closed_at": None,
             "due_at": due,
-            "suspended_at": None,
-            "paused_seconds": 0,
-            "extended": False,
-            "extension_count": 0,
-            "rework_count": 0,
-            "redo_count": 0,
-            "return_count": 0,
-            "escalation_count": 0,
-            "supervision_stage": 0,
-            "supervised_at": None,
-            "satisfaction": None,
-            "handled_level": None,
+            **CLEARED_ON_REPORT,
             "leader": leader,
             "plan": plan,
-            "merged_into_id": None,
             "event_count": 0,
             "version": 1,
         }
@@ -345,43 +242,6 @@ class CaseFactory:
         if cols["state"] != S.MERGED:
             self.last_in_village[village] = (cid, cols["number"])
         return cols, trail
-
-    def details(
-        self, chain: dict[int, Place], channel: Channel, actor: str
-    ) -> tuple[str, str | None, str]:
-        """Who reported (a person's name where a person called, came or snapped), their
-        mobile, and the address: ``砚山县者兴镇那坝村3组27号`` or ``…社区兴安路12号``."""
-        rng = self.detail_rng
-        names = [chain[lvl].name.removesuffix("综治中心") for lvl in (2, 3, 4)]
-        village = names[2].removesuffix("委会")
-        if village.endswith("社区"):
-            street = f"{rng.choice(_ROADS)}{rng.choice(('路', '街', '巷'))}{rng.randint(1, 188)}号"
-        else:
-            street = f"{rng.randint(1, 12)}组{rng.randint(1, 90)}号"
-        address = f"{names[0]}{names[1]}{village}{street}"
-        if channel not in _PERSON_CHANNELS:
-            return actor, None, address
-        phone = rng.choice(_MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
-        return person_name(rng), phone, address
-
-
-_PERSON_CHANNELS = frozenset(
-    {Channel.GRID_WORKER, Channel.HOTLINE_12345, Channel.WALK_IN, Channel.CITIZEN_SNAPSHOT}
-)
-_MOBILE_PREFIXES = ("130", "133", "135", "136", "138", "139", "150", "151", "158", "159",
-                    "177", "180", "182", "187", "188", "189", "199")  # fmt: skip
-_ROADS = ("兴安", "和平", "文化", "新华", "人民", "建设", "团结", "东风", "北门", "龙泉")
-
-_CHANNEL_LABEL = {
-    Channel.GRID_WORKER: "网格员",
-    Channel.HOTLINE_12345: "12345热线",
-    Channel.POLICE_PUSH: "警情推送",
-    Channel.CITIZEN_SNAPSHOT: "群众随手拍",
-    Channel.WALK_IN: "群众来访",
-    Channel.HANDED_DOWN: "上级交办",
-    Channel.CAMERA_ALERT: "视频告警",
-    Channel.REFERRAL: "线索移送",
-}
 
 
 def lognormal_hours(rng: random.Random, median: float, sigma: float) -> int:

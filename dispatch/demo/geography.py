@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
 
 from config.deployment import (
     CenterEntry,
@@ -22,7 +21,7 @@ from config.deployment import (
     UnitEntry,
     verify_deployment,
 )
-from config.holidays import HolidayCalendar, HolidayPeriod
+from dispatch.demo.holidays import HOLIDAYS
 from dispatch.demo.names import person_name, place_name
 from dispatch.types import DepartmentMode
 
@@ -62,43 +61,6 @@ TOWNSHIP_ROTATING = 0.35
 VILLAGE_DEPARTMENT = ("mediation", "人民调解委员会", R)
 
 
-def _p(name: str, start: date, end: date) -> HolidayPeriod:
-    return HolidayPeriod(name=name, start=start, end=end)
-
-
-#: The State Council's schedules for 2025 and 2026 (放假 and 调休).
-HOLIDAYS = HolidayCalendar(
-    periods=[
-        _p("元旦", date(2025, 1, 1), date(2025, 1, 1)),
-        _p("春节", date(2025, 1, 28), date(2025, 2, 4)),
-        _p("清明节", date(2025, 4, 4), date(2025, 4, 6)),
-        _p("劳动节", date(2025, 5, 1), date(2025, 5, 5)),
-        _p("端午节", date(2025, 5, 31), date(2025, 6, 2)),
-        _p("国庆节、中秋节", date(2025, 10, 1), date(2025, 10, 8)),
-        _p("元旦", date(2026, 1, 1), date(2026, 1, 3)),
-        _p("春节", date(2026, 2, 15), date(2026, 2, 23)),
-        _p("清明节", date(2026, 4, 4), date(2026, 4, 6)),
-        _p("劳动节", date(2026, 5, 1), date(2026, 5, 5)),
-        _p("端午节", date(2026, 6, 19), date(2026, 6, 21)),
-        _p("中秋节", date(2026, 9, 25), date(2026, 9, 27)),
-        _p("国庆节", date(2026, 10, 1), date(2026, 10, 7)),
-    ],
-    workdays=[
-        date(2025, 1, 26),
-        date(2025, 2, 8),
-        date(2025, 4, 27),
-        date(2025, 9, 28),
-        date(2025, 10, 11),
-        date(2026, 1, 4),
-        date(2026, 2, 14),
-        date(2026, 2, 28),
-        date(2026, 5, 9),
-        date(2026, 9, 20),
-        date(2026, 10, 10),
-    ],
-)
-
-
 @dataclass
 class Geography:
     """The deployment plus what the case generator needs to know about it."""
@@ -129,22 +91,28 @@ def _near(rng: random.Random, lat: float, lon: float, spread: float) -> tuple[fl
     )
 
 
+def _center(
+    code: str, place: str, level: int, parent: str | None, at: tuple[float, float]
+) -> CenterEntry:
+    """The 综治中心 of ``place`` at ``at`` (lat, lon)."""
+    lat, lon = at
+    return CenterEntry(
+        code=code, name=f"{place}综治中心", level=level, parent=parent, lat=lat, lon=lon
+    )
+
+
 def build_geography(seed: int = 1, *, grids: int = DEFAULT_GRIDS) -> Geography:
     """The prefecture for ``seed``; ``grids`` is spread over villages by population."""
     if grids < 1016:
         raise ValueError(f"grids={grids}: every one of the 1016 villages needs a grid")
     rng = random.Random(f"geography:{seed}")
     code, name, lat, lon = PREFECTURE
-    centers = [CenterEntry(code=code, name=f"{name}综治中心", level=1, lat=lat, lon=lon)]
+    centers = [_center(code, name, 1, None, (lat, lon))]
     departments = _departments(rng, code, "文山州", None, 1)
     villages: list[CenterEntry] = []
     weights: dict[str, float] = {}
     for c_code, c_name, c_lat, c_lon, n_towns, n_villages in COUNTIES:
-        centers.append(
-            CenterEntry(
-                code=c_code, name=f"{c_name}综治中心", level=2, parent=code, lat=c_lat, lon=c_lon
-            )
-        )
+        centers.append(_center(c_code, c_name, 2, code, (c_lat, c_lon)))
         departments += _departments(rng, c_code, c_name, None, 2)
         taken: set[str] = set()
         streets = 2 if n_towns > 12 else 1  # the county seat's 街道
@@ -153,16 +121,7 @@ def build_geography(seed: int = 1, *, grids: int = DEFAULT_GRIDS) -> Geography:
             t_code = f"{c_code}{(t + 1) if street else 100 + t + 1 - streets:03d}"
             t_name = place_name(rng, taken) + ("街道" if street else rng.choice(("镇", "镇", "乡")))
             t_lat, t_lon = _near(rng, c_lat, c_lon, 0.05 if street else 0.28)
-            centers.append(
-                CenterEntry(
-                    code=t_code,
-                    name=f"{t_name}综治中心",
-                    level=3,
-                    parent=c_code,
-                    lat=t_lat,
-                    lon=t_lon,
-                )
-            )
+            centers.append(_center(t_code, t_name, 3, c_code, (t_lat, t_lon)))
             departments += _departments(rng, t_code, t_name, c_name, 3)
             v_taken: set[str] = set()
             for v in range(n_v):
@@ -170,14 +129,7 @@ def build_geography(seed: int = 1, *, grids: int = DEFAULT_GRIDS) -> Geography:
                 v_code = f"{t_code}{(v + 1) if community else 200 + v:03d}"
                 v_name = place_name(rng, v_taken) + ("社区" if community else "村委会")
                 v_lat, v_lon = _near(rng, t_lat, t_lon, 0.02 if street else 0.07)
-                village = CenterEntry(
-                    code=v_code,
-                    name=f"{v_name}综治中心",
-                    level=4,
-                    parent=t_code,
-                    lat=v_lat,
-                    lon=v_lon,
-                )
+                village = _center(v_code, v_name, 4, t_code, (v_lat, v_lon))
                 villages.append(village)
                 weights[v_code] = rng.lognormvariate(0, 0.5) * (2.5 if community else 1.0)
                 key, dname, mode = VILLAGE_DEPARTMENT

@@ -28,66 +28,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from config.sla import SlaPolicy
 from dispatch.desk.signing import sign_deadline
+from dispatch.desk.tabs import BY_TAB, Desk, Tab, TabRule, addressed, tabs_for
 from dispatch.models import Case, Center, Department, DispatchOrder
-from dispatch.principal import Principal, Role
+from dispatch.principal import Principal
 from dispatch.types import TICKING_STATES, OrderRole, OrderState
-from dispatch.types import CaseState as S
-from dispatch.workflow import BY_ACTION
 
-DESK_ROLES = (Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
+__all__ = ["InboxItem", "InboxPage", "Tab", "inbox_counts", "inbox_page", "tabs_for"]
+
 MAX_LIMIT = 200
-
-
-class Tab(StrEnum):
-    TO_SIGN = "to_sign"  # 待签收
-    HANDLING = "handling"  # 办理中
-    TO_ACCEPT = "to_accept"  # 待受理
-    TO_DISPATCH = "to_dispatch"  # 待派单
-    RETURNED = "returned"  # 退单待处理
-    TO_VERIFY = "to_verify"  # 待核查
-    TO_VISIT = "to_visit"  # 待回访
-    TO_CLOSE = "to_close"  # 待归档
-    SUPERVISED = "supervised"  # 督办/催办
-
-
-@dataclass(frozen=True)
-class TabRule:
-    """A tab as data: orders in ``order_state`` addressed to the principal, or cases at its
-    center; cases in ``case_states``; visible to whoever may take one of ``actions``."""
-
-    tab: Tab
-    actions: tuple[str, ...]
-    case_states: tuple[str, ...]
-    order_state: str | None = None
-    returned: bool | None = None
-
-
-def _states(*states: S) -> tuple[str, ...]:
-    return tuple(sorted(s.value for s in states))
-
-
-_ORDER_CASE_STATES = _states(*BY_ACTION["sign"].sources)
-#: The inbox's tabs in the order work flows.
-TABS: tuple[TabRule, ...] = (
-    TabRule(Tab.TO_SIGN, ("sign",), _ORDER_CASE_STATES, OrderState.PENDING.value),
-    TabRule(Tab.HANDLING, ("start", "resolve", "return"), _ORDER_CASE_STATES,
-            OrderState.SIGNED.value),
-    TabRule(Tab.TO_ACCEPT, ("accept", "refuse"), _states(S.REPORTED)),
-    TabRule(Tab.TO_DISPATCH, ("dispatch",), _states(S.ACCEPTED), returned=False),
-    TabRule(Tab.RETURNED, ("dispatch",), _states(S.ACCEPTED), returned=True),
-    TabRule(Tab.TO_VERIFY, ("verify", "rework"), _states(S.RESOLVED)),
-    TabRule(Tab.TO_VISIT, ("visit",), _states(S.VERIFIED)),
-    TabRule(Tab.TO_CLOSE, ("close",), _states(S.VISITED)),
-    TabRule(Tab.SUPERVISED, (), _states(*BY_ACTION["urge"].sources)),
-)  # fmt: skip
-BY_TAB: dict[Tab, TabRule] = {r.tab: r for r in TABS}
 _ACTIVE_ORDERS = (OrderState.PENDING.value, OrderState.SIGNED.value)
 
 
@@ -126,64 +80,6 @@ class InboxPage:
     offset: int
 
 
-@dataclass(frozen=True)
-class _Me:
-    """Who the principal is in the registry: its home center and department ids."""
-
-    center_id: int | None
-    center_path: str
-    department_id: int | None
-    desk: bool
-
-    @classmethod
-    def of(cls, session: Session, principal: Principal) -> _Me:
-        code = principal.center_path.rsplit("/", 1)[-1]
-        center_id = session.scalar(
-            sa.select(Center.id).where(Center.code == code, Center.path == principal.center_path)
-        )
-        department_id = None
-        if principal.department:
-            department_id = session.scalar(
-                sa.select(Department.id).where(Department.code == principal.department)
-            )
-        return cls(center_id, principal.center_path, department_id, principal.has(*DESK_ROLES))
-
-
-def _may(principal: Principal, action: str) -> bool:
-    """The principal's roles and credentials allow ``action`` (as the workflow checks)."""
-    t = BY_ACTION[action]
-    return principal.has(*t.roles) and (
-        principal.allowed_actions is None or action in principal.allowed_actions
-    )
-
-
-def _addressed(me: _Me, order: type[DispatchOrder] | DispatchOrder) -> sa.ColumnElement[bool]:
-    """Orders this principal holds in its own name: to its department, or to its center."""
-    parts = []
-    if me.department_id is not None:
-        parts.append(order.department_id == me.department_id)
-    if me.desk and me.center_id is not None:
-        parts.append(order.center_id == me.center_id)
-    return sa.or_(*parts) if parts else sa.false()
-
-
-def tabs_for(principal: Principal) -> tuple[Tab, ...]:
-    """The tabs that can ever hold something for this principal (by its roles)."""
-    out = []
-    for rule in TABS:
-        if rule.tab is Tab.SUPERVISED:
-            ok = principal.has(*DESK_ROLES) or principal.department is not None
-        elif rule.order_state is not None:
-            ok = any(_may(principal, a) for a in rule.actions) and (
-                principal.has(*DESK_ROLES) or principal.department is not None
-            )
-        else:
-            ok = principal.has(*DESK_ROLES) and any(_may(principal, a) for a in rule.actions)
-        if ok:
-            out.append(rule.tab)
-    return tuple(out)
-
-
 def _returned_last() -> sa.ColumnElement[bool]:
     """The case's latest order is a lead order sent back (退单)."""
     o, later = aliased(DispatchOrder), aliased(DispatchOrder)
@@ -195,22 +91,22 @@ def _returned_last() -> sa.ColumnElement[bool]:
     )
 
 
-def _center_where(me: _Me, rule: TabRule) -> list[sa.ColumnElement[bool]]:
+def _center_where(me: Desk, rule: TabRule) -> list[sa.ColumnElement[bool]]:
     where = [Case.owning_path == me.center_path, Case.state.in_(rule.case_states)]
     if rule.returned is not None:
         where.append(_returned_last() if rule.returned else ~_returned_last())
     return where
 
 
-def _order_where(me: _Me, rule: TabRule) -> list[sa.ColumnElement[bool]]:
+def _order_where(me: Desk, rule: TabRule) -> list[sa.ColumnElement[bool]]:
     return [
-        _addressed(me, DispatchOrder),
+        addressed(me, DispatchOrder),
         DispatchOrder.state == rule.order_state,
         Case.state.in_(rule.case_states),
     ]
 
 
-def _supervised_ids(me: _Me) -> sa.CompoundSelect:
+def _supervised_ids(me: Desk) -> sa.CompoundSelect:
     """Cases under 催办/通报 this principal must move on: through an open order it holds, or
     at its center when no order is open."""
     rule = BY_TAB[Tab.SUPERVISED]
@@ -218,7 +114,7 @@ def _supervised_ids(me: _Me) -> sa.CompoundSelect:
     via_order = (
         sa.select(Case.id)
         .join(DispatchOrder, DispatchOrder.case_id == Case.id)
-        .where(_addressed(me, DispatchOrder), DispatchOrder.state.in_(_ACTIVE_ORDERS), *pressed)
+        .where(addressed(me, DispatchOrder), DispatchOrder.state.in_(_ACTIVE_ORDERS), *pressed)
     )
     open_order = aliased(DispatchOrder)
     at_center = sa.select(Case.id).where(
@@ -230,7 +126,7 @@ def _supervised_ids(me: _Me) -> sa.CompoundSelect:
     return sa.union(via_order, at_center)
 
 
-def _count(session: Session, me: _Me, rule: TabRule) -> int:
+def _count(session: Session, me: Desk, rule: TabRule) -> int:
     if rule.tab is Tab.SUPERVISED:
         query = sa.select(sa.func.count()).select_from(_supervised_ids(me).subquery())
     elif rule.order_state is not None:
@@ -250,7 +146,7 @@ def inbox_counts(session: Session, principal: Principal) -> dict[Tab, int]:
     tabs = tabs_for(principal)
     if not tabs:
         return {}
-    me = _Me.of(session, principal)
+    me = Desk.of(session, principal)
     return {tab: _count(session, me, BY_TAB[tab]) for tab in tabs}
 
 
@@ -273,7 +169,7 @@ def inbox_page(
     now = now or datetime.now(UTC)
     if tab not in tabs_for(principal):
         return InboxPage(tab, [], 0, limit, offset)
-    me = _Me.of(session, principal)
+    me = Desk.of(session, principal)
     total = _count(session, me, rule)
     owner = aliased(Center)
     to_center, to_dept = aliased(Center), aliased(Department)
