@@ -45,18 +45,19 @@ def archive(viewer: Principal, center: CenterRef) -> None:
 
 
 def filters() -> dict[str, Any]:
-    """The filter widgets, in one wrapping row; None is "any"."""
+    """The filter widgets, in one wrapping row; None is "any". Keys carry the language: a
+    select box keeps its choice as the option's text, which a language switch changes."""
     lang = current_lang()
     any_ = t("desk.archive.any")
 
     def pick(name: str, options: tuple[Any, ...], text: str, group: str | None = None) -> Any:
         return st.selectbox(
-            text, options, key=f"archive_{name}", width=170,
+            text, options, key=f"archive_{name}_{lang}", width=170,
             format_func=lambda v: any_ if v is None else (label(group, str(v), lang) if group else v),
         )
 
     with st.container(horizontal=True, key="archive_filters_row", gap="small"):
-        days = st.selectbox(t("desk.archive.period"), PERIODS, key="archive_days", width=170,
+        days = st.selectbox(t("desk.archive.period"), PERIODS, key=f"archive_days_{lang}", width=170,
                             format_func=lambda d: any_ if d is None else tr("desk.archive.days", lang, n=d))
         return {
             "days": days,

@@ -112,5 +112,21 @@ def test_village_inbox_shows_a_new_order_within_two_seconds(demo: Demo) -> None:
             check_wording(main_text(desk), number)
             hit.click()
             expect(desk.locator(".zz-title").last).to_contain_text(title, timeout=30_000)
+            # The archive: finished cases of the township, paged, in both languages.
+            desk.get_by_role("button", name="返回队列").click()
+            box.fill("")
+            box.press("Enter")
+            desk.get_by_role("radio", name="归档", exact=True).click()
+            expect(desk.get_by_text(re.compile(r"^共 \d+ 件 · 第 1/\d+ 页$"))).to_be_visible(timeout=30_000)
+            desk.screenshot(path=str(ARTIFACTS / "archive.png"), full_page=True)
+            first = desk.locator("[class*='st-key-archive_open_0'] button").inner_text()
+            check_wording(main_text(desk), first.split(" · ")[0])
+            desk.get_by_text("English", exact=True).click()
+            expect(desk.get_by_text(re.compile(r"^\d+ cases · page 1 of \d+$"))).to_be_visible(timeout=30_000)
+            desk.screenshot(path=str(ARTIFACTS / "archive-en.png"), full_page=True)
+            filters = desk.locator(".st-key-archive_filters_row").evaluate(  # shown values too
+                "e => e.textContent + [...e.querySelectorAll('input')]"
+                ".map(i => i.value + ' ' + i.placeholder).join(' ')")
+            assert "Any" in filters and "全部" not in filters, filters  # filters re-worded too
         finally:
             browser.close()

@@ -151,7 +151,7 @@ def test_archive_lists_finished_cases_with_filters_and_pages(services: Services,
     assert not ISO.search(text) and "None" not in text and "satisfied" not in text
     at.button(key="archive_offset_next").click().run()
     assert len([b for b in at.button if "_open_" in (b.key or "")]) == 3
-    at.selectbox(key="archive_state").select("refused").run()
+    at.selectbox(key=f"archive_state_{lang}").select("refused").run()
     rows = [b for b in at.button if "_open_" in (b.key or "")]
     assert len(rows) == 1 and made[0].number in rows[0].label  # back to page one, one match
     rows[0].click().run()
