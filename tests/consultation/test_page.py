@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from config.settings import Settings
 from config.streams import StreamSettings
 from dashboard.server.services import Services, install
-from dispatch.models import CaseEvent
+from dispatch.models import Case, CaseEvent
 from streams.conference.rooms import Conference
 from tests.consultation.conftest import case_in_handling, migrated_db
 from tests.dispatch.factories import OPERATOR
@@ -40,8 +40,10 @@ def test_start_note_and_end_from_the_page(installed: tuple[Services, int]) -> No
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.run()
     assert not at.exception
-    at.number_input[0].set_value(case_id)
-    at.button[0].click()  # 开始会商 (form submit)
+    with svc.session_factory() as s:
+        number = s.get(Case, case_id).number  # type: ignore[union-attr]
+    at.text_input(key="consult_case").input(number).run()  # the case by its number, never its id
+    next(b for b in at.button if b.label == "开始会商").click()
     at.run()
     assert not at.exception, at.exception
     assert at.query_params["session"]
