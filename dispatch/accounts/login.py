@@ -145,10 +145,11 @@ def _find_user(session: Session, username: str) -> User | None:
 
 
 def _admit(
-    session: Session, user: User, settings: AuthSettings, client: Client, method: str,
+    session: Session, user: User, settings: AuthSettings, client: Client, via: str,
     **audited: Any,
 ) -> LoginOutcome:
-    """Open a session for ``user`` and audit the login; ``audited`` adds to the record."""
+    """Open a session for ``user`` by ``via`` ("password", "oidc") and audit the login;
+    ``audited`` adds to the audit record."""
     token = new_session_token()
     session.add(
         WebSession(
@@ -160,7 +161,7 @@ def _admit(
             idle_seconds=settings.session_idle_minutes * 60,
             address=client.address[:64],
             user_agent=client.user_agent[:200],
-            method=method,
+            method=via,
         )
     )
     user.last_login_at = client.now

@@ -42,6 +42,22 @@ def test_login_opens_a_session_stored_only_as_a_digest(adb: AccountsDb) -> None:
     assert ("login", "op.jiangna") in [(e, a) for e, a, _ in _events(adb)]
 
 
+def test_single_sign_on_opens_a_session_marked_with_its_method(adb: AccountsDb) -> None:
+    adb.user("op.jiangna")
+    with adb.factory.begin() as s:
+        outcome = sessions.login_external(
+            s, "OP.Jiangna", adb.settings, method="oidc", address="10.0.0.2", now=T_NOW
+        )
+        refused = sessions.login_external(s, "nobody", adb.settings, method="oidc", now=T_NOW)
+    assert outcome.ok and outcome.token and not refused.ok and refused.reason == "unknown_user"
+    with adb.factory() as s:
+        assert s.scalars(sa.select(WebSession.method)).one() == "oidc"
+        found = sessions.resolve(s, outcome.token, now=T_NOW + timedelta(minutes=1))
+    assert found.principal is not None and found.principal.actor == "op.jiangna"
+    logins = [d for e, a, d in _events(adb) if (e, a) == ("login", "op.jiangna")]
+    assert logins and logins[0].get("method") == "oidc"
+
+
 def test_sessions_expire_when_idle_and_at_their_absolute_end(adb: AccountsDb) -> None:
     pw = adb.user("op.jiangna")
     idle = timedelta(minutes=adb.settings.session_idle_minutes)
