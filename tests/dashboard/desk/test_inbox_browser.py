@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.accounts.test_village_operator_e2e import ROOT, Demo, api_client, login
 from tests.browser import CHROMIUM
+from tests.demo_server import ROOT, Demo, api_client, login
 
 ARTIFACTS = ROOT / "artifacts" / "desk"
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
