@@ -106,10 +106,13 @@ def holds(session: Session, principal: Principal, order: DispatchOrder) -> bool:
     if order.department_id is not None:
         dept = session.get(Department, order.department_id)
         return dept is not None and principal.department == dept.code
+    # The addressee's own desk, not its ancestors: work sent to a village is signed and done by
+    # that village (its ancestors follow it through the case they own or supervise), so the
+    # level that resolved it and the village's inbox stay true.
     center = session.get(Center, order.center_id)
     return (
         center is not None
-        and principal.sees(center.path)
+        and principal.center_path == center.path
         and principal.has(Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
     )
 

@@ -8,13 +8,14 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from dispatch.cases import get_case, orders_of, perform
-from dispatch.errors import DispatchError
+from dispatch.errors import DispatchError, Hidden
 from dispatch.models import Case, Center, Department
 from dispatch.principal import Role
 from dispatch.workflow import BY_ACTION, TRANSITIONS, actions_in, allowed_actions
@@ -114,8 +115,11 @@ def offered(db: Db, case_id: int, who: Any) -> set[str]:
         return set(allowed_actions(session, who, case))
 
 
+# The examples share one database (each adds its cases to it), so a replayed example would
+# meet other rows: no example store, and a fixed seed so every run walks the same examples.
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, database=None, derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_offered_actions_are_exactly_the_accepted_ones(db: Db, data: st.DataObject) -> None:
@@ -169,8 +173,10 @@ def test_a_township_that_escalated_is_offered_nothing(db: Db) -> None:
     act(db, OPERATOR, case_id, "accept")
     act(db, OPERATOR, case_id, "dispatch", lead={"center": "532622101201"})
     act(db, OPERATOR, case_id, "escalate", reason=TEXT)
-    # The township still sees the case (through its village's cancelled order), acts on nothing.
+    # The case is the county's now: the township no longer opens it, and acts on nothing.
+    with db.factory() as s, pytest.raises(Hidden):
+        get_case(s, OPERATOR, case_id)
     with db.factory() as s:
-        assert get_case(s, OPERATOR, case_id).owning_path == COUNTY
+        assert get_case(s, COUNTY_OP, case_id).owning_path == COUNTY
     assert offered(db, case_id, OPERATOR) == set()
     assert "dispatch" in offered(db, case_id, COUNTY_OP)
