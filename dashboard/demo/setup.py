@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.cameras import CameraConfig
 from dispatch.db import make_engine, make_session_factory
-from dispatch.rollup import install_rollups
 from dispatch.migrate import upgrade
 from dispatch.models import Camera, Center
+from dispatch.rollup import install_rollups
 
 SUB = "sim://?w=640&h=360&fps={fps}&label={label}"
 MAIN = "sim://?w=1280&h=720&fps=10&label={label}"

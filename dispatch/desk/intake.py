@@ -1,7 +1,7 @@
-"""Registering a report from the desk's intake form, and the duplicate hint beside it.
+"""The duplicate hint beside the desk's intake form: open cases that may be the same matter.
 
-:func:`register_case` files a report with its intake details (address, 十联户 unit, reporter's
-phone, sub-kind) through :func:`dispatch.cases.report_case`, the one way a case is created.
+The report itself, with its intake details (address, 十联户 unit, reporter's phone, sub-kind),
+is filed by :func:`dispatch.cases.report_case`, the one way a case is created.
 """
 
 from __future__ import annotations
@@ -12,35 +12,14 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.cases import report_case
 from dispatch.desk.phone import mask_phone, normalize_phone
-from dispatch.intake import CaseIntake
 from dispatch.models import Case, Center, Grid
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
-from dispatch.sla import Sla
 from dispatch.types import OPEN_STATES
 
 #: How far back the duplicate hint looks.
 DUPLICATE_WINDOW = timedelta(days=30)
-
-
-def register_case(
-    session: Session,
-    principal: Principal,
-    intake: CaseIntake,
-    *,
-    sla: Sla,
-    now: datetime | None = None,
-) -> tuple[Case, bool]:
-    """Create a case with its intake details, or return the existing one for the same source
-    and external id; ``(case, created)`` as :func:`~dispatch.cases.report_case`.
-
-    Parse the form with ``parse_intake(raw, strict=True)`` first. Raises InvalidInput naming
-    ``grid`` or ``unit`` when they do not fit the receiving center, plus whatever
-    ``report_case`` raises.
-    """
-    return report_case(session, principal, intake, sla=sla, now=now)
 
 
 @dataclass(frozen=True)

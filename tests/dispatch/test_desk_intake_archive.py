@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dispatch.cases import report_case
 from dispatch.desk.archive import ArchiveFilter, archive_page
-from dispatch.desk.intake import duplicate_hints, register_case
+from dispatch.desk.intake import duplicate_hints
 from dispatch.desk.phone import mask_phone
 from dispatch.errors import Forbidden, InvalidInput
 from dispatch.intake import parse_intake
@@ -42,11 +43,11 @@ def test_strict_intake_requires_a_sub_kind_and_checks_fields() -> None:
     assert mask_phone(ok.reporter_phone) == "138****5678"
 
 
-def test_register_case_stores_details_and_checks_places(db: Db) -> None:
+def test_report_stores_intake_details_and_checks_places(db: Db) -> None:
     with db.begin() as s:
         raw = intake(sub_kind="neighbour", unit=UNIT, address="江那社区1组2号",
                      reporter_phone="13812345678")  # fmt: skip
-        case, created = register_case(s, OPERATOR, parse_intake(raw, strict=True), sla=db.sla)
+        case, created = report_case(s, OPERATOR, parse_intake(raw, strict=True), sla=db.sla)
         assert created and case.unit_id and case.grid_id  # the unit brought its grid
         assert (case.address, case.reporter_phone, case.sub_kind) == (
             "江那社区1组2号", "13812345678", "neighbour",
@@ -56,10 +57,10 @@ def test_register_case_stores_details_and_checks_places(db: Db) -> None:
         assert hints[0].reporter_phone_masked == "138****5678"
     with db.begin() as s, pytest.raises(InvalidInput) as err:
         # A grid outside the receiving center's subtree.
-        register_case(s, ADMIN, parse_intake(intake(center="532623", grid=GRID)), sla=db.sla)
+        report_case(s, ADMIN, parse_intake(intake(center="532623", grid=GRID)), sla=db.sla)
     assert err.value.field == "grid"
     with db.begin() as s, pytest.raises(InvalidInput) as err:
-        register_case(s, OPERATOR, parse_intake(intake(unit="nope")), sla=db.sla)
+        report_case(s, OPERATOR, parse_intake(intake(unit="nope")), sla=db.sla)
     assert err.value.field == "unit"
 
 

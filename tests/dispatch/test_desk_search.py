@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from dispatch.cases import report_case
 from dispatch.desk import search_index
-from dispatch.desk.intake import register_case
 from dispatch.desk.search import search_cases
 from dispatch.intake import parse_intake
 from dispatch.models import Case
@@ -31,7 +31,7 @@ NARROW = principal(TOWNSHIP, Role.OPERATOR, actor="township-op")
 
 def _register(db: Db, **fields: object) -> Case:
     with db.begin() as s:
-        case, _ = register_case(
+        case, _ = report_case(
             s, OPERATOR, parse_intake(intake(**fields), strict=True), sla=db.sla, now=T0
         )
         return case

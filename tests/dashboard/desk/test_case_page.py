@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.server.services import Services
-from dispatch.desk.intake import register_case
+from dispatch.cases import report_case
 from dispatch.intake import parse_intake
 from tests.dashboard.desk.case_helpers import (
     COUNTY_DESK,
@@ -29,7 +29,7 @@ def carried_case(svc: Services) -> str:
         intake = parse_intake({"title": XSS, "kind": "dispute", "sub_kind": "neighbour", "channel": "hotline_12345",
                                "center": TOWN, "address": "东镇上村3组", "reporter": "王芳",
                                "reporter_phone": "13812345678", "risk": "low"}, strict=True)
-        case, _ = register_case(session, TOWNSHIP, intake, sla=svc.sla)
+        case, _ = report_case(session, TOWNSHIP, intake, sla=svc.sla)
         number, case_id = case.number, case.id
     act(svc, TOWNSHIP, case_id, "accept", {"complexity": "ordinary"})
     act(svc, TOWNSHIP, case_id, "dispatch", {"lead": {"center": VILLAGE}, "note": "请今日到场"})
