@@ -13,6 +13,7 @@ the cases themselves, which is exact but slower (:func:`dispatch.kpi_raw.flow_co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,32 +47,30 @@ def day_range(start: datetime, end: datetime) -> tuple[int, int]:
     return d0, max(d1, d0 + 1)
 
 
+def _rollup_sums(
+    session: Session, scope: str, d0: int, d1: int, key: str, counters: Sequence[str]
+) -> list[sa.Row[Any]]:
+    """Per ``key`` (child or day) of the scope's daily rows in ``[d0, d1)``: the counters' sums."""
+    return list(
+        session.execute(
+            sa.select(kpi_daily.c[key], *(sa.func.sum(kpi_daily.c[n]) for n in counters))
+            .where(
+                kpi_daily.c.scope == scope,
+                kpi_daily.c.day >= day_date(d0),
+                kpi_daily.c.day < day_date(d1),
+            )
+            .group_by(kpi_daily.c[key])
+        ).all()
+    )
+
+
 def _rollup_by_child(session: Session, scope: str, d0: int, d1: int) -> dict[str, list[int]]:
-    cols = [sa.func.sum(kpi_daily.c[name]) for name in COUNTERS]
-    rows = session.execute(
-        sa.select(kpi_daily.c.child, *cols)
-        .where(
-            kpi_daily.c.scope == scope,
-            kpi_daily.c.day >= day_date(d0),
-            kpi_daily.c.day < day_date(d1),
-        )
-        .group_by(kpi_daily.c.child)
-    ).all()
+    rows = _rollup_sums(session, scope, d0, d1, "child", COUNTERS)
     return {row[0]: [int(v or 0) for v in row[1:]] for row in rows}
 
 
 def _rollup_trend(session: Session, scope: str, d0: int, d1: int) -> dict[int, tuple[int, int]]:
-    rows = session.execute(
-        sa.select(
-            kpi_daily.c.day, sa.func.sum(kpi_daily.c.reported), sa.func.sum(kpi_daily.c.closed)
-        )
-        .where(
-            kpi_daily.c.scope == scope,
-            kpi_daily.c.day >= day_date(d0),
-            kpi_daily.c.day < day_date(d1),
-        )
-        .group_by(kpi_daily.c.day)
-    ).all()
+    rows = _rollup_sums(session, scope, d0, d1, "day", ("reported", "closed"))
     return {day_number(d): (int(r or 0), int(c or 0)) for d, r, c in rows}
 
 
