@@ -105,8 +105,9 @@ def scope_bar(viewer: Principal, center: scopes.CenterRef) -> None:
         if kids:
             options = [""] + [k.code for k in kids]
             names = {k.code: k.name for k in kids} | {"": t("scope.choose")}
+            # The key carries the language: a select box keeps the option text it first drew.
             picked = st.selectbox(
-                t("scope.drill"), options, index=0, key=f"drill_{center.code}",
+                t("scope.drill"), options, index=0, key=f"drill_{center.code}_{current_lang()}",
                 format_func=names.__getitem__,  # the label read now, in this run's language
                 label_visibility="collapsed", width=260,
             )
