@@ -21,7 +21,8 @@ tab             what                                                   action
 the subtree: the inbox lists what this desk must do, the queues of :mod:`dispatch.queues`
 what its subtree holds. Order tabs need the right to act on the order
 (:func:`dispatch.orders.holds`: a department's liaison, or the desk of the addressed center);
-center tabs need a desk role. Counts are ``COUNT`` queries in the database.
+center tabs need a desk role. The counts are computed in the database, all tabs in one
+statement (``COUNT(*) FILTER`` per tab over the home center's cases and the addressed orders).
 """
 
 from __future__ import annotations
@@ -127,27 +128,78 @@ def _supervised_ids(me: Desk) -> sa.CompoundSelect:
 
 
 def _count(session: Session, me: Desk, rule: TabRule) -> int:
-    if rule.tab is Tab.SUPERVISED:
-        query = sa.select(sa.func.count()).select_from(_supervised_ids(me).subquery())
-    elif rule.order_state is not None:
-        query = (
-            sa.select(sa.func.count())
+    return _counts(session, me, (rule,))[rule.tab]
+
+
+def _counts(session: Session, me: Desk, rules: tuple[TabRule, ...]) -> dict[Tab, int]:
+    """The counts of ``rules`` in one statement: one pass over the cases at the home center
+    (``ix_cases_owning_path_state``), one over the orders addressed to the principal
+    (``ix_dispatch_orders_*_state``), the supervised union; each an aggregate row."""
+    columns: list[sa.ColumnElement[int]] = []
+    parts: list[sa.Subquery] = []
+    tabs: list[Tab] = []
+    center = [r for r in rules if r.order_state is None and r.tab is not Tab.SUPERVISED]
+    if center:
+        states = sorted({s for r in center for s in r.case_states})
+        parts.append(
+            sa.select(*(
+                sa.func.count().filter(*_center_where(me, r)[1:]).label(r.tab.value)
+                for r in center
+            ))
+            .select_from(Case)
+            .where(Case.owning_path == me.center_path, Case.state.in_(states))
+            .subquery()
+        )  # fmt: skip
+        tabs += [r.tab for r in center]
+    ordered = [r for r in rules if r.order_state is not None]
+    if ordered:
+        order_states = sorted({r.order_state for r in ordered if r.order_state})
+        case_states = sorted({s for r in ordered for s in r.case_states})
+        parts.append(
+            sa.select(*(
+                sa.func.count().filter(
+                    DispatchOrder.state == r.order_state, Case.state.in_(r.case_states)
+                ).label(r.tab.value)
+                for r in ordered
+            ))
             .select_from(DispatchOrder)
             .join(Case, Case.id == DispatchOrder.case_id)
-            .where(*_order_where(me, rule))
+            .where(
+                addressed(me, DispatchOrder),
+                DispatchOrder.state.in_(order_states),
+                Case.state.in_(case_states),
+            )
+            .subquery()
+        )  # fmt: skip
+        tabs += [r.tab for r in ordered]
+    if any(r.tab is Tab.SUPERVISED for r in rules):
+        supervised = _supervised_ids(me).subquery()
+        parts.append(
+            sa.select(sa.func.count().label(Tab.SUPERVISED.value))
+            .select_from(supervised)
+            .subquery()
         )
-    else:
-        query = sa.select(sa.func.count()).select_from(Case).where(*_center_where(me, rule))
-    return int(session.scalar(query) or 0)
+        tabs.append(Tab.SUPERVISED)
+    if not parts:
+        return {}
+    for part in parts:
+        columns += [part.c[c.name] for c in part.columns]
+    query = sa.select(*columns).select_from(parts[0])
+    for part in parts[1:]:
+        query = query.join(part, sa.true())
+    row = session.execute(query).one()
+    return {tab: int(row._mapping[tab.value] or 0) for tab in tabs}
 
 
 def inbox_counts(session: Session, principal: Principal) -> dict[Tab, int]:
-    """How many items each of the principal's tabs (:func:`tabs_for`) holds, in tab order."""
+    """How many items each of the principal's tabs (:func:`tabs_for`) holds, in tab order,
+    from one statement."""
     tabs = tabs_for(principal)
     if not tabs:
         return {}
     me = Desk.of(session, principal)
-    return {tab: _count(session, me, BY_TAB[tab]) for tab in tabs}
+    counts = _counts(session, me, tuple(BY_TAB[tab] for tab in tabs))
+    return {tab: counts[tab] for tab in tabs}
 
 
 def inbox_page(

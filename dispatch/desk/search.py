@@ -19,6 +19,7 @@ How it stays fast (see :mod:`dispatch.desk.search_index` for the index itself):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,7 +29,8 @@ from sqlalchemy.orm import Session
 from dispatch.desk.phone import mask_phone
 from dispatch.desk.scope import within
 from dispatch.desk.search_index import FTS_TABLE, SEP, normalize_query
-from dispatch.models import Case, Center, Grid
+from dispatch.desk.tabs import Desk, addressed
+from dispatch.models import Case, Center, DispatchOrder, Grid
 from dispatch.principal import Principal
 from dispatch.types import TERMINAL_STATES
 
@@ -37,6 +39,11 @@ TRIGRAM = 3
 MAX_LIMIT = 100
 #: Scopes this deep (township 3, village 4) are small: scan them instead of the text index.
 SCAN_DEPTH = 3
+#: A long number-like query asks the text index for its last characters only: the start of a
+#: case number (``zz-532626-2026``) is in every case, and reading those trigrams costs more than
+#: checking the whole query on the few cases the tail finds.
+INDEX_TAIL = 11
+_NUMBER_LIKE = re.compile(r"[z0-9-]+")
 _FINISHED = frozenset(s.value for s in TERMINAL_STATES)
 
 
@@ -74,21 +81,74 @@ class SearchResult:
 def search_cases(
     session: Session, principal: Principal, query: str, *, limit: int = 20, offset: int = 0
 ) -> SearchResult:
-    """Cases of the principal's subtree matching ``query``; never raises on odd input."""
+    """Cases the principal may see (:func:`dispatch.permissions.can_see`: its subtree, and the
+    cases of orders addressed to its center or department) matching ``query``; never raises
+    on odd input."""
     q = normalize_query(query)
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     if len(q) < MIN_QUERY:
         return SearchResult(q, [], limit, offset, False, too_short=True)
+    me = Desk.of(session, principal)
     scope = within(session, Case.owning_path, principal.center_path)
-    exact = session.scalar(sa.select(Case.id).where(Case.number == q.upper(), scope))
+    held = _held(me)
+    visible = scope if held is None else sa.or_(scope, sa.exists(held.where(_of_case())))
+    exact = session.scalar(sa.select(Case.id).where(Case.number == q.upper(), visible))
     lead = [exact] if exact is not None else []
     # The exact case heads the list; the stream of matches fills the rest of the page.
     start = max(0, offset - len(lead))
     want = offset + limit + 1 - len(lead) - start
-    stream = _matches(session, principal, q, exact, start, want) if want > 0 else []
+    stream: list[int] = []
+    if want > 0:
+        if held is None:
+            stream = _matches(session, principal, q, exact, start, want)
+        else:
+            # The first start + want of the union are among the first start + want of each.
+            mine = _matches(session, principal, q, exact, 0, start + want)
+            theirs = _held_matches(session, held, q, exact, start + want)
+            stream = sorted(set(mine) | set(theirs), reverse=True)[start : start + want]
     ids = (lead[offset:] + stream) if offset < len(lead) else stream
     has_more = len(ids) > limit
     return SearchResult(q, _hits(session, ids[:limit], exact), limit, offset, has_more)
+
+
+def _held(me: Desk) -> sa.Select | None:
+    """The orders the principal holds (addressed to its center's desk or its department), or
+    None when it can hold none."""
+    where = addressed(me, DispatchOrder)
+    if me.department_id is None and not (me.desk and me.center_id is not None):
+        return None
+    return sa.select(DispatchOrder.case_id).where(where)
+
+
+def _of_case() -> sa.ColumnElement[bool]:
+    return DispatchOrder.case_id == Case.id
+
+
+def _held_matches(
+    session: Session, held: sa.Select, q: str, exclude: int | None, limit: int
+) -> list[int]:
+    """Cases of the principal's orders whose text holds ``q`` anywhere (a desk holds few
+    orders: each case's text is checked), newest first."""
+    found = (
+        sa.func.instr(Case.search_text, q)
+        if session.get_bind().dialect.name == "sqlite"
+        else sa.func.strpos(Case.search_text, q)
+    )
+    others = Case.id != exclude if exclude is not None else sa.true()
+    rows = session.scalars(
+        sa.select(Case.id)
+        .where(Case.id.in_(held.scalar_subquery()), found > 0, others)
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def _index_part(q: str) -> str:
+    """What the text index is asked for: the query, or the tail of a long number-like one."""
+    if len(q) > INDEX_TAIL and _NUMBER_LIKE.fullmatch(q):
+        return q[-INDEX_TAIL:]
+    return q
 
 
 def _matches(
@@ -104,7 +164,11 @@ def _matches(
         else:
             return _fts(session, path, q, exclude, offset, limit)
     elif small or len(q) >= TRIGRAM:
-        text_match = Case.search_text.like(f"%{_escape(q)}%", escape="\\")
+        part = _index_part(q)
+        text_match = Case.search_text.like(f"%{_escape(part)}%", escape="\\")
+        if part != q:
+            # strpos is not indexable: the index reads the tail, each hit is checked whole.
+            text_match = sa.and_(text_match, sa.func.strpos(Case.search_text, q) > 0)
     else:
         text_match = sa.or_(
             Case.search_text.like(f"%{SEP}{_escape(q)}%", escape="\\"),
@@ -123,8 +187,11 @@ def _matches(
 def _fts(
     session: Session, path: str, q: str, exclude: int | None, offset: int, limit: int
 ) -> list[int]:
+    whole = ""
     if len(q) >= TRIGRAM:
-        match = _phrase(q)
+        match = _phrase(_index_part(q))
+        if _index_part(q) != q:
+            whole = "AND instr(c.search_text, :q) > 0 "
     else:
         match = f"{_phrase(SEP + q)} OR {_phrase(q + SEP)}"
     # CROSS JOIN keeps the text index as the outer loop, read newest first, so the page ends
@@ -134,10 +201,11 @@ def _fts(
         f"WHERE {FTS_TABLE} MATCH :match "
         "AND (c.owning_path = :path OR (c.owning_path > :lo AND c.owning_path < :hi)) "
         "AND c.id != :exclude "
+        f"{whole}"
         "ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset"
     )
     params = {
-        "match": match, "path": path, "lo": path + "/", "hi": path + "0",
+        "match": match, "q": q, "path": path, "lo": path + "/", "hi": path + "0",
         "exclude": exclude if exclude is not None else -1, "limit": limit, "offset": offset,
     }  # fmt: skip
     return list(session.scalars(sql, params))

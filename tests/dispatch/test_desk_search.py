@@ -13,11 +13,15 @@ from dispatch.models import Case
 from dispatch.principal import Role
 from tests.dispatch.factories import (
     COUNTY,
+    COUNTY_OP,
+    JUDICIAL,
     OPERATOR,
     OTHER_COUNTY,
     PREFECTURE,
     T0,
     TOWNSHIP,
+    VILLAGE,
+    VILLAGE_OP,
     Db,
     act,
     intake,
@@ -91,6 +95,34 @@ def test_finished_cases_are_found_and_scope_is_respected(db: Db) -> None:
     assert _numbers(db, NARROW, "越界诉求") == [refused.number]
     with db.begin() as s:
         assert search_cases(s, WIDE, "越界诉求").items[1].finished
+
+
+def test_order_holders_find_the_cases_of_their_orders(db: Db) -> None:
+    """A township case dispatched to a village is found by the village's desk (by a fragment
+    of its number, by text, and whole); a county case sent to a township department by that
+    department's liaison; an unrelated village finds neither."""
+    to_village = new_case(db, title="宅基地边界争议")
+    act(db, OPERATOR, to_village.id, "accept")
+    act(db, OPERATOR, to_village.id, "dispatch", lead={"center": VILLAGE.rsplit("/", 1)[-1]})
+    to_dept = new_case(db, COUNTY_OP, center="532622", title="宅基地调解申请")
+    act(db, COUNTY_OP, to_dept.id, "accept")
+    act(db, COUNTY_OP, to_dept.id, "dispatch", lead={"department": "532622101-judicial"})
+    untouched = new_case(db, title="宅基地其他诉求")
+    number = to_village.number or ""
+    assert _numbers(db, VILLAGE_OP, number[-6:]) == [number]
+    assert _numbers(db, VILLAGE_OP, number) == [number]
+    assert _numbers(db, VILLAGE_OP, "宅基地") == [number]
+    assert _numbers(db, VILLAGE_OP, "边界") == [number]  # any substring, as in a small scope
+    assert _numbers(db, JUDICIAL, "宅基地") == [untouched.number, to_dept.number, number]
+    assert _numbers(db, JUDICIAL, (to_dept.number or "")[-6:]) == [to_dept.number]
+    stranger = principal(VILLAGE.rsplit("/", 1)[0] + "/532622101202", Role.OPERATOR)
+    assert _numbers(db, stranger, number[-6:]) == []
+    assert _numbers(db, principal(TOWNSHIP, Role.LIAISON), "调解申请") == []
+    assert _numbers(db, NARROW, "宅基地") == [untouched.number, number]
+    with db.begin() as s:
+        # Paging runs over the union of the subtree and the held orders.
+        page = search_cases(s, VILLAGE_OP, "宅基地", limit=1)
+        assert [h.number for h in page.items] == [number] and not page.has_more
 
 
 def test_odd_input_neither_errors_nor_acts_as_wildcards(db: Db) -> None:
