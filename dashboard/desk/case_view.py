@@ -7,7 +7,7 @@ this viewer now, and everything beside: orders, trail, attachments, cameras.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
         number=case.number or "",
         summary=_summary(session, case, events, lang),
         actions=allowed_actions(session, viewer, case),
-        events=[event_row(e, names, lang) for e in events],
+        events=_with_pictures([event_row(e, names, lang) for e in events], events, attachments),
         orders=[
             OrderRow(label("order_role", o.role, lang), targets[o.id], label("order_state", o.state, lang),
                      local_time(o.dispatched_at), local_time(o.signed_at), local_time(o.returned_at),
@@ -114,6 +114,21 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
         cameras=cameras,
         camera_names=camera_names,
     )
+
+
+def _with_pictures(rows: list[EventRow], events: list, attachments: list) -> list[EventRow]:
+    """Photos no event names (those registered with the report, or uploaded later) go under
+    the last line at or before the moment they were added, so the trail shows every picture
+    where it came in."""
+    named = {e.payload.get("attachment") for e in events if e.payload}
+    extra: dict[int, list[int]] = {}
+    for a in attachments:
+        if a.id in named or not a.content_type.startswith("image/") or not rows:
+            continue
+        at = [i for i, e in enumerate(events) if e.at <= a.created_at]
+        extra.setdefault(at[-1] if at else 0, []).append(a.id)
+    return [replace(row, attachments=[*row.attachments, *extra[i]]) if i in extra else row
+            for i, row in enumerate(rows)]
 
 
 def _summary(session: Session, case: Case, events: list, lang: str) -> list[tuple[str, str]]:

@@ -93,7 +93,7 @@ def test_photos_of_a_case_are_shown(services: Services, tmp_path: object) -> Non
         photos = checked_photos([("现场.jpg", "image/jpeg", buf.getvalue())])
         attach_photos(session, case, "town1", photos, data_dir=services.settings.data_dir, now=case.reported_at)
     at = case_page(services, TOWNSHIP, number)
-    assert len(at.get("image")) == 1
+    assert len(at.get("image")) == 2  # among the case's photos, and on the trail's report line
     assert "暂无照片" not in visible(at)
 
 
