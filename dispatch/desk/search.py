@@ -127,21 +127,56 @@ def _of_case() -> sa.ColumnElement[bool]:
 def _held_matches(
     session: Session, held: sa.Select, q: str, exclude: int | None, limit: int
 ) -> list[int]:
-    """Cases of the principal's orders whose text holds ``q`` anywhere (a desk holds few
-    orders: each case's text is checked), newest first."""
-    found = (
-        sa.func.instr(Case.search_text, q)
-        if session.get_bind().dialect.name == "sqlite"
-        else sa.func.strpos(Case.search_text, q)
-    )
+    """Cases of the principal's orders whose text holds ``q`` anywhere, newest first: through
+    the text index from three characters, by reading the held cases' texts below that."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    held_ids = held.scalar_subquery()
+    if len(q) >= TRIGRAM and sqlite:
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        query = (
+            sa.select(fts.c.rowid)
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(_phrase(_index_part(q))))
+            # ``+ 0``: the held ids are checked on each hit, not handed to FTS5 as rowids
+            # (where each would run the whole MATCH again).
+            .where((fts.c.rowid + 0).in_(held_ids))
+        )
+        if exclude is not None:
+            query = query.where(fts.c.rowid != exclude)
+        if _index_part(q) != q:
+            query = query.join(Case, Case.id == fts.c.rowid).where(
+                sa.func.instr(Case.search_text, q) > 0
+            )
+        return list(session.scalars(query.order_by(fts.c.rowid.desc()).limit(limit)))
     others = Case.id != exclude if exclude is not None else sa.true()
+    if len(q) >= TRIGRAM:
+        query = sa.select(Case.id).where(Case.id.in_(held_ids), _like(q), others)
+        return list(session.scalars(query.order_by(Case.id.desc()).limit(limit)))
+    # Two characters: the held cases are read first, whole (materialized: a plan that walks
+    # every case newest first, looking each up among the held, would check a million texts).
+    cases = (
+        sa.select(Case.id, Case.search_text)
+        .where(Case.id.in_(held_ids))
+        .cte("held")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    found = (
+        sa.func.instr(cases.c.search_text, q) if sqlite else sa.func.strpos(cases.c.search_text, q)
+    )
+    others = cases.c.id != exclude if exclude is not None else sa.true()
     rows = session.scalars(
-        sa.select(Case.id)
-        .where(Case.id.in_(held.scalar_subquery()), found > 0, others)
-        .order_by(Case.id.desc())
-        .limit(limit)
+        sa.select(cases.c.id).where(found > 0, others).order_by(cases.c.id.desc()).limit(limit)
     )
     return list(rows)
+
+
+def _like(q: str) -> sa.ColumnElement[bool]:
+    """``q`` anywhere in the text, as the trigram index serves it (PostgreSQL)."""
+    part = _index_part(q)
+    match = Case.search_text.like(f"%{_escape(part)}%", escape="\\")
+    if part == q:
+        return match
+    # strpos is not indexable: the index reads the tail, each hit is checked whole.
+    return sa.and_(match, sa.func.strpos(Case.search_text, q) > 0)
 
 
 def _index_part(q: str) -> str:
@@ -159,16 +194,12 @@ def _matches(
     scope = within(session, Case.owning_path, path)
     others = Case.id != exclude if exclude is not None else sa.true()
     if session.get_bind().dialect.name == "sqlite":
-        if small:
+        if small and len(q) < TRIGRAM:
             text_match = sa.func.instr(Case.search_text, q) > 0
         else:
             return _fts(session, path, q, exclude, offset, limit)
     elif small or len(q) >= TRIGRAM:
-        part = _index_part(q)
-        text_match = Case.search_text.like(f"%{_escape(part)}%", escape="\\")
-        if part != q:
-            # strpos is not indexable: the index reads the tail, each hit is checked whole.
-            text_match = sa.and_(text_match, sa.func.strpos(Case.search_text, q) > 0)
+        text_match = _like(q)
     else:
         text_match = sa.or_(
             Case.search_text.like(f"%{SEP}{_escape(q)}%", escape="\\"),
