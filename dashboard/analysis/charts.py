@@ -1,26 +1,24 @@
 """Figures of the analysis page (态势分析) for a scope and period, and their plotly charts.
 
 Case figures are the dispatch KPIs (:func:`dispatch.kpi.compute_kpis`: totals, children,
-daily trend, level shares, open by risk in one call); camera health and the map are read
-here. Charts are plain plotly figures without map tiles: the grid map plots longitude against
+daily trend, level shares, open by risk in one call); cameras and map points come from
+:mod:`dispatch.cameras`. Charts are plain plotly figures without map tiles: the grid map plots longitude against
 latitude on a blank canvas, so nothing is fetched from the internet.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dashboard.i18n import label, tr
+from dispatch.cameras import CameraPoint, CenterPoint
 from dispatch.kpi import compute_kpis
-from dispatch.models import Camera, Case, Center
-from dispatch.registry import subtree_filter
 from dispatch.scopes import CenterRef
 from dispatch.types import OPEN_STATES, SATISFIED_VALUES
 
@@ -38,44 +36,6 @@ _SATISFIED = [s.value for s in SATISFIED_VALUES]
 def kpis(session: Session, scope: CenterRef, days: int, now: datetime) -> dict[str, Any]:
     """The dispatch KPIs of the scope over the last ``days`` local days (with children, trend)."""
     return compute_kpis(session, scope.path, now - timedelta(days=days - 1), now, now=now)
-
-
-def camera_levels(session: Session, path: str, live: dict[str, str]) -> dict[int, Counter[str]]:
-    rows = session.execute(
-        sa.select(Camera.id, Camera.status, Center.level).join(Center, Camera.center_id == Center.id)
-        .where(subtree_filter(Center.path, path))
-    ).all()
-    out: dict[int, Counter[str]] = defaultdict(Counter)
-    for cid, status, level in rows:
-        out[int(level)][live.get(cid, status)] += 1
-    return dict(sorted(out.items()))
-
-
-def map_points(session: Session, scope: CenterRef, limit: int = 3000) -> tuple[list[Any], list[Any]]:
-    """Centers (with their open cases) and cameras of the scope that have coordinates."""
-    open_per_center = dict(
-        session.execute(
-            sa.select(Case.center_id, sa.func.count())
-            .where(subtree_filter(Case.owning_path, scope.path), Case.state.in_(_OPEN))
-            .group_by(Case.center_id)
-        ).all()
-    )
-    centers = [
-        (name, level, lat, lon, int(open_per_center.get(cid, 0)))
-        for cid, name, level, lat, lon in session.execute(
-            sa.select(Center.id, Center.name, Center.level, Center.lat, Center.lon)
-            .where(subtree_filter(Center.path, scope.path), Center.lat.is_not(None), Center.lon.is_not(None))
-            .order_by(Center.level).limit(limit)
-        )
-    ]
-    cameras = list(
-        session.execute(
-            sa.select(Camera.id, Camera.name, Camera.status, Camera.lat, Camera.lon)
-            .join(Center, Camera.center_id == Center.id)
-            .where(subtree_filter(Center.path, scope.path), Camera.lat.is_not(None))
-        )
-    )
-    return centers, cameras
 
 
 def percent(rate: float | None) -> str:
@@ -134,16 +94,18 @@ def camera_chart(levels: dict[int, Counter[str]], lang: str) -> go.Figure:
     return fig.update_layout(barmode="stack", title=tr("analysis.camera_health", lang), **DARK)
 
 
-def map_chart(centers: list[Any], cameras: list[Any], live: dict[str, str], lang: str) -> go.Figure:
+def map_chart(
+    centers: list[CenterPoint], cameras: list[CameraPoint], live: dict[str, str], lang: str
+) -> go.Figure:
     fig = go.Figure()
     for level in (4, 3, 2, 1):
-        pts = [c for c in centers if c[1] == level]
+        pts = [c for c in centers if c.level == level]
         if not pts:
             continue
         fig.add_trace(go.Scatter(
-            x=[p[3] for p in pts], y=[p[2] for p in pts], mode="markers", name=label("level", str(level), lang),
-            text=[f"{escape(p[0])}<br>{tr('analysis.open_cases', lang)}: {p[4]}" for p in pts], hoverinfo="text",
-            marker=dict(size=[min(40, 5 + 2 * level + p[4] ** 0.5) for p in pts], color=LEVEL_COLORS[level],
+            x=[p.lon for p in pts], y=[p.lat for p in pts], mode="markers", name=label("level", str(level), lang),
+            text=[f"{escape(p.name)}<br>{tr('analysis.open_cases', lang)}: {p.open_cases}" for p in pts], hoverinfo="text",
+            marker=dict(size=[min(40, 5 + 2 * level + p.open_cases ** 0.5) for p in pts], color=LEVEL_COLORS[level],
                         opacity=0.75, line=dict(width=0)),
         ))
     if cameras:

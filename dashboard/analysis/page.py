@@ -10,6 +10,7 @@ from dashboard.analysis import charts as A
 from dashboard.i18n import current_lang, t
 from dashboard.server.services import services
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
+from dispatch.cameras import cameras_by_level, map_points
 
 PERIODS = (7, 30, 90, 365)
 
@@ -27,8 +28,8 @@ if viewer is not None and center is not None:
     live = {h.camera_id: h.status for h in svc.hub.health()} if svc.hub is not None else {}
     with svc.session_factory() as session:
         k = A.kpis(session, center, days, now)
-        cams = A.camera_levels(session, center.path, live)
-        points, cam_points = A.map_points(session, center)
+        cams = cameras_by_level(session, center.path, live)
+        points, cam_points = map_points(session, center.path)
     m = st.columns(6)
     m[0].metric(t("kpi.reported"), f"{k['reported']:,}")
     m[1].metric(t("kpi.closed"), f"{k['closed']:,}")

@@ -48,13 +48,13 @@ def test_wall_drills_down_and_back_up(services: Services) -> None:
     at = app().run()
     assert not at.exception
     assert [b.label for b in at.button] == ["文山州综治中心 · 州/市"]
-    drill = at.selectbox(key="drill_532600")
+    drill = at.selectbox(key="drill_532600_zh-CN")
     assert drill.options == ["选择下级中心", "文山市综治中心", "砚山县综治中心"]
     drill.select("532622").run()
     assert at.session_state["scope"] == "532622"
     assert at.query_params["scope"] == ["532622"] or at.query_params["scope"] == "532622"
     assert [b.label for b in at.button] == ["文山州综治中心 · 州/市", "砚山县综治中心 · 县/区"]
-    at.selectbox(key="drill_532622").select("532622101").run()
+    at.selectbox(key="drill_532622_zh-CN").select("532622101").run()
     assert at.session_state["scope"] == "532622101"
     assert len(at.button) == 3
     button(at, "文山州综治中心 · 州/市").click().run()
