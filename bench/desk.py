@@ -10,7 +10,9 @@ database named after the case count), then times, in the same run:
 * the naive baseline: the same queries as ``LIKE '%…%'`` over the searched columns;
 * ``inbox_counts`` + the first page of the fullest tab, for the same accounts.
 
-and prints p50/p95 and the ratio naive ÷ indexed. Usage::
+and prints p50/p95, the ratio naive ÷ indexed and the 1-minute load average before and after
+the run (numbers from a loaded machine are only comparable within one run). The accounts are
+desks: their searches also cover the cases of the orders addressed to them. Usage::
 
     python bench/desk.py                                  # 100k and 1M, SQLite and PostgreSQL
     python bench/desk.py --cases 100000 --backends sqlite
@@ -170,6 +172,7 @@ def _p(values: list[float], q: float) -> float:
 def run(backend: str, cases: int, args: argparse.Namespace) -> None:
     url = _database(backend, cases, Path(args.dir), args.pg_url)
     _ensure(url, cases)
+    load_before = os.getloadavg()[0]
     engine = make_engine(url)
     rng = random.Random(7)
     with make_session_factory(engine)() as s:
@@ -198,7 +201,8 @@ def run(backend: str, cases: int, args: argparse.Namespace) -> None:
         f"p95 {search95:6.1f} ms (n={len(times['search'])}) | naive LIKE p50 "
         f"{_p(times['naive'], 0.5):7.1f} ms p95 {naive95:7.1f} ms (n={len(times['naive'])}) | "
         f"ratio naive/indexed p95 {naive95 / search95:5.1f}x | inbox p50 "
-        f"{_p(times['inbox'], 0.5):6.1f} ms p95 {_p(times['inbox'], 0.95):6.1f} ms",
+        f"{_p(times['inbox'], 0.5):6.1f} ms p95 {_p(times['inbox'], 0.95):6.1f} ms | "
+        f"load {load_before:.1f}→{os.getloadavg()[0]:.1f}",
         flush=True,
     )
     print("  search p95 by query:  " + "; ".join(
