@@ -222,7 +222,6 @@ def inbox_page(
     if tab not in tabs_for(principal):
         return InboxPage(tab, [], 0, limit, offset)
     me = Desk.of(session, principal)
-    total = _count(session, me, rule)
     owner = aliased(Center)
     to_center, to_dept = aliased(Center), aliased(Department)
     columns = [Case, owner.name.label("owner_name")]
@@ -244,8 +243,12 @@ def inbox_page(
     else:
         query = sa.select(*columns).where(*_center_where(me, rule))
         order_by = [Case.due_at.is_(None), Case.due_at, Case.id]
+    # The tab's total rides on the page (a window count over the same rows); only a page past
+    # the end needs its own count.
+    query = query.add_columns(sa.func.count().over().label("tab_total"))
     query = query.join(owner, owner.id == Case.center_id).order_by(*order_by)
     rows = session.execute(query.limit(limit).offset(offset)).all()
+    total = rows[0].tab_total if rows else (_count(session, me, rule) if offset else 0)
     policy = policy or SlaPolicy()
     items = [_item(row, now, policy, tab) for row in rows]
     return InboxPage(tab, items, total, limit, offset)

@@ -1,5 +1,7 @@
 """Search (搜索): one query finds cases by number (whole or any fragment), title, description,
-reporter name or phone, address or grid name, open and finished, in the caller's subtree.
+reporter name or phone, address or grid name, open and finished, among the cases the caller
+may see (:func:`dispatch.permissions.can_see`): its subtree, and the cases of the orders it
+holds (addressed to its home center, for a desk, or to its department, for a liaison).
 
 Ranking: the case whose number is the query comes first, then every match newest first (by
 id, the order cases were registered). Phones come back masked.
@@ -7,12 +9,18 @@ id, the order cases were registered). Phones come back masked.
 How it stays fast (see :mod:`dispatch.desk.search_index` for the index itself):
 
 * Queries of three characters or more use the trigram index (SQLite FTS5 ``trigram``, read in
-  descending rowid order so a page stops early; PostgreSQL ``pg_trgm`` GIN) for scopes of a
-  prefecture or county. Township and village scopes hold a few thousand cases: there the
-  scope's index is read and each case's text checked, which beats the text index.
+  descending rowid order so a page stops early, the scope checked on each hit; PostgreSQL
+  ``pg_trgm`` GIN, which the planner ANDs with the scope's ``owning_path`` index in small
+  scopes). A long number-like query (a whole number) asks the index for its last
+  :data:`INDEX_TAIL` characters only, since the start of a number is in every case, and each
+  hit is checked against the whole query.
 * Two-character queries cannot use trigrams. In a prefecture or county scope they find a whole
   field, or the start or end of one (a two-character name such as 王芳, a title starting with
-  the word), through the field separators; in a township or village, any substring.
+  the word), through the field separators; in a township or village, any substring (the
+  scope's cases are read).
+* The cases of held orders are a second stream merged with the subtree's: from three
+  characters through the text index restricted to the held cases, below that by reading the
+  held cases' texts (a desk holds a few thousand orders a year at most).
 * One character finds nothing (``too_short``). Control characters are dropped, the query is
   cut to 64 characters, and ``%``, ``_`` and quotes are literal characters.
 """
@@ -37,7 +45,8 @@ from dispatch.types import TERMINAL_STATES
 MIN_QUERY = 2
 TRIGRAM = 3
 MAX_LIMIT = 100
-#: Scopes this deep (township 3, village 4) are small: scan them instead of the text index.
+#: Scopes this deep (township 3, village 4) are small: a two-character query reads their cases
+#: (any substring) instead of matching field boundaries.
 SCAN_DEPTH = 3
 #: A long number-like query asks the text index for its last characters only: the start of a
 #: case number (``zz-532626-2026``) is in every case, and reading those trigrams costs more than

@@ -99,6 +99,19 @@ class Desk:
 
     @classmethod
     def of(cls, session: Session, principal: Principal) -> Desk:
+        """Read once per session and principal (the registry does not change under a desk)."""
+        key = ("desk", principal.center_path, principal.department, principal.has(*DESK_ROLES))
+        found = session.info.get(key)
+        if found is None:
+            found = cls._read(session, principal)
+            if found.center_id is not None and (found.department_id is not None) == bool(
+                principal.department
+            ):  # only what was found whole is kept
+                session.info[key] = found
+        return found
+
+    @classmethod
+    def _read(cls, session: Session, principal: Principal) -> Desk:
         code = principal.center_path.rsplit("/", 1)[-1]
         center_id = session.scalar(
             sa.select(Center.id).where(Center.code == code, Center.path == principal.center_path)
