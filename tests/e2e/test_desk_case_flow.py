@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dispatch.types import CaseKind, CaseState, Channel, OrderRole, OrderState, Risk, Satisfaction
 from dispatch.workflow import TRANSITIONS
@@ -58,6 +59,7 @@ class Steps:
         self.n = 0
 
     def shot(self, page: Page, name: str) -> Path:
+        settle(page)
         self.n += 1
         path = ARTIFACTS / f"{self.n:02d}-{name}.png"
         size = page.viewport_size or {"width": 1600, "height": 1000}
@@ -69,6 +71,19 @@ class Steps:
         finally:
             page.set_viewport_size(size)
         return path
+
+
+def settle(page: Page) -> None:
+    """Wait until the run has finished drawing (no element of the previous screen left) and
+    the photos have loaded; give the live tiles a moment to show their first frame."""
+    page.wait_for_function("""() => !document.querySelector('[data-testid="stMain"] [data-stale="true"]')
+        && [...document.querySelectorAll('[data-testid="stImage"] img')].every(i => i.complete)""",
+                           timeout=WAIT)
+    try:
+        page.wait_for_function("""() => [...document.querySelectorAll('.zz-tile')]
+            .every(t => t.dataset.frames !== '0')""", timeout=10_000)
+    except PlaywrightTimeout:
+        pass  # a tile without a picture is still worth a screenshot
 
 
 def main_text(page: Page) -> str:
@@ -90,19 +105,32 @@ def desk_of(browser: Browser, demo: Demo, username: str) -> Page:
     return page
 
 
+def idle(page: Page) -> None:
+    """Wait until no script run is under way and nothing of the previous run is left on the
+    screen: a widget whose key follows another choice (the sub-kinds of a kind) is then the
+    new one. A click or a blur marks the app running at once, so this never passes early."""
+    page.wait_for_function("""() => document.querySelector('[data-testid="stApp"]')
+        .dataset.testScriptState === 'notRunning' && !document.querySelector('[data-stale="true"]')""",
+                           timeout=WAIT)
+
+
 def choose(page: Page, caption: str, option: str) -> None:
     """A Streamlit select box: open it by its caption, click the option's text."""
+    idle(page)
     box = page.get_by_label(caption, exact=True)
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
     expect(box).to_have_value(option, timeout=WAIT)
+    idle(page)
 
 
 def type_in(page: Page, caption: str, text: str) -> None:
     """A text input or area: typed, then left (Streamlit takes the value on blur)."""
+    idle(page)
     box = page.get_by_label(caption, exact=True)
     box.fill(text)
     box.press("Tab")
+    idle(page)
 
 
 def case_heading(page: Page) -> Locator:
@@ -113,6 +141,7 @@ def act(page: Page, action: str, fill: dict[str, str] | None = None,
         pick: dict[str, str] | None = None) -> None:
     """Click the action's button on the open case page, fill its form, submit, and wait for
     the page to say it was done."""
+    idle(page)
     page.get_by_role("button", name=action, exact=True).click()
     form = page.locator("[data-testid='stForm']").filter(has_text=action)
     expect(form).to_be_visible(timeout=WAIT)
@@ -124,15 +153,26 @@ def act(page: Page, action: str, fill: dict[str, str] | None = None,
     expect(page.get_by_text(f"已执行：{action}", exact=True)).to_be_visible(timeout=WAIT)
 
 
-def open_from_inbox(page: Page, tab: str, number: str) -> None:
-    """From a case page back to the desk, the inbox tab, and the case by its row."""
+def back_to_inbox(page: Page, tab: str, number: str) -> Locator:
+    """From a case page back to the desk, on the inbox tab (its count at least one); returns
+    the case's row there."""
+    idle(page)
     page.get_by_role("button", name="返回队列").click()
-    page.get_by_role("radio", name=re.compile(rf"^{tab} \d+")).click()
+    page.get_by_role("radio", name=re.compile(rf"^{tab} [1-9]\d*( · 新)?$")).click()
     row = page.get_by_role("button", name=re.compile(re.escape(number)))
     expect(row).to_be_visible(timeout=WAIT)
+    return row
+
+
+def open_row(page: Page, row: Locator, number: str) -> None:
     row.click()
-    expect(page.get_by_text(number).first).to_be_visible(timeout=WAIT)
-    expect(page.get_by_role("button", name="返回队列")).to_be_visible(timeout=WAIT)
+    expect(case_heading(page)).to_contain_text(number, timeout=WAIT)
+    idle(page)
+
+
+def open_from_inbox(page: Page, tab: str, number: str) -> None:
+    """From a case page back to the desk, the inbox tab, and the case by its row."""
+    open_row(page, back_to_inbox(page, tab, number), number)
 
 
 def state_is(page: Page, state: str) -> None:
@@ -171,15 +211,15 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     choose(town, "类别 *", "矛盾纠纷")
     choose(town, "子类 *", "邻里纠纷")
     choose(town, "风险等级 *", "低")
-    grid_box = town.get_by_label("网格", exact=True)
-    grid_box.click()
-    grid = town.get_by_role("option").first
-    grid_name = grid.inner_text()
-    grid.click()
+    town.get_by_label("网格", exact=True).click()
+    grid_name = town.get_by_role("option").first.inner_text()  # the township's first grid
+    town.keyboard.press("Escape")
+    choose(town, "网格", grid_name)
     type_in(town, "事发地址", "中城社区3栋2单元")
     type_in(town, "报告人", "王芳")
     type_in(town, "联系电话", "13812345678")
     type_in(town, "热线工单号", f"12345-{stamp}")
+    idle(town)
     town.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(photo)
     expect(town.get_by_text("scene.jpg")).to_be_visible(timeout=WAIT)
     steps.shot(town, "intake-filled")
@@ -193,12 +233,16 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     for shown in ("12345热线", "矛盾纠纷 · 邻里纠纷", grid_name, "中城社区3栋2单元", "王芳", "138****5678"):
         assert shown in summary, (shown, summary)
     assert "13812345678" not in main_text(town)
-    expect(town.locator("[data-testid='stImage'] img").first).to_be_visible(timeout=WAIT)  # the photo
+    picture = town.locator("[data-testid='stImage'] img").first  # the photo, loaded
+    expect(picture).to_be_visible(timeout=WAIT)
+    town.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=picture.element_handle(),
+                           timeout=WAIT)
     steps.shot(town, "registered")
 
     # Accept, then dispatch to the village (the lower-center list).
     act(town, "受理")
     state_is(town, "待派单")
+    idle(town)
     town.get_by_role("button", name="派单", exact=True).click()
     form = town.locator("[data-testid='stForm']").filter(has_text="派单")
     expect(form).to_be_visible(timeout=WAIT)
@@ -215,8 +259,8 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     waited = time.monotonic() - dispatched
     assert waited < 2.0, waited
     steps.shot(village, "village-inbox")
-    row.click()
-    expect(case_heading(village)).to_contain_text(title, timeout=WAIT)
+    open_row(village, row, number)
+    expect(case_heading(village)).to_contain_text(title)
     state_is(village, "待签收")
     steps.shot(village, "village-case")
     act(village, "签收")
@@ -232,19 +276,16 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     box.press("Enter")
     hit = prefecture.get_by_role("button", name=re.compile(re.escape(number)))
     expect(hit).to_have_count(1, timeout=WAIT)
-    hit.click()
-    expect(case_heading(prefecture)).to_contain_text(title, timeout=WAIT)
+    open_row(prefecture, hit, number)
     act(prefecture, "催办", fill={"督办意见": "请于今日内处理完毕并反馈"})
     steps.shot(prefecture, "prefecture-urge")
 
-    village.get_by_role("button", name="返回队列").click()
-    open_from_inbox_tab = village.get_by_role("radio", name=re.compile(r"^督办催办 \d+"))
-    expect(open_from_inbox_tab).to_be_visible(timeout=WAIT)
-    village.get_by_role("radio", name=re.compile(r"^办理中 \d+")).click()
-    row = village.get_by_role("button", name=re.compile(re.escape(number)))
-    expect(row).to_be_visible(timeout=WAIT)
-    row.click()
-    expect(case_heading(village)).to_contain_text(title, timeout=WAIT)
+    # The village finds the urged case under 督办催办, marked 已催办, and resolves it from there.
+    row = back_to_inbox(village, "督办催办", number)
+    expect(village.locator("[class*='st-key-inbox_row_']").filter(has=row).get_by_text("已催办", exact=True)
+           ).to_be_visible()
+    steps.shot(village, "village-supervised")
+    open_row(village, row, number)
     act(village, "办结", fill={"处置结果 *": "已拆除私拉电线，督促住户到集中充电点充电"})
     state_is(village, "待核查")
     steps.shot(village, "village-resolved")
@@ -256,11 +297,7 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     state_is(town, "处置中")
     steps.shot(town, "rework")
 
-    village.get_by_role("button", name="返回队列").click()
-    village.get_by_role("radio", name=re.compile(r"^办理中 \d+")).click()
-    row = village.get_by_role("button", name=re.compile(re.escape(number)))
-    expect(row).to_be_visible(timeout=WAIT)
-    row.click()
+    open_from_inbox(village, "办理中", number)
     state_is(village, "处置中")
     act(village, "办结", fill={"处置结果 *": "已补充整改后现场照片，住户签字确认"})
     state_is(village, "待核查")
@@ -283,6 +320,7 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     hit = county.get_by_role("button", name=re.compile(re.escape(number)))
     expect(hit).to_have_count(1, timeout=WAIT)
     steps.shot(county, "county-search")
+    idle(county)
     box.fill("")
     box.press("Enter")
     county.get_by_role("radio", name="归档", exact=True).click()
@@ -290,8 +328,8 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     archived = county.get_by_role("button", name=re.compile(re.escape(number)))
     expect(archived).to_be_visible(timeout=WAIT)
     steps.shot(county, "county-archive")
-    archived.click()
-    expect(case_heading(county)).to_contain_text(title, timeout=WAIT)
+    open_row(county, archived, number)
+    expect(case_heading(county)).to_contain_text(title)
     state_is(county, "已归档")
     steps.shot(county, "county-case")
 
@@ -301,6 +339,11 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     trail = county.locator(".zz-ev")
     actions = [a.strip() for a in trail.locator(".h b").all_inner_texts()]
     assert [a for a in actions if a in STEPS] == list(STEPS), actions
+    # The photo registered with the report shows under the report line, loaded.
+    report_line = county.locator("[data-testid='stElementContainer']").filter(has=trail.first)
+    photo_on_trail = report_line.locator("xpath=following-sibling::*[1]").locator("[data-testid='stImage'] img")
+    expect(photo_on_trail).to_have_count(1)
+    assert photo_on_trail.evaluate("i => i.complete && i.naturalWidth > 0")
     for reason in ("未附整改后照片，请补充", "已补充整改后现场照片，住户签字确认", "请于今日内处理完毕并反馈",
                    "满意", village_name):
         assert reason in text, reason
