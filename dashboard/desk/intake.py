@@ -9,6 +9,7 @@ sub-kind) and the duplicate hint follows what is typed.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import streamlit as st
@@ -81,6 +82,7 @@ def intake_form(viewer: Principal, center: CenterRef) -> None:
         l1, l2 = st.columns(2)
         leader = l1.text_input(t("field.leader"), key="in_leader", max_chars=50)
         plan = l2.text_input(t("field.plan"), key="in_plan")
+        _uploader_words()
         files = st.file_uploader(t("intake.photos", n=MAX_PHOTOS, mb=MAX_PHOTO_BYTES // (1024 * 1024)),
                                  type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key="in_photos",
                                  max_upload_size=MAX_PHOTO_BYTES // (1024 * 1024))
@@ -108,6 +110,16 @@ def intake_form(viewer: Principal, center: CenterRef) -> None:
     st.session_state["console_flash"] = t("intake.created", number=number)
     open_case(number)
     st.rerun()
+
+
+def _uploader_words() -> None:
+    """Streamlit words its uploader in English ("Upload", "8MB per file • JPG, PNG, WEBP"):
+    the button reads from the translation table, and the line of limits, which the caption
+    already gives in the page's language, is hidden."""
+    words = json.dumps(t("intake.choose_photos"), ensure_ascii=False)
+    button = '.st-key-intake [data-testid="stFileUploaderDropzone"] > span button [data-testid="stMarkdownContainer"]'
+    st.html(f"<style>{button} p{{display:none}}{button}::after{{content:{words}}}"
+            '.st-key-intake [data-testid="stFileUploaderDropzoneInstructions"]{display:none}</style>')
 
 
 def duplicates(hints: list[DuplicateHint], lang: str) -> None:

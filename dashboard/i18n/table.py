@@ -246,6 +246,7 @@ TABLE: dict[str, tuple[str, str]] = {
                        "Register a case (walk-in / 12345 hotline / grid report)"),
     "intake.photos": ("照片（最多 {n} 张，每张不超过 {mb} MB，JPEG/PNG/WebP）",
                       "Photos (up to {n}, {mb} MB each, JPEG/PNG/WebP)"),
+    "intake.choose_photos": ("选择照片", "Choose photos"),
     "intake.duplicates": ("近 30 天有 {n} 件在办事件可能是同一件事，请先核对：",
                           "{n} open cases of the last 30 days may be the same matter; check them first:"),
     "intake.same_phone": ("电话相同", "same phone"),

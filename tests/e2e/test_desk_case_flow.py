@@ -205,6 +205,13 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     town = desk_of(browser, demo, "xiang.operator")
     town.get_by_text("登记新事件", exact=True).click()
     expect(town.get_by_text("登记新事件（来访 / 12345热线 / 网格上报）")).to_be_visible(timeout=WAIT)
+    idle(town)
+    form_text = town.locator(".st-key-intake").inner_text()  # Streamlit's uploader words it too
+    assert not re.search(r"Upload|per file|Browse|Drag", form_text), form_text
+    assert not RAW.search(form_text) and not ISO.search(form_text), form_text
+    button = town.locator(".st-key-intake [data-testid='stFileUploaderDropzone'] button "
+                          "[data-testid='stMarkdownContainer']")
+    assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"选择照片"'
     town.get_by_text("12345热线", exact=True).click()
     type_in(town, "标题 *", title)
     type_in(town, "描述", "三楼楼道有人私拉电线给电动车充电，邻居多次劝阻无果，来电要求处理。")
