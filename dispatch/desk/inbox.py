@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -135,6 +136,31 @@ def _counts(session: Session, me: Desk, rules: tuple[TabRule, ...]) -> dict[Tab,
     """The counts of ``rules`` in one statement: one pass over the cases at the home center
     (``ix_cases_owning_path_state``), one over the orders addressed to the principal
     (``ix_dispatch_orders_*_state``), the supervised union; each an aggregate row."""
+    holds_center = me.desk and me.center_id is not None
+    query, tabs = _count_statement(rules, me.desk, holds_center, me.department_id is not None)
+    if query is None:
+        return {}
+    params = {"center_path": me.center_path}
+    if holds_center:
+        params["center_id"] = me.center_id  # type: ignore[assignment]
+    if me.department_id is not None:
+        params["department_id"] = me.department_id  # type: ignore[assignment]
+    row = session.execute(query, params).one()
+    return {tab: int(row._mapping[tab.value] or 0) for tab in tabs}
+
+
+@lru_cache(maxsize=256)
+def _count_statement(
+    rules: tuple[TabRule, ...], desk: bool, holds_center: bool, department: bool
+) -> tuple[sa.Select | None, tuple[Tab, ...]]:
+    """The counting statement for this shape of desk, built once (building it costs more than
+    running it); the principal's ids are bound parameters."""
+    me = Desk(
+        sa.bindparam("center_id") if holds_center else None,  # type: ignore[arg-type]
+        sa.bindparam("center_path"),  # type: ignore[arg-type]
+        sa.bindparam("department_id") if department else None,  # type: ignore[arg-type]
+        desk,
+    )
     columns: list[sa.ColumnElement[int]] = []
     parts: list[sa.Subquery] = []
     tabs: list[Tab] = []
@@ -181,14 +207,13 @@ def _counts(session: Session, me: Desk, rules: tuple[TabRule, ...]) -> dict[Tab,
         )
         tabs.append(Tab.SUPERVISED)
     if not parts:
-        return {}
+        return None, ()
     for part in parts:
         columns += [part.c[c.name] for c in part.columns]
     query = sa.select(*columns).select_from(parts[0])
     for part in parts[1:]:
         query = query.join(part, sa.true())
-    row = session.execute(query).one()
-    return {tab: int(row._mapping[tab.value] or 0) for tab in tabs}
+    return query, tuple(tabs)
 
 
 def inbox_counts(session: Session, principal: Principal) -> dict[Tab, int]:
