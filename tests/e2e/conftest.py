@@ -49,7 +49,7 @@ def start_demo(data: Path, *args: str) -> tuple[DemoServer, threading.Thread]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "demo", "--data-dir", str(data), "--port", str(port),
+        [sys.executable, "-m", "dashboard.server.cli", "demo", "--data-dir", str(data), "--port", str(port),
          *args],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
