@@ -25,8 +25,14 @@ NEW_FOR = 300.0  # seconds a new item stays marked
 PAGE = 20
 
 
-@st.fragment(run_every=REFRESH)
-def inbox(viewer: Principal) -> None:
+def inbox(viewer: Principal, *, live: bool = True) -> None:
+    """Draw the inbox; ``live`` re-reads it every :data:`REFRESH` seconds. The desk holds it
+    still while the intake form is open: a re-run under a half-filled form could drop a photo
+    picked at that moment."""
+    (_live_inbox if live else _inbox)(viewer)
+
+
+def _inbox(viewer: Principal) -> None:
     tabs = tabs_for(viewer)
     if not tabs:
         st.info(t("desk.inbox.none"))
@@ -58,6 +64,9 @@ def inbox(viewer: Principal) -> None:
     draw_rows([inbox_row(item, fresh.get(_key(item), False)) for item in page.items], "inbox")
     if page.total > PAGE:
         pager(page.total, PAGE, key)
+
+
+_live_inbox = st.fragment(run_every=REFRESH)(_inbox)
 
 
 def inbox_row(item: InboxItem, new: bool = False) -> Row:

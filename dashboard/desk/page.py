@@ -22,7 +22,8 @@ def desk(viewer: Principal, center: CenterRef) -> None:
     flash = st.session_state.pop("console_flash", None)
     if flash:
         st.success(flash)
-    if st.toggle(t("console.new_case"), key="show_intake"):
+    registering = st.toggle(t("console.new_case"), key="show_intake")
+    if registering:
         intake_form(viewer, center)
     query = search_box()
     if query:
@@ -35,7 +36,7 @@ def desk(viewer: Principal, center: CenterRef) -> None:
         format_func=lambda v: tr(f"desk.view.{v}", lang, n=counts.get(v, 0)), label_visibility="collapsed",
     ) or "inbox"  # fmt: skip
     if view == "inbox":
-        inbox(viewer)
+        inbox(viewer, live=not registering)
     elif view == "archive":
         archive(viewer, center)
     else:
