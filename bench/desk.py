@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from _databases import bench_database  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from dispatch.db import make_engine, make_session_factory  # noqa: E402
@@ -51,20 +51,6 @@ from dispatch.rollup import install_rollups  # noqa: E402
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _database(backend: str, cases: int, directory: Path, pg_admin: str) -> str:
-    if backend == "sqlite":
-        directory.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{directory / f'desk_{cases}.db'}"
-    admin_url = make_url(pg_admin)
-    name = f"zongzhi_bench_desk_{cases}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
 
 
 def _ensure(url: str, cases: int) -> None:
@@ -170,7 +156,7 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run(backend: str, cases: int, args: argparse.Namespace) -> None:
-    url = _database(backend, cases, Path(args.dir), args.pg_url)
+    url = bench_database(backend, f"desk_{cases}", Path(args.dir), args.pg_url)
     _ensure(url, cases)
     load_before = os.getloadavg()[0]
     engine = make_engine(url)

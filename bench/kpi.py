@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from _databases import bench_database
 
 from dispatch.db import make_engine, make_session_factory
 from dispatch.demo import generate_demo
@@ -38,21 +38,6 @@ from dispatch.rollup import ensure_table, install_rollups
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SCOPE = "532600"
-
-
-def _database(backend: str, cases: int, directory: Path, pg_admin: str, trail: bool) -> str:
-    suffix = f"{cases}{'' if trail else '_notrail'}"
-    if backend == "sqlite":
-        directory.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{directory / f'kpi_{suffix}.db'}"
-    admin_url = make_url(pg_admin)
-    name = f"zongzhi_bench_kpi_{suffix}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
 
 
 def _ready(url: str, cases: int) -> bool:
@@ -103,7 +88,8 @@ def _p(values: list[float], q: float) -> float:
 
 
 def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    url = _database(backend, args.cases, Path(args.dir), args.pg_url, args.trail)
+    suffix = f"{args.cases}{'' if args.trail else '_notrail'}"
+    url = bench_database(backend, f"kpi_{suffix}", Path(args.dir), args.pg_url)
     generated = None
     if not _ready(url, args.cases):
         _reset(url)
