@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import DemoServer, login, shot
+from tests.e2e.ui import choose, type_in
 
 pytestmark = pytest.mark.browser
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>热线来电：噪音扰民'
@@ -176,9 +177,12 @@ def test_operator_registers_accepts_and_dispatches_a_hotline_case(
         desk.goto(demo_server.url + "/dispatch")
         desk.get_by_text("登记新事件", exact=True).click()
         desk.get_by_text("12345热线", exact=True).click()
-        desk.get_by_label("标题 *").fill(XSS)
-        desk.get_by_label("描述").fill("夜间施工噪音，请求处理")
-        desk.get_by_label("热线工单号").fill(f"E2E-{time.time_ns()}")
+        type_in(desk, "标题 *", XSS)
+        type_in(desk, "描述", "夜间施工噪音，请求处理")
+        choose(desk, "类别 *", "矛盾纠纷")
+        choose(desk, "子类 *", "邻里纠纷")
+        choose(desk, "风险等级 *", "低")
+        type_in(desk, "热线工单号", f"E2E-{time.time_ns()}")
         desk.get_by_role("button", name="提交").click()
         expect(desk.get_by_text("已登记事件")).to_be_visible(timeout=30_000)
         expect(desk.locator(".zz-title").last).to_contain_text("热线来电：噪音扰民")
@@ -188,11 +192,13 @@ def test_operator_registers_accepts_and_dispatches_a_hotline_case(
         desk.get_by_role("button", name="提交").click()
         expect(desk.get_by_text("已执行：受理")).to_be_visible(timeout=30_000)
         desk.get_by_role("button", name="派单", exact=True).click()
-        desk.get_by_label("主办单位 *").click()
+        desk.get_by_label("主办单位（下级中心） *", exact=True).click()
         desk.get_by_role("option").first.click()
         desk.get_by_role("button", name="提交").click()
         expect(desk.get_by_text("已执行：派单")).to_be_visible(timeout=30_000)
-        expect(desk.get_by_role("button", name="签收", exact=True)).to_be_visible()  # next: sign-off
+        # Next the village signs: the township sees the order waiting, with no 签收 of its own.
+        expect(desk.get_by_text("待签收").first).to_be_visible()
+        assert desk.get_by_role("button", name="签收", exact=True).count() == 0
         shot(desk, "case-dispatched")
         wait_for(lambda: int(ribbon(wall)["reported_today"]) > reported, 15, "ribbon to count the case")
         assert wall.evaluate("() => window.__pwned || null") is None
@@ -205,11 +211,13 @@ def test_operator_registers_accepts_and_dispatches_a_hotline_case(
 def register_high_risk_case(page: Page, server: DemoServer, title: str) -> None:
     page.goto(server.url + "/dispatch")
     page.get_by_text("登记新事件", exact=True).click()
-    page.get_by_label("标题 *").fill(title)
-    page.get_by_label("风险等级").click()
-    page.get_by_role("option", name="高", exact=True).click()
-    page.get_by_label("包保领导").fill("李主任")
-    page.get_by_label("一案一策").fill("专人盯守，每日报告")
+    type_in(page, "标题 *", title)
+    choose(page, "类别 *", "安全隐患")
+    page.get_by_label("子类 *", exact=True).click()
+    page.get_by_role("option").first.click()
+    choose(page, "风险等级 *", "高")
+    type_in(page, "包保领导", "李主任")
+    type_in(page, "一案一策", "专人盯守，每日报告")
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("已登记事件")).to_be_visible(timeout=30_000)
 

@@ -26,9 +26,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from dispatch.types import CaseKind, CaseState, Channel, OrderRole, OrderState, Risk, Satisfaction
 from dispatch.workflow import TRANSITIONS
 from tests.demo_server import ROOT, Demo, login
+from tests.e2e.ui import WAIT, choose, idle, type_in
 
 ARTIFACTS = ROOT / "artifacts" / "e2e-desk"
-WAIT = 30_000  # ms: a Streamlit rerun on two shared cores
 ISO = re.compile(r"\d{4}-\d\d-\d\dT")
 #: Raw values a person must never read: every state, action, order role and state,
 #: satisfaction, risk, channel and kind as stored, and Python's literals.
@@ -103,34 +103,6 @@ def desk_of(browser: Browser, demo: Demo, username: str) -> Page:
     page.get_by_role("link", name="事件调度").click()
     expect(page.get_by_role("radio", name="待办", exact=True)).to_be_visible(timeout=WAIT)
     return page
-
-
-def idle(page: Page) -> None:
-    """Wait until no script run is under way and nothing of the previous run is left on the
-    screen: a widget whose key follows another choice (the sub-kinds of a kind) is then the
-    new one. A click or a blur marks the app running at once, so this never passes early."""
-    page.wait_for_function("""() => document.querySelector('[data-testid="stApp"]')
-        .dataset.testScriptState === 'notRunning' && !document.querySelector('[data-stale="true"]')""",
-                           timeout=WAIT)
-
-
-def choose(page: Page, caption: str, option: str) -> None:
-    """A Streamlit select box: open it by its caption, click the option's text."""
-    idle(page)
-    box = page.get_by_label(caption, exact=True)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(box).to_have_value(option, timeout=WAIT)
-    idle(page)
-
-
-def type_in(page: Page, caption: str, text: str) -> None:
-    """A text input or area: typed, then left (Streamlit takes the value on blur)."""
-    idle(page)
-    box = page.get_by_label(caption, exact=True)
-    box.fill(text)
-    box.press("Tab")
-    idle(page)
 
 
 def attach(page: Page, button: Locator, photo: Path) -> None:
