@@ -31,6 +31,12 @@ def case_number(case: Case, reported_at: datetime) -> str:
     return f"ZZ-{county}-{reported_at.astimezone(TZ):%Y%m%d}-{case.id:06d}"
 
 
+def may_report(principal: Principal) -> bool:
+    """Whether ``principal`` may create cases (by role, and by its token's actions if any):
+    the desk offers its intake form exactly when this holds."""
+    return principal.has(*REPORT.roles) and REPORT.allows_role(principal)
+
+
 def report_case(
     session: Session,
     principal: Principal,
@@ -46,10 +52,11 @@ def report_case(
     (the API does), then finds the winner's case here.
     """
     now = now or datetime.now(UTC)
-    if not principal.has(*REPORT.roles):
-        raise Forbidden("your role may not report cases")
-    if not REPORT.allows_role(principal):
-        raise Forbidden("your credentials may not report cases")
+    if not may_report(principal):
+        raise Forbidden(
+            "your role may not report cases" if not principal.has(*REPORT.roles)
+            else "your credentials may not report cases"
+        )
     key = intake.idempotency_key()
     if (
         principal.allowed_sources is not None

@@ -15,6 +15,7 @@ from dashboard.desk.selection import opening, selected_case
 from dashboard.i18n import current_lang, t, tr
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
 from dispatch.principal import Principal
+from dispatch.report import may_report
 from dispatch.scopes import CenterRef
 
 
@@ -22,7 +23,7 @@ def desk(viewer: Principal, center: CenterRef) -> None:
     flash = st.session_state.pop("console_flash", None)
     if flash:
         st.success(flash)
-    registering = st.toggle(t("console.new_case"), key="show_intake")
+    registering = may_report(viewer) and st.toggle(t("console.new_case"), key="show_intake")
     if registering:
         intake_form(viewer, center)
     query = search_box()

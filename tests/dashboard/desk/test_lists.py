@@ -16,6 +16,7 @@ from dashboard.server.services import Services
 from dispatch.cases import perform
 from dispatch.desk.inbox import Tab, inbox_counts
 from dispatch.models import Case
+from dispatch.principal import Principal, Role
 from tests.dashboard.conftest import ENTRY
 from tests.dashboard.factories import PREFECTURE, make_case
 
@@ -176,3 +177,18 @@ def test_a_case_url_with_a_row_id_opens_nothing(services: Services) -> None:
     at = desk(services, TOWN_PATH, case=str(case_id))
     assert not at.exception
     assert at.get("button_group")  # the lists, not a case page
+
+
+def test_only_accounts_that_may_report_are_offered_the_intake_form(services: Services) -> None:
+    at = desk(services, TOWN_PATH)
+    assert [x.label for x in at.toggle] == ["登记新事件"]
+    services.open_principal = Principal(
+        actor="liaison", center_path=TOWN_PATH, roles=frozenset({Role.LIAISON}),
+        department="judicial",
+    )  # fmt: skip
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.run()
+    at.switch_page("../desk/page.py")
+    at.run()
+    assert not at.exception
+    assert "登记新事件" not in [x.label for x in at.toggle]  # a liaison receives orders, reports none
