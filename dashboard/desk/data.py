@@ -17,11 +17,10 @@ from dispatch.api.uploads import Photo
 from dispatch.casefile import case_by_number
 from dispatch.cases import perform, report_case
 from dispatch.desk.evidence import attach_photos
-from dispatch.errors import DispatchError, InvalidInput, NotFound
+from dispatch.errors import InvalidInput, NotFound
 from dispatch.intake import parse_intake
 from dispatch.models import Case
 from dispatch.principal import Principal
-from dispatch.queues import BY_KEY, QUEUES, queue_counts
 from dispatch.sla import Sla
 
 
@@ -52,4 +51,4 @@ def intake(session: Session, viewer: Principal, fields: dict[str, Any], photos: 
     return case
 
 
-__all__ = ["BY_KEY", "QUEUES", "DispatchError", "act", "intake", "queue_counts"]
+__all__ = ["act", "intake"]
