@@ -3,7 +3,7 @@ server's peak memory.
 
 A uvicorn server (its own process, loopback) serves the dispatch API over a database holding
 the demo prefecture's registry; ``--clients`` concurrent httpx clients post ``--cases``
-reports (JSON, each with a source and external id) to villages across the prefecture. Each
+reports (JSON, each with an external id on its channel) to villages across the prefecture. Each
 report is one transaction: the case, its ``report`` event and the KPI rollup rows. The run
 is repeated with the rollup listener left out of the server, to show what keeping the KPI
 counters costs. Afterwards the database is checked: one case and one event per report, and
@@ -115,7 +115,7 @@ def _bodies(villages: list[tuple[str, str]], n: int, tag: str) -> list[dict[str,
         out.append(
             {
                 "title": "邻里纠纷（压测）", "description": "楼上漏水，协商未果", "kind": rng.choice(KINDS),
-                "channel": "grid_worker", "center": village, "grid": grid, "source": "bench",
+                "channel": "grid_worker", "center": village, "grid": grid,
                 "external_id": f"{tag}-{i}", "reporter": "gw-bench",
             }
         )  # fmt: skip

@@ -18,7 +18,7 @@ class ThrottlePolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    free_failures: int = Field(5, ge=1, le=100, title="Failures allowed before slowing down")
+    free_failures: int = Field(5, ge=1, le=10_000, title="Failures allowed before slowing down")
     base_delay_seconds: float = Field(2.0, gt=0, le=3600)
     max_delay_seconds: float = Field(900.0, gt=0, le=86400)
     window_seconds: float = Field(900.0, gt=0, le=86400)
@@ -110,8 +110,14 @@ class AuthSettings(BaseModel):
         title="Extra origins (scheme://host[:port]) allowed to send state-changing requests",
         description="The server's own origin is always allowed",
     )
-    user_throttle: ThrottlePolicy = Field(default_factory=ThrottlePolicy)
-    address_throttle: ThrottlePolicy = Field(default_factory=ThrottlePolicy)
+    user_throttle: ThrottlePolicy = Field(
+        default_factory=ThrottlePolicy,
+        title="Failed logins of one account from one address (the pair)",
+    )
+    address_throttle: ThrottlePolicy = Field(
+        default_factory=lambda: ThrottlePolicy(free_failures=100),
+        title="Failed logins from one address, all accounts together (a much higher ceiling)",
+    )
     oidc: OidcSettings | None = Field(
         None, title="OpenID Connect single sign-on (off unless configured)"
     )

@@ -7,8 +7,12 @@ never leave the process in clear (see ``streams.redact``).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
+from config.gathering import GatheringConfig
+from config.ptz import PtzConfig
 from config.streams import StrictModel
 
 
@@ -47,3 +51,13 @@ class CameraConfig(StrictModel):
         default_factory=list, title="Zones where motion raises a tamper/intrusion event"
     )
     tamper: bool = Field(True, title="Run tamper checks on this camera's sub-stream")
+    rtsp_transport: Literal["tcp", "udp", "auto"] = Field(
+        "tcp", title="RTSP transport: tcp (interleaved), udp, or auto (FFmpeg tries UDP, then TCP)"
+    )
+    important: bool = Field(
+        False, title="Important (重点) camera: its offline alert opens as critical and escalates"
+    )
+    ptz: PtzConfig | None = Field(None, title="PTZ through ONVIF; absent: a fixed camera")
+    gathering: GatheringConfig | None = Field(
+        None, title="Count people in zones of the sub-stream and alert on gatherings (聚集)"
+    )

@@ -13,6 +13,7 @@ One TOML file describes a deployment::
     [[cameras]]   # config.cameras.CameraConfig
     [sla]         # config.sla.SlaPolicy
     [holidays]    # config.holidays.HolidayCalendar
+    [recording]   # config.recording.RecordingPolicy
 
 :func:`load_deployment` validates every entry, then the rules that span entries
 (``verify_*``), and raises :class:`ConfigError` naming the file, the entry
@@ -31,6 +32,7 @@ from pydantic import Field, ValidationError
 from config.cameras import CameraConfig
 from config.errors import ConfigError
 from config.holidays import HolidayCalendar
+from config.recording import RecordingPolicy, verify_recording
 from config.sla import SlaPolicy
 from config.streams import StrictModel
 from config.vocabulary import DepartmentMode
@@ -82,6 +84,7 @@ class Deployment(StrictModel):
     cameras: list[CameraConfig] = Field(default_factory=list)
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
     holidays: HolidayCalendar = Field(default_factory=HolidayCalendar)
+    recording: RecordingPolicy = Field(default_factory=RecordingPolicy)
 
 
 def load_deployment(path: Path | str) -> Deployment:
@@ -227,3 +230,4 @@ def verify_deployment(deployment: Deployment, path: Path | str | None = None) ->
     verify_unique("cameras", (c.id for c in deployment.cameras), path)
     verify_centers(deployment.centers, path)
     verify_references(deployment, path)
+    verify_recording(deployment.recording, {c.id for c in deployment.cameras}, path)

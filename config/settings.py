@@ -18,7 +18,11 @@ from pydantic_settings import (
 )
 
 from config.auth import AuthSettings
+from config.briefings import BriefingSchedule
+from config.duty import DutyPolicy
 from config.errors import ConfigError
+from config.intake import IntakePolicy
+from config.media import MediaSettings
 from config.streams import StreamSettings
 
 
@@ -38,8 +42,17 @@ class Settings(BaseSettings):
     port: int = Field(8501, ge=1, le=65535, title="Port the server listens on")
     language: Literal["zh-CN", "en"] = Field("zh-CN", title="Default interface language")
     timezone: str = Field("Asia/Shanghai", title="Time zone for working days and daily KPIs")
+    allow_without_holidays: bool = Field(
+        False,
+        title="Serve even without a holiday calendar (weekends only): off by default, "
+        "`serve` refuses to start without one",
+    )
     streams: StreamSettings = Field(default_factory=StreamSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    duty: DutyPolicy = Field(default_factory=DutyPolicy)
+    intake: IntakePolicy = Field(default_factory=IntakePolicy)
+    briefings: BriefingSchedule = Field(default_factory=BriefingSchedule)
+    media: MediaSettings = Field(default_factory=MediaSettings)
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class StrictModel(BaseModel):
@@ -53,6 +55,27 @@ class TamperSettings(StrictModel):
     )
 
 
+class WorkerLeases(StrictModel):
+    """Stream workers (``zongzhi worker``) sharing the cameras through PostgreSQL leases."""
+
+    lease_seconds: float = Field(
+        6.0, ge=1, le=120,
+        title="A worker holds a camera this long after its last renewal",
+        description="A worker killed outright loses its cameras this long after its last renewal",
+    )
+    renew_seconds: float = Field(2.0, gt=0, le=60, title="Seconds between a worker's renewals")
+    token: str | None = Field(
+        None, min_length=16,
+        title="Shared secret the app shows a worker when it fetches pictures (Bearer token)",
+    )
+
+    @model_validator(mode="after")
+    def _renewed_in_time(self) -> WorkerLeases:
+        if self.renew_seconds * 2 > self.lease_seconds:
+            raise ValueError("renew_seconds must be at most half of lease_seconds")
+        return self
+
+
 class StreamSettings(StrictModel):
     # Empty by default: a government intranet has no public STUN server, and host candidates
     # suffice on one network. Deployments behind NAT configure their own TURN server here.
@@ -71,9 +94,37 @@ class StreamSettings(StrictModel):
         2.0, gt=0, title="A stall is no frame for max(2 frame intervals, this many seconds)"
     )
     reconnect_initial: float = Field(0.5, gt=0, title="First reconnect delay in seconds")
-    reconnect_max: float = Field(60.0, gt=0, title="Longest reconnect delay in seconds")
+    reconnect_max: float = Field(
+        10.0, gt=0, le=300,
+        title="Longest reconnect delay in seconds (a camera that is back is live within it)",
+    )
+    first_status_seconds: float = Field(
+        8.0, gt=0, le=120,
+        title="A camera without a picture this long after it was added is reported offline",
+        description="So a camera down when the product starts raises its alert too",
+    )
+    recover_seconds: float = Field(
+        3.0, ge=0, le=600,
+        title="An offline camera is reported back only after this long of steady pictures",
+        description="One late packet during a stall does not make it online",
+    )
+    key_seconds: float = Field(
+        3.0, gt=0, le=60,
+        title="Nobody needs pictures: decode one keyframe this often for the tamper checks",
+    )
+    rtsp_reader: Literal["light", "ffmpeg"] = Field(
+        "light", title="How RTSP H.264 cameras over TCP are read",
+        description="light: every camera's packets on one shared thread, FFmpeg only to copy "
+        "packets into recordings; ffmpeg: one FFmpeg demuxer per camera",
+    )
     watchdog_interval: float = Field(0.25, gt=0, le=5, title="Seconds between watchdog checks")
     file_realtime: bool = Field(
         True, title="Play video files at their own frame rate (False: as fast as they decode)"
     )
     tamper: TamperSettings = Field(default_factory=TamperSettings)
+    ingest: Literal["local", "workers"] = Field(
+        "local", title="Who pulls the cameras: this process (local) or stream workers (workers)",
+        description="workers: `zongzhi worker` processes hold the cameras; the app fetches "
+        "their pictures from the owner (PostgreSQL only)",
+    )
+    workers: WorkerLeases = Field(default_factory=WorkerLeases)

@@ -1,5 +1,8 @@
 """The SLA clock: near-deadline and overdue alerts, supervision and escalation by rule.
 
+The clock presses the handler: it looks at cases whose work is owed (reported, accepted,
+dispatched, signed, handling), not at those suspended or whose resolution awaits 核查.
+
 :meth:`SlaClock.run_once` looks at every open case once; each case is handled in its own
 transaction, so one conflict (an operator acting at the same moment) skips that case until the
 next tick instead of failing the whole pass. Alerts are deduplicated by condition, so running
@@ -23,13 +26,19 @@ from dispatch.cases import perform
 from dispatch.errors import DispatchError
 from dispatch.events import Bus, bind_bus
 from dispatch.models import Alert, Case, CaseEvent, Center
+from dispatch.order_alerts import check_signing
+from dispatch.plan_review import check_plan_reviews
 from dispatch.principal import system_principal
 from dispatch.sla import Sla
-from dispatch.types import TICKING_STATES, AlertKind
+from dispatch.types import TICKING_STATES, AlertKind, CaseState
 from dispatch.workflow import BY_ACTION
 
 log = logging.getLogger("dispatch.clock")
-TICKING = sorted(s.value for s in TICKING_STATES)
+#: States in which the handler's clock runs: open, not suspended (缓办), and not waiting for
+#: 核查 after a resolution (the verifying center's time does not count against the handler:
+#: no deadline alert, 催办, 通报 or escalation then; their alerts clear).
+AWAITING_CHECK = frozenset({CaseState.RESOLVED, CaseState.VERIFIED, CaseState.VISITED})
+TICKING = sorted(s.value for s in TICKING_STATES - AWAITING_CHECK)
 CASE_CLOCK_ALERTS = (AlertKind.CASE_NEAR_DEADLINE.value, AlertKind.CASE_OVERDUE.value)
 
 
@@ -42,6 +51,8 @@ class ClockReport:
     escalated: int = 0
     cleared: int = 0
     conflicts: int = 0
+    unsigned: int = 0  # 签收超时 alerts raised (dispatch.order_alerts)
+    plan_reviews: int = 0  # 一案一策复核逾期 alerts raised (dispatch.plan_review)
 
     def __add__(self, other: ClockReport) -> ClockReport:
         return ClockReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -79,6 +90,12 @@ class SlaClock:
                 due_ids.add(case_id)
                 report += self._one(case_id, now)
         report.cleared += self._clear_stale(now, due_ids)
+        with self.factory.begin() as session:
+            raised, cleared = check_signing(session, self.sla, now)
+        report.unsigned += raised
+        report.cleared += cleared
+        with self.factory.begin() as session:
+            report.plan_reviews += check_plan_reviews(session, now)
         return report
 
     def _one(self, case_id: int, now: datetime) -> ClockReport:

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch.errors import DispatchError, InvalidInput, RuleViolation
-from dispatch.models import Case, Center, Department
+from dispatch.models import Case, Center, Department, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
-from dispatch.types import CaseState, Risk
+from dispatch.types import CaseState, OrderState, Risk
 
 
 def missing_leader_or_plan(risk: str, leader: str | None, plan: str | None) -> InvalidInput | None:
@@ -68,3 +68,14 @@ def merge_target_exists(session: Session, principal: Principal, case: Case) -> D
     if session.scalar(sa.select(other.exists())):
         return None
     return RuleViolation("there is no other case within your center to merge into")
+
+
+def return_awaits(session: Session, principal: Principal, case: Case) -> DispatchError | None:
+    """An order of the case whose return (退单) awaits the dispatching center's decision."""
+    waiting = sa.select(DispatchOrder.id).where(
+        DispatchOrder.case_id == case.id,
+        DispatchOrder.state == OrderState.RETURN_REQUESTED.value,
+    )
+    if session.scalar(sa.select(waiting.exists())):
+        return None
+    return RuleViolation("no order of this case has a return (退单) awaiting a decision")

@@ -34,8 +34,9 @@ from dispatch.types import CaseKind, Channel, Complexity, Risk
 
 
 class CaseIntake(BaseModel):
-    """A report. ``source`` + ``external_id`` identify it in the reporting system: the same
-    pair never creates a second case."""
+    """A report. ``channel`` + ``external_id`` identify it in the sending system: the same
+    pair never creates a second case (:mod:`dispatch.report`). ``source``, which older clients
+    send, must name the channel when given: a report's key lives in its channel."""
 
     model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
@@ -55,7 +56,12 @@ class CaseIntake(BaseModel):
     reporter: str = Field("", max_length=64)
     leader: str | None = Field(None, max_length=50)
     plan: str | None = Field(None, max_length=4000)
-    reported_at: AwareDatetime | None = None
+    reported_at: AwareDatetime | None = Field(
+        None, title="when it happened: only channels with their own clock (dispatch.channels)"
+    )
+    reported_at_reason: str | None = Field(
+        None, min_length=1, max_length=200, title="why a reported_at is older than the tolerance"
+    )
     address: str | None = Field(None, min_length=1, max_length=200, title="事发地址 address")
     unit: str | None = Field(None, min_length=1, max_length=32, title="十联户 unit code")
     reporter_phone: str | None = Field(None, max_length=32, title="reporter's phone")
@@ -67,6 +73,16 @@ class CaseIntake(BaseModel):
         return None if value is None or value == "" else normalize_phone(value)
 
     @model_validator(mode="after")
+    def _source_is_the_channel(self) -> CaseIntake:
+        if self.source is not None and self.source != self.channel.value:
+            raise InvalidInput(
+                "source",
+                f"must be the channel ({self.channel.value}) or left out: the idempotency key "
+                "is (channel, external_id)",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _sub_kind_of_kind(self) -> CaseIntake:
         if self.sub_kind is not None:
             try:
@@ -76,9 +92,10 @@ class CaseIntake(BaseModel):
         return self
 
     def idempotency_key(self) -> tuple[str, str] | None:
+        """``(channel, external_id)``, or None for a report without an external id."""
         if self.external_id is None:
             return None
-        return (self.source or self.channel.value, self.external_id)
+        return (self.channel.value, self.external_id)
 
 
 #: Fields the desk form must fill although the API may leave them out.

@@ -21,12 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dispatch import kpi_raw
-from dispatch.kpi_figures import figures, open_counts, rate
+from dispatch.kpi_figures import OPEN_KEYS, figures, open_counts, rate
 from dispatch.localtime import TZ
 from dispatch.models import Center
 from dispatch.registry import center_by_path
 from dispatch.rollup import (
     COUNTERS,
+    INDEX,
     N,
     day_date,
     day_number,
@@ -37,6 +38,22 @@ from dispatch.rollup import (
 )
 
 LEVEL_NAMES = {1: "prefecture", 2: "county", 3: "township", 4: "village"}
+#: What the rates mean, stated in every answer (docs/kpi.md gives each with its source).
+DEFINITIONS: dict[str, str] = {
+    "on_time_rate": "按期结案率 = closed_on_time ÷ (closed + overdue); on time: the resolution "
+    "accepted at 核查 was made by the deadline",
+    "satisfaction_strict_rate": "满意率（严格）= 满意 visits ÷ return visits",
+    "satisfaction_broad_rate": "满意率（宽口径）= (满意 + 基本满意) visits ÷ return visits",
+    "satisfaction_rate": "the broad rate (满意 + 基本满意), kept under its former name",
+    "rework_rate": "返工率 = 返工 ÷ 办结 (reworks ÷ resolutions of the cases closed)",
+    "return_rate": "退单率 = 退单 approved ÷ 派单 (orders dispatched, lead and assists) of the "
+    "cases closed",
+    "return_rejection_rate": "退单驳回率 = 退单 rejected ÷ 退单 decided (approved + rejected) of "
+    "the cases closed",
+    "late_extension_rate": "逾期延期 = closed cases with a 延期 granted after the deadline ÷ closed",
+    "overdue": "open past the deadline with the handler's clock running; for a finished period "
+    "as it stood at the period's end",
+}
 
 
 def day_range(start: datetime, end: datetime) -> tuple[int, int]:
@@ -99,6 +116,8 @@ def compute_kpis(
     else:
         flow, trend = kpi_raw.flow_counters(session, scope_path, d0, d1)
     opened = open_counts(kpi_raw.open_groups(session, scope_path, cut), scope_path)
+    if period_end <= now:  # a finished period: overdue as it stood at the period's end
+        _overdue_at_end(opened, kpi_raw.overdue_as_of(session, scope_path, d1))
     kids = session.execute(
         sa.select(Center.code, Center.name, Center.level)
         .where(Center.parent_id == center.id)
@@ -122,6 +141,8 @@ def compute_kpis(
         "to": period_end.isoformat(),
         "now": now.isoformat(),
         "timezone": TZ.name,
+        "as_of_period_end": period_end <= now,
+        "definitions": DEFINITIONS,
         **figures(total, _sum_open(opened)),
         "children": children,
         "trend": [
@@ -130,6 +151,14 @@ def compute_kpis(
             for r, c in [trend.get(d, (0, 0))]
         ],
     }
+
+
+def _overdue_at_end(opened: dict[str, dict[str, int]], at_end: dict[str, int]) -> None:
+    """Replace the overdue counts of ``opened`` (per child) by those at the period's end."""
+    for counts in opened.values():
+        counts["overdue"] = 0
+    for child, n in at_end.items():
+        opened.setdefault(child, {k: 0 for k in OPEN_KEYS})["overdue"] = n
 
 
 def _sum_open(opened: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -157,21 +186,22 @@ def wall_figures(session: Session, scope_path: str, now: datetime) -> dict[str, 
                 sa.func.sum(sa.case((is_today, kpi_daily.c.reported), else_=0)),
                 sa.func.sum(sa.case((is_today, kpi_daily.c.closed), else_=0)),
                 *(sa.func.sum(kpi_daily.c[n]) for n in ("closed", "closed_on_time")),
-                *(sa.func.sum(kpi_daily.c[n]) for n in ("visits", "satisfied")),
+                *(sa.func.sum(kpi_daily.c[n]) for n in ("visits", "satisfied", "satisfied_strict")),
             ).where(
                 kpi_daily.c.scope == scope_path,
                 kpi_daily.c.day >= day_date(year0),
                 kpi_daily.c.day <= day_date(today),
             )
         ).one()
-        reported_today, closed_today, closed, on_time, visits, satisfied = (
+        reported_today, closed_today, closed, on_time, visits, satisfied, strict = (
             int(v or 0) for v in row
         )
     else:
         flow, trend = kpi_raw.flow_counters(session, scope_path, year0, today + 1)
         year = [sum(v[i] for v in flow.values()) for i in range(N)]
         reported_today, closed_today = trend.get(today, (0, 0))
-        closed, on_time, visits, satisfied = (year[i] for i in (3, 4, 7, 8))
+        names = ("closed", "closed_on_time", "visits", "satisfied", "satisfied_strict")
+        closed, on_time, visits, satisfied, strict = (year[INDEX[n]] for n in names)
     overdue = opened.get("overdue", 0)
     return {
         "scope": scope_path,
@@ -180,6 +210,8 @@ def wall_figures(session: Session, scope_path: str, now: datetime) -> dict[str, 
         "closure_rate": rate(closed, closed + overdue),
         "on_time_rate": rate(on_time, closed + overdue),
         "satisfaction_rate": rate(satisfied, visits),
+        "satisfaction_strict_rate": rate(strict, visits),
+        "satisfaction_broad_rate": rate(satisfied, visits),
         "open": opened.get("open", 0),
         "overdue": overdue,
         "high_risk_open": opened.get("high", 0),

@@ -22,11 +22,14 @@ from dispatch.rollup import (
     Accumulator,
     N,
     case_facts,
+    day_date,
+    kpi_daily,
     kpi_open,
     local_midnight,
     rollups_present,
 )
 from dispatch.rollup.counters import LEVEL_COUNTERS
+from dispatch.rollup.tables import late_from_sql
 from dispatch.types import OPEN_STATES, SATISFIED_VALUES, CaseState
 
 OPEN = sorted(s.value for s in OPEN_STATES)
@@ -40,18 +43,24 @@ OpenGroup = tuple[str, str, bool, bool, int]
 
 def open_groups(session: Session, scope_path: str, cut: datetime) -> list[OpenGroup]:
     """Open cases of the subtree counted by center, risk, suspended and overdue (due before
-    ``cut`` and not suspended): the database does the counting, a few hundred rows come back.
+    ``cut``, not suspended, and not resolved in time awaiting 核查): the database does the counting, a few hundred rows come back.
 
     Reads :data:`dispatch.rollup.kpi_open` (the open cases alone) when the database has it,
     else the cases themselves."""
     if rollups_present(session.connection()):
         t: Any = kpi_open.c
         where = []
+        late_from = t.late_from
     else:
         t = Case.__table__.c
         where = [t.state.in_(OPEN)]
+        late_from = late_from_sql(t)
     suspended = sa.case((t.state == CaseState.SUSPENDED.value, 1), else_=0)
-    overdue = sa.case((sa.and_(t.state != CaseState.SUSPENDED.value, t.due_at < cut), 1), else_=0)
+    # Overdue: past the deadline and the handler's clock still running (not suspended, and not
+    # a resolution made in time that awaits 核查).
+    overdue = sa.case(
+        (sa.and_(t.state != CaseState.SUSPENDED.value, late_from < cut), 1), else_=0
+    )
     # SQLite's statistics (no histograms) take open states for common ones and would scan
     # every case through the path index to group by path; open cases are few, so the path is
     # wrapped in an expression no index serves, which leaves the index on ``state``.
@@ -84,6 +93,30 @@ def flow_counters(
     return by_child, trend
 
 
+def overdue_as_of(session: Session, scope_path: str, d1: int) -> dict[str, int]:
+    """Cases of the subtree overdue at the start of local day ``d1`` (a finished period's
+    end), per child (``""``: held at the scope itself): those that became overdue before and
+    had not stopped being overdue by then (``overdue_in`` less ``overdue_out`` over every day
+    before ``d1``). A case closed later still counts: the figures of a finished period stay as
+    they were at its end."""
+    if rollups_present(session.connection()):
+        c = kpi_daily.c
+        rows = session.execute(
+            sa.select(c.child, sa.func.sum(c.overdue_in) - sa.func.sum(c.overdue_out))
+            .where(c.scope == scope_path, c.day < day_date(d1))
+            .group_by(c.child)
+        ).all()
+        return {child: int(n or 0) for child, n in rows if n}
+    acc = Accumulator()
+    for facts in case_facts(session, [subtree_filter(Case.owning_path, scope_path)]):
+        acc.add(facts)
+    out: dict[str, int] = {}
+    for (scope, child, day), v in acc.rows().items():
+        if scope == scope_path and day < d1:
+            out[child] = out.get(child, 0) + v[INDEX["overdue_in"]] - v[INDEX["overdue_out"]]
+    return {k: n for k, n in out.items() if n}
+
+
 def _aggregate(session: Session, path: str, start: datetime, end: datetime) -> list[int]:
     """One center's flow counters by plain SQL over its subtree (no histogram)."""
     inside = subtree_filter(Case.owning_path, path)
@@ -112,7 +145,7 @@ def _aggregate(session: Session, path: str, start: datetime, end: datetime) -> l
     c = session.execute(
         sa.select(
             sa.func.count(),
-            n(Case.closed_at <= Case.due_at),
+            n(sa.func.coalesce(Case.resolved_at, Case.closed_at) <= Case.due_at),
             n(Case.rework_count > 0),
             n(Case.extension_count > 0),
             sa.func.coalesce(sa.func.sum(1 + Case.redo_count), 0),

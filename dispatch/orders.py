@@ -17,7 +17,8 @@ from dispatch.models import Case, Center, Department, DispatchOrder
 from dispatch.principal import Principal, Role
 from dispatch.types import OrderRole, OrderState
 
-ACTIVE = (OrderState.PENDING.value, OrderState.SIGNED.value)
+#: Orders still out: waiting for 签收, signed, or their return awaiting the center's decision.
+ACTIVE = (OrderState.PENDING.value, OrderState.SIGNED.value, OrderState.RETURN_REQUESTED.value)
 
 
 def resolve_target(
@@ -49,11 +50,13 @@ def _within(path: str, root: str) -> bool:
 def create_orders(
     session: Session,
     case: Case,
-    lead: dict[str, Any],
+    lead: dict[str, Any] | None,
     assists: list[dict[str, Any]],
     actor: str,
     at: datetime,
 ) -> list[DispatchOrder]:
+    """The lead order (None: assists only, replacing a returned assist) and the assists."""
+    lead_part = [(OrderRole.LEAD, lead)] if lead is not None else []
     orders = [
         DispatchOrder(
             case_id=case.id,
@@ -64,7 +67,7 @@ def create_orders(
             dispatched_at=at,
             dispatched_by=actor,
         )
-        for role, t in [(OrderRole.LEAD, lead), *((OrderRole.ASSIST, a) for a in assists)]
+        for role, t in [*lead_part, *((OrderRole.ASSIST, a) for a in assists)]
     ]
     session.add_all(orders)
     session.flush()
@@ -77,6 +80,23 @@ def active_orders(session: Session, case_id: int) -> list[DispatchOrder]:
             sa.select(DispatchOrder).where(
                 DispatchOrder.case_id == case_id, DispatchOrder.state.in_(ACTIVE)
             )
+        )
+    )
+
+
+def assist_orders(session: Session, case_id: int) -> list[DispatchOrder]:
+    """The case's assisting orders (协办) not cancelled or returned, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(DispatchOrder)
+            .where(
+                DispatchOrder.case_id == case_id,
+                DispatchOrder.role == OrderRole.ASSIST.value,
+                DispatchOrder.state.not_in(
+                    (OrderState.CANCELLED.value, OrderState.RETURNED.value)
+                ),
+            )
+            .order_by(DispatchOrder.id)
         )
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from dispatch.errors import InvalidInput
@@ -10,6 +11,8 @@ from dispatch.transitions import Transition
 from dispatch.types import Complexity, Risk, Satisfaction
 
 MAX_TEXT = 4000
+#: Photos one 协办 feedback may carry (as many as a report: dispatch.api.uploads.MAX_PHOTOS).
+MAX_PHOTOS = 6
 
 
 def _text(limit: int) -> Callable[[str, Any], str]:
@@ -45,6 +48,16 @@ def _choice(enum: type[Any]) -> Callable[[str, Any], str]:
     return check
 
 
+def _day(name: str, value: Any) -> str:
+    """A calendar day, ``YYYY-MM-DD`` (a local day of the deployment's time zone)."""
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise InvalidInput(name, "must be a date as YYYY-MM-DD")
+
+
 def _target(name: str, value: Any) -> dict[str, str]:
     """A dispatch target: ``{"department": code}`` or ``{"center": code}``."""
     if not isinstance(value, dict) or len(value) != 1:
@@ -53,6 +66,15 @@ def _target(name: str, value: Any) -> dict[str, str]:
     if key not in ("department", "center") or not isinstance(code, str) or not code:
         raise InvalidInput(name, 'must be {"department": code} or {"center": code}')
     return {key: code}
+
+
+def _ids(limit: int) -> Callable[[str, Any], list[int]]:
+    def check(name: str, value: Any) -> list[int]:
+        if not isinstance(value, list) or len(value) > limit:
+            raise InvalidInput(name, f"must be a list of at most {limit} ids")
+        return [_int(1, 2**62)(f"{name}[{i}]", v) for i, v in enumerate(value)]
+
+    return check
 
 
 def _targets(name: str, value: Any) -> list[dict[str, str]]:
@@ -66,6 +88,8 @@ FIELDS: Mapping[str, Callable[[str, Any], Any]] = {
     "note": _text(MAX_TEXT),
     "message": _text(MAX_TEXT),
     "result": _text(MAX_TEXT),
+    "feedback": _text(MAX_TEXT),
+    "photos": _ids(MAX_PHOTOS),
     "plan": _text(MAX_TEXT),
     "leader": _text(50),
     "risk": _choice(Risk),
@@ -74,6 +98,8 @@ FIELDS: Mapping[str, Callable[[str, Any], Any]] = {
     "order_id": _int(1, 2**62),
     "into": _int(1, 2**62),
     "days": _int(1, 120),
+    "review_on": _day,  # 一案一策: the plan's next review date
+    "deadline": _day,  # 督办: the day the supervised center must answer by
     "lead": _target,
     "assists": _targets,
 }

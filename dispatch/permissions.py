@@ -2,9 +2,15 @@
 it acts and by :func:`dispatch.workflow.allowed_actions` for the actions a page offers.
 
 :func:`refusal` answers with the error the service raises, or None. It checks the state, the
-roles, the scope (a case action needs the owning center's subtree; an order action an order of
-the case addressed to the principal, in a state the action accepts) and the transition's guard.
-Payload values are checked afterwards, by the payload validation and the action's facts.
+grant (:func:`grants`), the scope (a case action needs the owning center's subtree; an order
+action an order of the case addressed to the principal, in a state the action accepts) and the
+transition's guard. Payload values are checked afterwards, by the payload validation and the
+action's facts.
+
+An account is granted a workflow action by its roles (the workflow declaration); an API token
+by its named actions (``zongzhi token create … --action accept``), whatever its roles, always
+within its center subtree. A token acts on the orders addressed to its own center, like that
+center's desk.
 """
 
 from __future__ import annotations
@@ -14,17 +20,49 @@ from sqlalchemy.orm import Session
 
 from dispatch import orders as order_rules
 from dispatch.errors import ActionNotAllowed, DispatchError, Forbidden, NotFound
-from dispatch.models import Case, DispatchOrder
+from dispatch.models import Case, Center, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.transitions import Transition
-from dispatch.types import OrderRole
+
+
+def is_token(principal: Principal) -> bool:
+    """A principal narrowed by an API token: its named actions are its grants."""
+    return principal.allowed_actions is not None
+
+
+def grants(principal: Principal, transition: Transition) -> bool:
+    """Whether the principal's credentials grant the action: a token's named actions, an
+    account's roles (an administrator every action)."""
+    if principal.allowed_actions is not None:
+        return transition.action in principal.allowed_actions
+    return principal.has(*transition.roles)
+
+
+def not_granted(principal: Principal, transition: Transition) -> Forbidden:
+    """The refusal for an action the credentials do not grant, naming what is missing."""
+    if principal.allowed_actions is not None:
+        return Forbidden(
+            f"action {transition.action!r} is not granted to this token "
+            f"(its actions: {', '.join(sorted(principal.allowed_actions)) or 'none'})"
+        )
+    needed = ", ".join(sorted(transition.roles))
+    return Forbidden(f"action {transition.action!r} needs one of the roles: {needed}")
+
+
+def holds(session: Session, principal: Principal, order: DispatchOrder) -> bool:
+    """Whether ``principal`` may act on ``order`` (:func:`dispatch.orders.holds`); a token
+    holds the orders addressed to its own center."""
+    if is_token(principal) and order.center_id is not None:
+        center = session.get(Center, order.center_id)
+        return center is not None and center.path == principal.center_path
+    return order_rules.holds(session, principal, order)
 
 
 def can_see(session: Session, principal: Principal, case: Case) -> bool:
     """The owning center's subtree sees a case; so does whoever holds one of its orders."""
     if principal.sees(case.owning_path):
         return True
-    return any(order_rules.holds(session, principal, o) for o in _orders(session, case))
+    return any(holds(session, principal, o) for o in _orders(session, case))
 
 
 def _orders(session: Session, case: Case) -> list[DispatchOrder]:
@@ -52,9 +90,8 @@ def refusal(
     """
     if case.state not in transition.sources:
         return ActionNotAllowed(transition.action, case.state, ())
-    if not transition.allows_role(principal):
-        needed = ", ".join(sorted(transition.roles))
-        return Forbidden(f"action {transition.action!r} needs one of the roles: {needed}")
+    if not grants(principal, transition):
+        return not_granted(principal, transition)
     if transition.on_order:
         error = _order_refusal(session, principal, case, transition, order_id)
         if error is not None:
@@ -89,9 +126,8 @@ def _order_refusal(
 def _one_order(
     session: Session, principal: Principal, transition: Transition, order: DispatchOrder
 ) -> DispatchError | None:
-    if not order_rules.holds(session, principal, order):
+    if not holds(session, principal, order):
         return Forbidden(f"order {order.id} is not addressed to you")
-    lead_ok = not transition.lead_order_only or order.role == OrderRole.LEAD.value
-    if order.state not in transition.order_states or not lead_ok:
+    if order.state not in transition.order_states or not transition.fits_role(order.role):
         return ActionNotAllowed(transition.action, f"order {order.role}/{order.state}", ())
     return None

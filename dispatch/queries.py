@@ -14,8 +14,8 @@ from dispatch.errors import Forbidden
 from dispatch.models import Case, CaseEvent, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.registry import subtree_filter
+from dispatch.rollup.tables import is_overdue_sql
 from dispatch.trail import replay
-from dispatch.types import TICKING_STATES
 
 
 @dataclass
@@ -37,11 +37,14 @@ def list_cases(
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
     q: str | None = None,
+    grid_id: int | None = None,
+    unit_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> CasePage:
-    """Cases owned within ``scope_path``'s subtree, newest first."""
+    """Cases owned within ``scope_path``'s subtree, newest first; ``grid_id`` / ``unit_id``
+    keep those located in that grid or 十联户 unit."""
     if not principal.sees(scope_path):
         raise Forbidden(f"scope {scope_path} is outside your center")
     where = [subtree_filter(Case.owning_path, scope_path)]
@@ -50,10 +53,13 @@ def list_cases(
     for column, value in ((Case.risk, risk), (Case.kind, kind), (Case.channel, channel)):
         if value:
             where.append(column == value)
+    if grid_id is not None:
+        where.append(Case.grid_id == grid_id)
+    if unit_id is not None:
+        where.append(Case.unit_id == unit_id)
     if overdue is not None:
-        now = now or datetime.now(UTC)
-        ticking = sorted(s.value for s in TICKING_STATES)
-        late = sa.and_(Case.state.in_(ticking), Case.due_at < now)
+        # The KPIs' rule (dispatch.rollup.tables): a resolution made in time is not late.
+        late = is_overdue_sql(Case, now or datetime.now(UTC))
         where.append(late if overdue else sa.not_(late))
     if reported_from:
         where.append(Case.reported_at >= reported_from)

@@ -22,6 +22,7 @@ from dispatch.models import Case
 from dispatch.principal import Principal
 from dispatch.queries import CasePage
 from dispatch.registry import subtree_filter
+from dispatch.rollup.tables import is_overdue_sql
 from dispatch.types import TERMINAL_STATES, TICKING_STATES, CaseState
 
 MAX_ROWS = 200
@@ -37,8 +38,8 @@ class Queue:
 
     def conditions(self, now: datetime) -> list[sa.ColumnElement[bool]]:
         out: list[sa.ColumnElement[bool]] = [Case.state.in_(self.states)]
-        if self.overdue:
-            out.append(Case.due_at < now)
+        if self.overdue:  # the KPIs' rule: a resolution made in time is not late
+            out.append(is_overdue_sql(Case, now))
         return out
 
 

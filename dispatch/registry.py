@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from config.deployment import Deployment
 from dispatch.errors import NotFound
-from dispatch.models import Camera, Case, Center, Department, Grid, Unit
+from dispatch.models import Alert, AlertStep, Camera, Case, Center, Department, Grid, Unit
 from dispatch.rollup import rebuild_rollups, rollups_present
 
 
@@ -73,7 +73,7 @@ def import_deployment(session: Session, deployment: Deployment) -> ImportSummary
     """Upsert centers, grids, units, departments and cameras (never stream URLs)."""
     summary = ImportSummary()
     centers = _Table(session, summary, "centers", Center)
-    moved: list[Center] = []
+    moved: list[tuple[Center, str]] = []  # (center, its path before this import)
     for entry in sorted(deployment.centers, key=lambda c: c.level):
         parent = centers[entry.parent] if entry.parent else None
         if parent is not None and parent.id is None:
@@ -81,7 +81,7 @@ def import_deployment(session: Session, deployment: Deployment) -> ImportSummary
         path = f"{parent.path}/{entry.code}" if parent else entry.code
         old = centers.get(entry.code)
         if old is not None and old.path != path:
-            moved.append(old)
+            moved.append((old, old.path))
         centers.upsert(
             entry.code, code=entry.code, name=entry.name, level=entry.level,
             parent_id=parent.id if parent else None, path=path, lat=entry.lat, lon=entry.lon,
@@ -116,13 +116,18 @@ def import_deployment(session: Session, deployment: Deployment) -> ImportSummary
     return summary
 
 
-def _follow_moved_centers(session: Session, moved: Iterable[Center]) -> None:
-    """A center that changed parent takes its cases' denormalized path along."""
+def _follow_moved_centers(session: Session, moved: Iterable[tuple[Center, str]]) -> None:
+    """A center that changed parent takes its cases' denormalized path along, and its alerts
+    (where they are, who was notified, their trail's centers)."""
     moved = list(moved)
-    for center in moved:
+    for center, before in moved:
         session.execute(
             sa.update(Case).where(Case.center_id == center.id).values(owning_path=center.path)
         )
+        for column in (Alert.center_path, Alert.notified_path, AlertStep.center_path):
+            session.execute(
+                sa.update(column.class_).where(column == before).values({column.key: center.path})
+            )
     # Bulk updates bypass the KPI counters' flush listener: recount once, in this transaction.
     if moved and rollups_present(session.connection()):
         rebuild_rollups(session)

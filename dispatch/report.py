@@ -1,23 +1,28 @@
 """Reporting a case: the one action that creates a case (上报), through the intake.
 
-A case is created with its ``report`` event in the caller's transaction; a report that repeats
-a source's external id returns the case already made for it.
+A case is created with its ``report`` event in the caller's transaction. The caller must be
+granted the report's channel (:mod:`dispatch.channels`); a report that repeats a channel's
+external id returns the case already made for it, or raises :class:`ResendConflict` when its
+content differs (:mod:`dispatch.resend`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from config.intake import IntakePolicy
 from dispatch.case_alerts import after_change
+from dispatch.channels import check_channel, report_time
 from dispatch.errors import Forbidden, InvalidInput, NotFound
 from dispatch.facts import iso
 from dispatch.intake import CaseIntake, resolve_places
 from dispatch.models import Camera, Case
 from dispatch.principal import Principal
 from dispatch.registry import center_by_code
+from dispatch.resend import ResendConflict, differences
 from dispatch.sla import TZ, Sla
 from dispatch.trail import append_event
 from dispatch.types import CaseState
@@ -44,25 +49,26 @@ def report_case(
     *,
     sla: Sla,
     now: datetime | None = None,
+    policy: IntakePolicy | None = None,
 ) -> tuple[Case, bool]:
-    """Create a case, or return the existing one for the same source and external id.
+    """Create a case, or return the existing one for the same channel and external id.
 
-    Returns ``(case, created)``. Two concurrent reports of the same external id race on a
-    unique constraint: the loser's flush raises ``IntegrityError`` and the caller retries
-    (the API does), then finds the winner's case here.
+    Returns ``(case, created)``. Raises :class:`Forbidden` for a channel the caller is not
+    granted, :class:`ResendConflict` (409) when the key's case was reported with other
+    content, :class:`InvalidInput` for a ``reported_at`` the channel may not set. Two
+    concurrent reports of the same external id race on a unique constraint: the loser's flush
+    raises ``IntegrityError`` and the caller retries (the API does), then finds the winner's
+    case here.
     """
     now = now or datetime.now(UTC)
+    policy = policy or IntakePolicy()
     if not may_report(principal):
         raise Forbidden(
             "your role may not report cases" if not principal.has(*REPORT.roles)
             else "your credentials may not report cases"
         )
+    check_channel(principal, intake.channel.value, policy)
     key = intake.idempotency_key()
-    if (
-        principal.allowed_sources is not None
-        and (key[0] if key else intake.channel.value) not in principal.allowed_sources
-    ):
-        raise Forbidden("this source may not report through your credentials")
     if key is not None:
         existing = session.scalar(
             sa.select(Case).where(Case.source == key[0], Case.external_id == key[1])
@@ -72,6 +78,9 @@ def report_case(
                 raise Forbidden(
                     f"external id {key[1]} already belongs to a case outside your center"
                 )
+            differing = differences(session, existing, intake, principal)
+            if differing:
+                raise ResendConflict(existing, differing)
             return existing, False
     try:
         center = center_by_code(session, intake.center)
@@ -82,16 +91,14 @@ def report_case(
     places = resolve_places(session, intake, center)
     if intake.camera_id and session.get(Camera, intake.camera_id) is None:
         raise InvalidInput("camera_id", f"unknown camera {intake.camera_id}")
-    reported_at = intake.reported_at.astimezone(UTC) if intake.reported_at else now
-    if reported_at > now + timedelta(minutes=5):
-        raise InvalidInput("reported_at", "lies in the future")
+    reported_at = report_time(intake, now, policy)
     due_at = sla.deadline(intake.kind, intake.risk, reported_at, intake.complexity)
     case = Case(
         title=intake.title,
         description=intake.description,
         kind=intake.kind.value,
         channel=intake.channel.value,
-        source=key[0] if key else None,
+        source=key[0] if key else None,  # the key's channel (uq_cases_source_external_id)
         external_id=intake.external_id,
         reported_center_id=center.id,
         grid_id=places.grid_id,
@@ -115,6 +122,11 @@ def report_case(
         "plan": intake.plan,
         "channel": intake.channel.value,
     }
+    if intake.reported_at is not None:  # the sender's own clock: keep what it said, and when
+        facts["reported_at_sent"] = iso(intake.reported_at.astimezone(UTC))
+        facts["received_at"] = iso(now)
+        if intake.reported_at_reason:
+            facts["reported_at_reason"] = intake.reported_at_reason
     append_event(
         session, case, REPORT.action, facts, actor=principal.actor, at=reported_at,
         to_state=CaseState.REPORTED,

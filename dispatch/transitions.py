@@ -34,7 +34,9 @@ ASSIGNEE = frozenset({Role.LIAISON, Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADE
 APPROVER = frozenset({Role.LEADER})
 SUPERVISOR = frozenset({Role.LEADER, Role.DUTY_OFFICER, Role.SYSTEM})
 IN_PROGRESS = frozenset({S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.HANDLING})
-SUPERVISABLE = frozenset({S.REPORTED, *IN_PROGRESS, S.RESOLVED})
+#: 催办 and 通报 press whoever holds the work: not a case whose resolution awaits 核查 (the
+#: handler is done; the verifying center's time does not count against the handler).
+SUPERVISABLE = frozenset({S.REPORTED, *IN_PROGRESS})
 
 #: What an action does to a case's columns: ``(case, payload, at, from_state)``. Pure, so the
 #: live path and a replay of the trail apply the same function to the same payload.
@@ -68,6 +70,11 @@ class Transition:
     order_states: frozenset[OrderState] = frozenset()
     #: The order acted on must be the lead (主办) order.
     lead_order_only: bool = False
+    #: The order acted on must be an assisting (协办) order.
+    assist_order_only: bool = False
+    #: A case action (the owning center's desk) deciding on one of the case's orders, named by
+    #: payload ``order_id``, in one of these states: 退单 arbitration, not the holder's act.
+    arbitrates: frozenset[OrderState] = frozenset()
     #: Branch on this payload field (or ``order_role``) instead of ``target``.
     branch_on: str | None = None
     outcomes: Mapping[str, S | None] = field(default_factory=dict)
@@ -82,6 +89,14 @@ class Transition:
     @property
     def on_order(self) -> bool:
         return bool(self.order_states)
+
+    def fits_role(self, role: str) -> bool:
+        """Whether an order of this role (``lead`` / ``assist``) may be acted on."""
+        if self.lead_order_only:
+            return role == "lead"
+        if self.assist_order_only:
+            return role == "assist"
+        return True
 
     def next_state(self, current: S, branch_value: str | None, previous: str | None) -> S:
         target = self.outcomes[branch_value] if self.branch_on else self.target  # type: ignore[index]

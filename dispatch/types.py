@@ -81,8 +81,10 @@ class OrderRole(StrEnum):
 class OrderState(StrEnum):
     PENDING = "pending"  # 待签收
     SIGNED = "signed"  # 已签收
-    RETURNED = "returned"  # 已退单
-    DONE = "done"  # 已办结
+    RETURN_REQUESTED = "return_asked"  # 退单待审 (awaiting the dispatching center)
+    RETURNED = "returned"  # 已退单 (return approved)
+    DONE = "done"  # 已办结 (lead) / 已反馈 (assist reported its part)
+    UNREPORTED = "unreported"  # 未反馈: an assist that never reported when the lead resolved
     CANCELLED = "cancelled"  # 已撤回 (case escalated, merged or re-dispatched)
 
 
@@ -100,8 +102,11 @@ class AlertKind(StrEnum):
     HIGH_RISK_CASE = "high_risk_case"
     ESCALATION = "escalation"
     SUPERVISION = "supervision"
+    ORDER_UNSIGNED = "order_unsigned"  # an order not signed (签收) within the policy's limit
     CAMERA_OFFLINE = "camera_offline"
     CAMERA_TAMPERED = "camera_tampered"
+    CAMERA_GATHERING = "camera_gathering"  # 聚集: people gathered in a camera's zone
+    PLAN_REVIEW_OVERDUE = "plan_review_overdue"  # 一案一策 not reviewed by its review date
 
 
 class Severity(StrEnum):

@@ -21,23 +21,60 @@ from dispatch.kpi import center_counts, wall_figures
 from dispatch.models import Alert, Camera, Case, Center
 from dispatch.registry import subtree_filter
 from dispatch.scopes import CenterRef
+from dispatch.tours import Group, tour_page
 from dispatch.types import Severity
 
-LAYOUTS: tuple[int, ...] = (1, 4, 9, 16)
-#: A critical camera alert younger than this puts its camera first on the wall, highlighted.
+LAYOUTS: tuple[int, ...] = (1, 4, 9, 16, 25)
+MAX_SCREENS = 16
+#: A critical alert about a case (overdue, high risk) pins the case's camera this long at most;
+#: an alert about a camera itself (tampered, offline) pins it until acknowledged.
 HIGHLIGHT_WINDOW = timedelta(minutes=30)
 FEED_SIZE = 6
 ZERO_COUNTS = {"open": 0, "overdue": 0, "high_risk": 0}
 
 
 @dataclass(frozen=True)
+class Screen:
+    """Screen ``index`` (1-based) of a video wall of ``count`` screens showing one scope."""
+
+    index: int = 1
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count <= MAX_SCREENS:
+            raise ValueError(f"screen must be k/n with 1 ≤ k ≤ n ≤ {MAX_SCREENS}")
+
+    def share(self, ordered: list[TileCamera], layout: int) -> list[TileCamera]:
+        """This screen's part of ``ordered``: the list cut into ``count`` runs as even as
+        possible, none longer than ``layout`` (a camera beyond every screen's tiles waits)."""
+        per_screen = min(layout, -(-len(ordered) // self.count)) if ordered else layout
+        start = (self.index - 1) * per_screen
+        return ordered[start:start + per_screen]
+
+
+@dataclass(frozen=True)
+class TourRequest:
+    """A tour on the wall: the group and the tick of its clock (``epoch // interval``)."""
+
+    group: Group
+    tick: int
+
+    @classmethod
+    def at(cls, group: Group, epoch: float) -> TourRequest:
+        return cls(group, int(epoch // group.interval_s))
+
+
+@dataclass(frozen=True)
 class WallQuery:
     """One wall: its scope (already checked against the viewer), how many tiles, and, when
-    given, exactly which cameras (a compact set of tiles, e.g. a case's)."""
+    given, exactly which cameras (a compact set of tiles, e.g. a case's), the tour it runs
+    and which screen of a multi-screen wall this is."""
 
     scope: CenterRef
     layout: int = 9
     cameras: tuple[str, ...] | None = None
+    tour: TourRequest | None = None
+    screen: Screen = Screen()
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -64,11 +101,27 @@ class Tile:
 
 
 @dataclass(frozen=True)
+class TourState:
+    """What a touring wall shows of its tour: page ``page`` (0-based) of ``pages``; ``paused``
+    while a critical alert holds the wall; ``ends_at``: when the next page starts (epoch s)."""
+
+    group_id: int
+    name: str
+    interval_s: int
+    page: int
+    pages: int
+    paused: bool
+    ends_at: float
+    cameras: tuple[str, ...] = ()  # the group's cameras in scope, every page
+
+
+@dataclass(frozen=True)
 class WallData:
     scope: CenterRef
     kpis: dict[str, Any]
     tiles: list[Tile]
     alerts: list[tuple[Alert, str]]  # (alert, its center's name), newest first
+    tour: TourState | None = None
 
 
 def cameras_in_scope(session: Session, path: str) -> list[TileCamera]:
@@ -82,27 +135,29 @@ def cameras_in_scope(session: Session, path: str) -> list[TileCamera]:
     return [TileCamera(*row) for row in rows]
 
 
-def highlighted_cameras(session: Session, path: str, now: datetime) -> list[str]:
-    """Cameras of open, unacknowledged critical alerts in scope, newest first."""
+def highlighted_cameras(session: Session, path: str, now: datetime) -> list[tuple[str, datetime]]:
+    """Cameras to pin, newest first, each with when its alert was raised: those of open,
+    unacknowledged critical alerts in scope (a case's alert: its camera, for
+    :data:`HIGHLIGHT_WINDOW`; a camera's own alert: until acknowledged)."""
     case_camera = sa.select(Case.camera_id).where(Case.id == Alert.case_id).scalar_subquery()
     rows = session.execute(
-        sa.select(Alert.camera_id, case_camera)
+        sa.select(Alert.camera_id, case_camera, Alert.raised_at)
         .where(
             subtree_filter(Alert.center_path, path),
             Alert.severity == Severity.CRITICAL.value,
             Alert.acked_at.is_(None),
             Alert.cleared_at.is_(None),
-            Alert.raised_at >= now - HIGHLIGHT_WINDOW,
+            sa.or_(Alert.camera_id.is_not(None), Alert.raised_at >= now - HIGHLIGHT_WINDOW),
         )
         .order_by(Alert.raised_at.desc())
         .limit(32)
     ).all()
-    seen: dict[str, None] = {}
-    for cam, via_case in rows:
+    seen: dict[str, datetime] = {}
+    for cam, via_case, raised in rows:
         for cid in (cam, via_case):
             if cid:
-                seen.setdefault(cid)
-    return list(seen)
+                seen.setdefault(cid, raised)
+    return list(seen.items())
 
 
 def _open_alerts(path: str) -> list[sa.ColumnElement[bool]]:
@@ -125,14 +180,35 @@ def open_alert_count(session: Session, path: str) -> int:
 
 
 def choose_tiles(
-    cams: list[TileCamera], highlighted: list[str], layout: int, explicit: tuple[str, ...] | None
+    cams: list[TileCamera], highlighted: list[str], layout: int, explicit: tuple[str, ...] | None,
+    screen: Screen = Screen(),
 ) -> list[TileCamera]:
+    """Pinned cameras first, then the scope's by level and code; this screen's share."""
     by_id = {c.id: c for c in cams}
     if explicit is not None:
         return [by_id[c] for c in explicit if c in by_id][:layout]
     first = [by_id[c] for c in highlighted if c in by_id]
     rest = [c for c in cams if c.id not in set(highlighted)]
-    return (first + rest)[:layout]
+    return screen.share(first + rest, layout)
+
+
+def tour_tiles(
+    cams: list[TileCamera], hot: list[tuple[str, datetime]], query: WallQuery, tour: TourRequest,
+) -> tuple[list[TileCamera], TourState]:
+    """The tiles of a touring wall. A pinned camera in scope pauses the tour: it comes first,
+    highlighted, and the rest of the wall keeps the page shown when its alert came in."""
+    by_id = {c.id: c for c in cams}
+    group = tour.group
+    members = tuple(c for c in group.cameras if c in by_id)
+    per_page = query.layout * query.screen.count
+    pinned = [(c, raised) for c, raised in hot if c in by_id]
+    at = min(r for _, r in pinned).timestamp() if pinned else tour.tick * group.interval_s
+    page = tour_page(members, per_page, group.interval_s, at)
+    pinned_ids = [c for c, _ in pinned]
+    ordered = [by_id[c] for c in pinned_ids] + [by_id[c] for c in page.cameras if c not in pinned_ids]
+    state = TourState(group.id, group.name, group.interval_s, page.index, page.pages, bool(pinned),
+                      float((tour.tick + 1) * group.interval_s), members)
+    return query.screen.share(ordered[:per_page], query.layout), state
 
 
 def ribbon(session: Session, path: str, now: datetime) -> dict[str, Any]:
@@ -158,17 +234,23 @@ def read_wall(
     path = query.scope.path
     live = live or {}
     cams = cameras_in_scope(session, path)
-    hot = highlighted_cameras(session, path, now)
+    pins = highlighted_cameras(session, path, now)
+    hot = [c for c, _ in pins]
     counts = center_counts(session, path, now)
     online = sum(1 for c in cams if live.get(c.id, c.db_status) == "online")
     kpis = ribbon(session, path, now)
     kpis["cameras_online"] = (online / len(cams)) if cams else None
     kpis["open_alerts"] = open_alert_count(session, path)
+    tour = None
+    if query.tour is not None and query.cameras is None:
+        chosen, tour = tour_tiles(cams, pins, query, query.tour)
+    else:
+        chosen = choose_tiles(cams, hot, query.layout, query.cameras, query.screen)
     tiles = [
         Tile(cam, live.get(cam.id, cam.db_status), cam.id in hot, counts.get(cam.center_code, ZERO_COUNTS))
-        for cam in choose_tiles(cams, hot, query.layout, query.cameras)
+        for cam in chosen
     ]
-    return WallData(query.scope, kpis, tiles, newest_alerts(session, path))
+    return WallData(query.scope, kpis, tiles, newest_alerts(session, path), tour)
 
 
-__all__ = ["LAYOUTS", "Tile", "TileCamera", "WallData", "WallQuery", "read_wall"]
+__all__ = ["LAYOUTS", "Screen", "Tile", "TileCamera", "TourRequest", "TourState", "WallData", "WallQuery", "read_wall"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from dispatch import effects, facts, guards
+from dispatch import effects, facts, guards, risk_actions
 from dispatch.models import Case
 from dispatch.permissions import can_see, refusal
 from dispatch.principal import Principal, Role
@@ -32,7 +32,7 @@ from dispatch.transitions import (
     Transition,
     no_effect,
 )
-from dispatch.types import AlertKind, OrderState
+from dispatch.types import OPEN_STATES, AlertKind, OrderState
 from dispatch.types import CaseState as S
 
 __all__ = ["PREVIOUS", "Transition", "TRANSITIONS", "BY_ACTION", "allowed_actions"]
@@ -40,23 +40,33 @@ __all__ = ["PREVIOUS", "Transition", "TRANSITIONS", "BY_ACTION", "allowed_action
 T = Transition
 K = AlertKind
 PENDING, SIGNED = frozenset({OrderState.PENDING}), frozenset({OrderState.SIGNED})
+RETURNING = frozenset({OrderState.RETURN_REQUESTED})
+ON_ORDER = frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING})
 # fmt: off
 TRANSITIONS: tuple[Transition, ...] = (
     T("accept", frozenset({S.REPORTED}), S.ACCEPTED, DESK,
-      optional=("risk", "complexity", "leader", "plan", "note"), label="受理 accept",
-      facts=facts.accept, effect=effects.accept),
+      optional=("risk", "complexity", "leader", "plan", "review_on", "note"), label="受理 accept",
+      facts=risk_actions.accept, effect=effects.accept),
     T("refuse", frozenset({S.REPORTED}), S.REFUSED, DESK, ("reason",), label="不予受理 refuse"),
     T("dispatch", frozenset({S.ACCEPTED}), S.DISPATCHED, DESK, ("lead",),
       ("assists", "note"), label="派单 dispatch", facts=facts.dispatch,
-      guard=guards.dispatchable),
-    T("sign", frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING}), None, ASSIGNEE, ("order_id",),
+      effect=effects.dispatch, guard=guards.dispatchable),
+    T("sign", ON_ORDER, None, ASSIGNEE, ("order_id",),
       label="签收 sign", order_states=PENDING, branch_on="order_role",
       outcomes={"lead": S.SIGNED, "assist": None}, facts=facts.sign),
-    T("return", frozenset({S.DISPATCHED, S.SIGNED, S.HANDLING}), None, ASSIGNEE,
-      ("order_id", "reason"), label="退单 return", order_states=PENDING | SIGNED,
-      branch_on="order_role",
-      outcomes={"lead": S.ACCEPTED, "assist": None}, facts=facts.return_order,
-      effect=effects.count_return),
+    # 退单 is asked for before 签收 and waits for the dispatching center's decision.
+    T("return", ON_ORDER, None, ASSIGNEE, ("order_id", "reason"), label="退单 return",
+      order_states=PENDING, facts=facts.request_return, effect=effects.request_return),
+    T("approve_return", ON_ORDER, None, DESK, ("order_id",), ("lead", "assists", "note"),
+      label="同意退单 approve return", arbitrates=RETURNING, branch_on="outcome",
+      outcomes={"redispatched": S.DISPATCHED, "returned": S.ACCEPTED, "assist": None},
+      facts=facts.approve_return, effect=effects.approve_return, guard=guards.return_awaits),
+    T("reject_return", ON_ORDER, None, DESK, ("order_id", "reason"),
+      label="驳回退单 reject return", arbitrates=RETURNING, facts=facts.reject_return,
+      effect=effects.reject_return, guard=guards.return_awaits),
+    T("feedback", ON_ORDER, None, ASSIGNEE, ("order_id", "feedback"), ("photos",),
+      label="协办反馈 assist feedback", order_states=SIGNED, assist_order_only=True,
+      facts=facts.feedback),
     T("start", frozenset({S.SIGNED}), S.HANDLING, ASSIGNEE, ("order_id",), ("note",),
       label="开始处置 start handling", order_states=SIGNED, lead_order_only=True,
       facts=facts.order_facts),
@@ -66,7 +76,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     T("verify", frozenset({S.RESOLVED}), S.VERIFIED, DESK, optional=("note",),
       label="核查通过 verify"),
     T("rework", frozenset({S.RESOLVED}), S.HANDLING, DESK, ("reason",), label="返工 rework",
-      facts=facts.back_to_handling, effect=effects.rework),
+      facts=facts.rework_facts, effect=effects.rework),
     T("visit", frozenset({S.VERIFIED}), None, DESK, ("satisfaction",), ("note",),
       label="回访 return visit", branch_on="satisfaction",
       outcomes={"satisfied": S.VISITED, "basically_satisfied": S.VISITED,
@@ -85,21 +95,33 @@ TRANSITIONS: tuple[Transition, ...] = (
       effect=effects.suspend),
     T("resume", frozenset({S.SUSPENDED}), PREVIOUS, DESK, optional=("note",),
       label="恢复 resume", facts=facts.resume, effect=effects.resume),
+    # The deadline alerts end when an extension is granted (facts.extend), not when a late
+    # request is filed for the next level's approval.
     T("extend", IN_PROGRESS, None, APPROVER, ("days", "reason"), label="延期 extend",
-      facts=facts.extend, effect=effects.extend,
-      clears=frozenset({K.CASE_NEAR_DEADLINE, K.CASE_OVERDUE})),
+      facts=facts.extend, effect=effects.extend),
     T("assign_leader", frozenset({S.REPORTED, *IN_PROGRESS, S.RESOLVED, S.SUSPENDED}), None,
-      APPROVER, ("leader", "plan"), label="包保 assign leader and plan",
-      effect=effects.assign_leader),
+      APPROVER, ("leader", "plan"), ("review_on",), label="包保 assign leader and plan",
+      facts=risk_actions.assign_leader, effect=effects.assign_leader),
     T("merge", frozenset({S.REPORTED, S.ACCEPTED}), S.MERGED, DESK, ("into",),
       label="合并 merge as duplicate", facts=facts.merge, effect=effects.merge,
       guard=guards.merge_target_exists),
     T("reopen", frozenset({S.CLOSED}), S.ACCEPTED, APPROVER, ("reason",), label="重启 reopen",
       facts=facts.reopen, effect=effects.reopen,
       clears=frozenset({K.CASE_NEAR_DEADLINE, K.CASE_OVERDUE})),
+    # The risk register: a grade changes at any time while the case is open, with a reason;
+    # the plan (一案一策) is reviewed by its date; a higher center issues 督办.
+    T("regrade", OPEN_STATES, None, DESK, ("risk", "reason"), ("leader", "plan", "review_on"),
+      label="调整风险等级 regrade", facts=risk_actions.regrade, effect=effects.regrade),
+    T("plan_review", OPEN_STATES, None, DESK, ("note", "review_on"), ("plan",),
+      label="一案一策复核 plan review", facts=risk_actions.plan_review,
+      effect=effects.plan_review, guard=risk_actions.has_plan,
+      clears=frozenset({K.PLAN_REVIEW_OVERDUE})),
+    T("supervise", SUPERVISABLE, None, DESK, ("note",), ("deadline",), label="督办 supervise",
+      facts=risk_actions.supervise, effect=effects.supervise, guard=risk_actions.from_above,
+      raises=K.SUPERVISION),
 )
 # fmt: on
-del T, K, PENDING, SIGNED
+del T, K, PENDING, SIGNED, RETURNING, ON_ORDER
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 #: Creating a case: the one action without a prior state (through :mod:`dispatch.report`).
@@ -124,6 +146,7 @@ RECORD_ONLY_ACTIONS: tuple[str, ...] = (
     "session_evidence",  # 取证截图
     "session_end",  # 会商结束 with its summary
     "snapshot",  # 取证截图 taken from a camera on the case page, outside any session
+    "clip",  # 录像片段 cut from the recordings and kept as evidence (its SHA-256)
 )
 _EFFECTS: dict[str, Effect] = {
     **{t.action: t.effect for t in (*TRANSITIONS, REPORT)},

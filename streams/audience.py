@@ -39,6 +39,7 @@ class Audience:
         self._viewers: dict[int, Viewer] = {}
         self._next_viewer = 0
         self._packet_hooks: dict[int, PacketHook] = {}
+        self._packets_only: set[int] = set()  # hooks that take packets and need no pictures
         self.idle_since: float | None = time.monotonic()
 
     def add_viewer(self, on_picture: Callable[[], None]) -> int:
@@ -84,17 +85,26 @@ class Audience:
             except RuntimeError:  # that loop has closed: its viewers are gone
                 pass
 
-    def add_packet_hook(self, hook: PacketHook) -> int:
-        """Receive every delivery on the reader thread (WebRTC viewers); returns a key."""
+    def add_packet_hook(self, hook: PacketHook, *, frames: bool = True) -> int:
+        """Receive every delivery on the reader thread (WebRTC viewers, recorders); returns a
+        key. ``frames=False``: the hook copies packets only, so it makes nothing decode."""
         with self._lock:
             self._next_viewer += 1
             self._packet_hooks[self._next_viewer] = hook
+            if not frames:
+                self._packets_only.add(self._next_viewer)
             self.idle_since = None
             return self._next_viewer
+
+    @property
+    def hooks_want_pictures(self) -> bool:
+        """Whether a packet hook needs decoded pictures."""
+        return len(self._packet_hooks) > len(self._packets_only)
 
     def remove_packet_hook(self, key: int) -> None:
         with self._lock:
             self._packet_hooks.pop(key, None)
+            self._packets_only.discard(key)
             if not self._viewers and not self._packet_hooks:
                 self.idle_since = time.monotonic()
 

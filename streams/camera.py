@@ -18,12 +18,20 @@ class Camera:
     config: CameraConfig
     sub: Stream
     main: Stream | None  # None: the main stream is the sub-stream
-    status: Status = "offline"
+    status: Status | None = None  # as last published; None: nothing published yet
     stalled: bool = True
     tamper: TamperDetector | None = None
+    watched_since: float | None = None  # monotonic; when the watchdog began to judge it
+    back_since: float | None = None  # offline, delivering pictures again since then
 
     def stream(self, role: StreamRole) -> Stream:
         return self.main if role == "main" and self.main is not None else self.sub
+
+    @property
+    def idle(self) -> bool:
+        """A WHIP camera without a publisher: idle, neither failing nor judged."""
+        inbox = self.sub.inbox
+        return inbox is not None and inbox.publishers == 0
 
 
 def measure(stream: Stream, now: float) -> Measure:

@@ -20,16 +20,18 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 
 import av
 
 from config.cameras import CameraConfig
 from config.streams import StreamSettings
 from streams.camera import Camera, camera_health, measure
+from streams.gathering import GatheringDetector
 from streams.jpeg import encode_jpeg
 from streams.stream import Stream
 from streams.tamper import TamperDetector
-from streams.types import CameraEvent, CameraHealth, EventCallback, StreamRole
+from streams.types import CameraEvent, CameraHealth, EventCallback, Status, StreamRole
 from streams.watchdog import is_stalled, stall_threshold, status
 
 log = logging.getLogger("streams.hub")
@@ -50,6 +52,9 @@ class StreamHub:
         self._started = False
         self._closing = False  # the server is going away: MJPEG responses end
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        #: Local time zone of gathering schedules (set by the composition root; None: the host's).
+        self.timezone: tzinfo | None = None
+        self._gatherings: dict[str, GatheringDetector] = {}
         for cfg in cameras:
             if cfg.enabled:
                 self._cameras[cfg.id] = self._build(cfg)
@@ -114,20 +119,35 @@ class StreamHub:
             stream.request_stop()
         for stream in streams:
             stream.join()
+        for detector in list(self._gatherings.values()):
+            detector.stop()
 
     # cameras ---------------------------------------------------------------------------
     def _build(self, cfg: CameraConfig) -> Camera:
         s = self.settings
-        sub = Stream(cfg.id, "sub", cfg.sub_url, s, width=s.tile_width, expected_fps=cfg.fps)
+        sub = Stream(cfg.id, "sub", cfg.sub_url, s, width=s.tile_width, expected_fps=cfg.fps,
+                     transport=cfg.rtsp_transport)
         main = None
         if cfg.main_url and cfg.main_url != cfg.sub_url:
-            main = Stream(cfg.id, "main", cfg.main_url, s, width=s.main_width)
+            main = Stream(cfg.id, "main", cfg.main_url, s, width=s.main_width,
+                          transport=cfg.rtsp_transport)
         cam = Camera(cfg, sub, main)
         if cfg.tamper and s.tamper.enabled:
             cam.tamper = TamperDetector(
-                s.tamper, cfg.motion_zones, lambda detail, frame: self._tampered(cam, detail, frame)
+                s.tamper, cfg.motion_zones,
+                lambda detail, frame: self._tampered(cam, detail, frame),
+                lambda details: self._untampered(cam, details),
             )
-            sub.frame_hooks.append(cam.tamper)
+            sub.key_hooks.append(cam.tamper)  # keyframes suffice: conditions last seconds
+        if cfg.gathering is not None:
+            # Every picture decoded (cheap at sub-stream size); the counter takes 1–2 a second.
+            detector = GatheringDetector(
+                cfg.id, cfg.gathering,
+                lambda zone, count, frame, _: self._gathered(cam, zone, count, frame),
+                tz=lambda: self.timezone,
+            )
+            self._gatherings[cfg.id] = detector
+            sub.frame_hooks.append(detector)
         return cam
 
     def add_camera(self, cfg: CameraConfig) -> None:
@@ -147,6 +167,9 @@ class StreamHub:
 
     def _stop_camera(self, cam: Camera) -> None:
         cam.sub.stop()
+        detector = self._gatherings.pop(cam.config.id, None)
+        if detector is not None:
+            detector.stop()
         if cam.main is not None:
             cam.main.stop()
 
@@ -173,15 +196,20 @@ class StreamHub:
         return stream
 
     def snapshot(self, camera_id: str, stream: StreamRole = "sub", wait: float | None = None) -> bytes | None:
-        """The newest picture as JPEG; waits up to ``wait`` s (default: connect timeout)
-        for a first frame of a stream just opened. ``None`` when there is no picture."""
+        """A current picture as JPEG; waits up to ``wait`` s (default: connect timeout) for
+        one (a stream nobody watched decodes from its next keyframe on). ``None`` when there
+        is no picture."""
         s = self.open_stream(camera_id, stream)
+        asked = time.time()
         deadline = time.monotonic() + (self.settings.connect_timeout if wait is None else wait)
-        while True:
-            got = s.jpeg()
-            if got is not None or time.monotonic() >= deadline or self._stop.is_set():
-                return got[1] if got else None
-            time.sleep(0.05)
+        with s.pictures_wanted():
+            while True:
+                # A picture decoded less than a frame interval or two before the request is current.
+                fresh = s.frame is not None and s.frame_wall >= asked - 0.5
+                if fresh or time.monotonic() >= deadline or self._stop.is_set():
+                    got = s.jpeg()
+                    return got[1] if got else None
+                time.sleep(0.02)
 
     # events ----------------------------------------------------------------------------
     def subscribe(self, callback: EventCallback) -> None:
@@ -205,9 +233,27 @@ class StreamHub:
         snapshot = encode_jpeg(frame, self.settings.tile_width, self.settings.jpeg_quality)
         logging.getLogger(f"streams.{cam.config.id}").warning("tamper: %s", detail)
         self._publish(
-            CameraEvent(cam.config.id, cam.config.center, "tamper", status=cam.status,
+            CameraEvent(cam.config.id, cam.config.center, "tamper", status=cam.status or "online",
                         detail=detail, snapshot_jpeg=snapshot)
         )
+
+    def _untampered(self, cam: Camera, details: str) -> None:
+        logging.getLogger(f"streams.{cam.config.id}").info("tamper over: %s", details)
+        self._publish(CameraEvent(cam.config.id, cam.config.center, "tamper_end",
+                                  status=cam.status or "online", detail=details))
+
+    def _gathered(self, cam: Camera, zone: str, count: int, frame: av.VideoFrame) -> None:
+        snapshot = encode_jpeg(frame, self.settings.main_width, self.settings.jpeg_quality)
+        logging.getLogger(f"streams.{cam.config.id}").warning("gathering: %s people in %s",
+                                                              count, zone)
+        self._publish(
+            CameraEvent(cam.config.id, cam.config.center, "gathering", status=cam.status or "online",
+                        detail=f"{zone}:{count}", snapshot_jpeg=snapshot)
+        )
+
+    def gathering(self, camera_id: str) -> GatheringDetector | None:
+        """The camera's people counter, if it has gathering zones."""
+        return self._gatherings.get(camera_id)
 
     # watchdog --------------------------------------------------------------------------
     def _watch(self) -> None:
@@ -229,24 +275,47 @@ class StreamHub:
             cam.sub.meter.stalled(now)
             m = measure(cam.sub, now)
         cam.stalled = stalled
-        new = status(m, minimum)
-        if new != cam.status:
-            old, cam.status = cam.status, new
-            logging.getLogger(f"streams.{cam.config.id}").info("status %s -> %s", old, new)
-            self._publish(CameraEvent(cam.config.id, cam.config.center, "status", new, old,
-                                      detail=cam.sub.error or ""))
+        if cam.idle or cam.watched_since is None:
+            cam.watched_since = now  # judged from when it runs, or a publisher arrives
+        else:
+            self._judge(cam, status(m, minimum), now)
         main = cam.main
         if (main is not None and main.running and main.viewers == 0 and main.idle_since is not None
                 and now - main.idle_since > self.settings.main_idle_seconds):
             main.request_stop()  # never block the watchdog on a reader's timeout
 
+    def _judge(self, cam: Camera, new: Status, now: float) -> None:
+        """Publish ``new`` if it is a change, after the start's grace and the recovery's
+        steady spell (hysteresis)."""
+        s = self.settings
+        if cam.status is None and new == "offline" and now - cam.watched_since < s.first_status_seconds:  # type: ignore[operator]
+            return  # still opening: a camera down at start is reported once the grace is over
+        if cam.status == "offline" and new != "offline":
+            cam.back_since = cam.back_since or now
+            if now - cam.back_since < s.recover_seconds:
+                return  # one late packet during a stall is not a recovery
+        cam.back_since = None
+        if new == cam.status:
+            return
+        old, cam.status = cam.status, new
+        log_cam = logging.getLogger(f"streams.{cam.config.id}")
+        log_cam.info("status %s -> %s%s", old or "starting", new,
+                     f" ({cam.sub.error})" if new == "offline" and cam.sub.error else "")
+        self._publish(CameraEvent(cam.config.id, cam.config.center, "status", new, old,
+                                  detail=cam.sub.error or ""))
+
     def health(self) -> list[CameraHealth]:
-        """Health of every camera (recomputed now, so it is fresh even between ticks)."""
+        """Health of every camera (recomputed now, so it is fresh even between ticks). A camera
+        reported offline stays offline here until the watchdog reports it back (after its
+        steady spell), so pages and alerts agree."""
         now = time.monotonic()
         out = []
         for cam in list(self._cameras.values()):
             m = measure(cam.sub, now)
-            out.append(camera_health(cam, m, status(m, self.settings.stall_min_seconds), self.settings, now))
+            st = status(m, self.settings.stall_min_seconds)
+            if cam.status == "offline" and not cam.idle:
+                st = "offline"
+            out.append(camera_health(cam, m, st, self.settings, now))
         return out
 
     def stall_threshold(self, camera_id: str) -> float:

@@ -18,6 +18,7 @@ class StreamMeter:
         self.encode_seconds = 0.0
         self.skipped_total = 0
         self.reconnects_total = 0
+        self.stalls_total = 0
         self.last_frame_at: float | None = None  # monotonic
         self.last_frame_wall: float | None = None  # epoch seconds, for events and latency
         self._arrivals: deque[float] = deque(maxlen=1024)
@@ -49,13 +50,13 @@ class StreamMeter:
 
     def stalled(self, now: float) -> None:
         with self._lock:
+            self.stalls_total += 1
             self._stalls.append(now)
 
     def rates(self, now: float) -> tuple[float, float]:
         """Frames per second received and encoded over the last few seconds (0 if unknown)."""
         with self._lock:
-            arrivals = [t for t in self._arrivals if now - t <= _WINDOW]
-            encodes = [t for t in self._encodes if now - t <= _WINDOW]
+            arrivals, encodes = _recent(self._arrivals, now), _recent(self._encodes, now)
         return _rate(arrivals), _rate(encodes)
 
     def hourly(self, now: float) -> tuple[int, int]:
@@ -65,6 +66,18 @@ class StreamMeter:
                 while q and now - q[0] > _HOUR:
                     q.popleft()
             return len(self._stalls), len(self._reconnects)
+
+
+def _recent(times: deque[float], now: float) -> list[float]:
+    """The times within the window, oldest first: read from the newest end, so the watchdog's
+    ticks cost the window's events, not the whole deque's (1024 at 5 fps is 200 s)."""
+    out = []
+    for t in reversed(times):
+        if now - t > _WINDOW:
+            break
+        out.append(t)
+    out.reverse()
+    return out
 
 
 def _rate(times: list[float]) -> float:

@@ -11,12 +11,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from config.streams import StreamSettings
 from streams.meter import StreamMeter
+from streams.packets import NotLight, PacketSource, Superseded, light_capable
 from streams.redact import redact_text
-from streams.sources import Delivery, FrameInbox, Source, SourceError, open_source
+from streams.rtp_h264 import AccessUnit
+from streams.sources import (
+    Decode,
+    Delivery,
+    FrameInbox,
+    Source,
+    SourceError,
+    Transport,
+    open_source,
+)
 from streams.types import StreamRole
 from streams.watchdog import backoff_delay
 
@@ -33,6 +44,9 @@ class Reader:
     meter: StreamMeter
     _url: str
     _secrets: tuple[str, ...]
+    transport: Transport
+    _packets_only: set[int]  # the audience's packet hooks that need no pictures
+    _packet_hooks: dict[int, Callable[[Delivery], None]]
 
     def _init_reader(self) -> None:
         self._stop = threading.Event()
@@ -43,14 +57,18 @@ class Reader:
         self.passthrough = False  # packets are Annex B H.264 a WebRTC viewer can take as-is
         self.extradata: bytes | None = None
         self.connected = False
+        self.source: Source | None = None  # the open source (benches read its decode count)
+        self._decoded_before = 0  # pictures decoded by the sources of earlier connections
         self.connected_at: float | None = None
         self.error: str | None = None
         self._logged_error: str | None = None
+        self._switched = False  # the last session ended to change between light and FFmpeg
+        self._light_off = False  # the camera is not one the light path reads (not H.264)
 
     if TYPE_CHECKING:  # provided by the stream (declared here only for readers and checkers)
-        def _ingest(self, item: Delivery) -> None: ...
+        def _ingest(self, item: Delivery, mode: Decode) -> None: ...
 
-        def wants_frames(self) -> bool: ...
+        def decode_mode(self) -> Decode: ...
 
         def wake_viewers(self) -> None: ...
 
@@ -84,6 +102,9 @@ class Reader:
         """Ask the reader to stop without waiting (it may be inside a connect timeout)."""
         self._stop.set()
         self.wake_viewers()
+        wake = getattr(self.source, "wake", None)
+        if wake is not None:  # a light source's reader waits for packets on a condition
+            wake()
 
     def join(self, timeout: float = 10.0) -> None:
         thread = self._thread
@@ -105,12 +126,14 @@ class Reader:
         attempt = 0
         first = True
         while not self._stop.is_set():
-            if not first:
+            if not first and not self._switched:
                 self.meter.reconnected(time.monotonic())
-            first = False
+            first, self._switched = False, False
             delivered = self._session()
             if self._stop.is_set():
                 break
+            if self._switched:  # not a failure: reopen at once on the other path
+                continue
             # Waiting on a publisher's inbox costs nothing: no need to back off from it.
             attempt = 0 if delivered or self.inbox is not None else attempt + 1
             delay = backoff_delay(attempt, self.settings.reconnect_initial, self.settings.reconnect_max)
@@ -120,8 +143,20 @@ class Reader:
     def _session(self) -> bool:
         """One connection: open, read until failure; returns whether any frame arrived."""
         delivered = False
+        light = self._light_wanted()
         try:
-            source: Source = open_source(self._url, self.settings, self._stop, self.inbox)
+            source: Source = (PacketSource(self._url, self.settings, self._stop, self._inline,
+                                           self.decode_mode, self._light_wanted)
+                              if light else
+                              open_source(self._url, self.settings, self._stop, self.inbox,
+                                          self.transport))
+        except Superseded:
+            self._switched = True
+            return False
+        except NotLight as exc:
+            self.log.info("%s: read through FFmpeg", exc)
+            self._light_off = self._switched = True
+            return False
         except SourceError as exc:
             self._fail(str(exc))
             return False
@@ -133,26 +168,56 @@ class Reader:
         self.passthrough = bool(getattr(source, "annexb", False)) and source.codec == "h264"
         self.connected, self.connected_at, self.error = True, time.monotonic(), None
         self.log.info("connected (%s)", self.codec or "raw")
+        self.source = source
         try:
             while not self._stop.is_set():
-                item = source.read(self.wants_frames())
+                if light is not self._light_wanted():
+                    self._switched = True  # a consumer that copies packets came or went
+                    break
+                mode = self.decode_mode()
+                item = source.read(mode)
                 if item is None:
                     if not self._stop.is_set():
                         self._fail("end of stream")
                     break
                 delivered = True
-                self._ingest(item)
+                self._ingest(item, mode)
         except SourceError as exc:
             self._fail(str(exc))
         except Exception as exc:
             self._fail(f"read failed: {type(exc).__name__}: {exc}")
         finally:
             self.connected = False
+            self._decoded_before += getattr(source, "decoded", 0)
+            self.source = None
             try:
                 source.close()
             except Exception as exc:
                 self.log.debug("close failed: %s", self._clean(str(exc)))
         return delivered
+
+    def _inline(self, unit: AccessUnit, key_pending: bool) -> bool:
+        """On the light path's thread: take a packet there when all it brings is health (no
+        picture wanted from it, no packet hook), so the reader thread is not woken for it."""
+        if self._packet_hooks or key_pending or self._stop.is_set():
+            return False
+        mode = self.decode_mode()
+        if mode == "all" or (mode == "key" and unit.keyframe):
+            return False
+        self._ingest(Delivery(frame=None, keyframe=unit.keyframe), "none")
+        return True
+
+    def _light_wanted(self) -> bool:
+        """Whether to read through the light path (:mod:`streams.packets`): an RTSP camera
+        over TCP, unless a consumer copies its packets into a container, which needs FFmpeg's
+        demuxer stream as the template of its output."""
+        return (self.settings.rtsp_reader == "light" and not self._light_off
+                and not self._packets_only and light_capable(self._url, self.transport))
+
+    @property
+    def decoded_frames(self) -> int:
+        """Pictures this stream's sources decoded (FFmpeg sources; 0 for pushed frames)."""
+        return self._decoded_before + getattr(self.source, "decoded", 0)
 
     def _fail(self, message: str) -> None:
         self.error = self._clean(message)

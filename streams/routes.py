@@ -6,7 +6,9 @@
 - ``GET /streams/{camera}.jpg?stream=sub|main`` — the newest picture
 - ``GET /streams/health`` — JSON health of every camera
 - ``POST /whip?camera=ID[&center=CODE&name=..]``, ``DELETE /whip/{resource}`` — WHIP (RFC 9725)
-- ``POST /whep/{camera}?stream=sub|main``, ``DELETE /whep/{camera}/{resource}`` — WHEP
+- ``POST /whep/{camera}?stream=sub|main``, ``DELETE /whep/{camera}/{resource}`` — WHEP; with a
+  media engine that makes the offer (Janus), an empty POST brings its offer and
+  ``PATCH /whep/{camera}/{resource}`` carries the viewer's answer
 - ``GET /metrics`` — Prometheus text
 
 ``authorize(request, camera_id)`` is awaited (or called) before every answer; it returns
@@ -18,13 +20,14 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict
 from typing import Any
 
+from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -34,12 +37,14 @@ from streams.hub import StreamHub, UnknownCamera
 from streams.mjpeg import MjpegResponse
 from streams.stream import Stream
 from streams.types import StreamRole
-from streams.webrtc.gateway import AlreadyPublishing, WebRtcGateway
+from streams.webrtc.gateway import AlreadyPublishing, CameraOffers, WebRtcGateway
 from streams.webrtc.sdp import SdpError
 
 Authorize = Callable[[Request, str | None], "Response | None | Awaitable[Response | None]"]
 #: For hub-wide answers (health, metrics): the camera ids the caller may see, None for all.
 VisibleCameras = Callable[[Request], "set[str] | None | Awaitable[set[str] | None]"]
+#: Collectors the product adds to a scrape, for the caller (e.g. open alerts of its scope).
+ExtraMetrics = Callable[[Request], "Iterable[Collector] | Awaitable[Iterable[Collector]]"]
 _ROLES: tuple[StreamRole, ...] = ("sub", "main")
 
 
@@ -64,11 +69,13 @@ async def _allow(request: Request, camera_id: str | None) -> None:
 class StreamRoutes:
     def __init__(
         self, hub: StreamHub, settings: StreamSettings, authorize: Authorize,
-        visible: VisibleCameras | None = None,
+        visible: VisibleCameras | None = None, extra_metrics: ExtraMetrics | None = None,
+        camera_offers: CameraOffers | None = None,
     ) -> None:
         self.hub, self.settings, self._authorize = hub, settings, authorize
         self._visible = visible
-        self.webrtc = WebRtcGateway(hub, settings)
+        self._extra_metrics = extra_metrics
+        self.webrtc = WebRtcGateway(hub, settings, camera_offers)
 
     async def _guard(self, request: Request, camera_id: str | None) -> Response | None:
         verdict = await _settle(self._authorize(request, camera_id))
@@ -129,8 +136,9 @@ class StreamRoutes:
         if denied is not None:
             return denied
         seen = await self._visible_cameras(request)
-        text = await run_in_threadpool(metrics.render, self.hub, seen)
-        return PlainTextResponse(text, media_type=metrics.CONTENT_TYPE)
+        extra = await _settle(self._extra_metrics(request)) if self._extra_metrics else ()
+        text = await run_in_threadpool(metrics.render, self.hub, seen, self.webrtc, extra)
+        return Response(text, media_type=metrics.CONTENT_TYPE)
 
     async def _offer(self, request: Request) -> str | Response:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -182,6 +190,9 @@ class StreamRoutes:
             return offer
         camera_id = request.path_params["camera"]
         try:
+            if not offer.strip() and self.webrtc.camera_offers is not None:
+                server_offer, resource = await self.webrtc.view_offer(camera_id, role)
+                return self._created(server_offer, f"/whep/{camera_id}/{resource}")
             answer, resource = await self.webrtc.view(offer, camera_id, role)
         except SdpError as exc:
             return _error(400, "拉流请求无效", str(exc))
@@ -192,6 +203,21 @@ class StreamRoutes:
     async def whep_delete(self, request: Request) -> Response:
         return await self._delete(request, "whep", request.path_params["camera"])
 
+    async def whep_answer(self, request: Request) -> Response:
+        """The viewer's answer to the engine's offer (see :meth:`WebRtcGateway.view_offer`)."""
+        denied = await _settle(self._authorize(request, request.path_params["camera"]))
+        if denied is not None:
+            return denied
+        answer = await self._offer(request)
+        if isinstance(answer, Response):
+            return answer
+        try:
+            if await self.webrtc.view_answer(request.path_params["resource"], answer):
+                return Response(status_code=204)
+        except SdpError as exc:
+            return _error(400, "应答无效", str(exc))
+        return _error(404, "没有该会话", "no such session")
+
     async def _delete(self, request: Request, kind: str, camera_id: str | None) -> Response:
         resource = request.path_params["resource"]
         session = self.webrtc.sessions.get(resource)
@@ -200,6 +226,8 @@ class StreamRoutes:
             verdict = await verdict
         if verdict is not None:
             return verdict
+        if session is None and kind == "whep" and await self.webrtc.end(resource):
+            return Response(status_code=200)  # a viewer of the engine's offer (Janus)
         if session is None or session.kind != kind:
             return _error(404, "没有该会话", "no such session")
         await self.webrtc.end(resource)
@@ -219,11 +247,13 @@ class _AsgiEndpoint:
 
 def build_stream_routes(
     hub: StreamHub, settings: StreamSettings, authorize: Authorize | None = None,
-    visible: VisibleCameras | None = None,
+    visible: VisibleCameras | None = None, extra_metrics: ExtraMetrics | None = None,
+    camera_offers: CameraOffers | None = None,
 ) -> list[BaseRoute]:
     """The hub's HTTP routes (see the module docstring); WebRTC sessions end on hub stop.
-    ``visible`` narrows health and metrics to the caller's cameras (default: all)."""
-    r = StreamRoutes(hub, settings, authorize or _allow, visible)
+    ``visible`` narrows health and metrics to the caller's cameras (default: all);
+    ``extra_metrics`` adds collectors to a scrape (see :mod:`streams.metrics`)."""
+    r = StreamRoutes(hub, settings, authorize or _allow, visible, extra_metrics, camera_offers)
     hub.on_stop(r.webrtc.close)
     routes: list[Any] = [
         Route("/streams/health", r.health, methods=["GET"]),
@@ -233,6 +263,7 @@ def build_stream_routes(
         Route("/whip/{resource}", r.whip_delete, methods=["DELETE"]),
         Route("/whep/{camera}", r.whep, methods=["POST"]),
         Route("/whep/{camera}/{resource}", r.whep_delete, methods=["DELETE"]),
+        Route("/whep/{camera}/{resource}", r.whep_answer, methods=["PATCH"]),
         Route("/metrics", r.metrics, methods=["GET"]),
     ]
     return routes

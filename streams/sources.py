@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
 import av
@@ -22,6 +22,10 @@ import av
 from config.streams import StreamSettings
 from streams.redact import redact_url
 from streams.sim import SimScene, SimSpec
+
+#: What a read decodes: every picture, the packet only if it is a keyframe, or nothing.
+Decode = Literal["all", "key", "none"]
+Transport = Literal["tcp", "udp", "auto"]
 
 
 class SourceError(RuntimeError):
@@ -41,31 +45,34 @@ class Source(Protocol):
     codec: str | None  # "h264" when packets can be passed through
     expected_fps: float | None
 
-    def read(self, decode: bool) -> Delivery | None:
+    def read(self, decode: Decode) -> Delivery | None:
         """Next delivery; ``None`` at the end of the stream or when asked to stop."""
 
     def close(self) -> None: ...
 
 
-def ffmpeg_options(url: str, settings: StreamSettings) -> dict[str, str]:
+def ffmpeg_options(url: str, settings: StreamSettings, transport: Transport = "tcp") -> dict[str, str]:
     # FFmpeg probes for ~5 s by default; a camera's SDP already describes the stream.
     options = {"analyzeduration": "500000", "probesize": "500000", "fflags": "nobuffer"}
     if url.lower().startswith(("rtsp://", "rtsps://")):
-        options |= {"rtsp_transport": "tcp", "timeout": str(int(settings.read_timeout * 1e6))}
+        options["timeout"] = str(int(settings.read_timeout * 1e6))
+        if transport != "auto":  # auto: FFmpeg's own order, UDP first, then TCP
+            options["rtsp_transport"] = transport
     return options
 
 
 class AvSource:
     """RTSP, HTTP (MJPEG or other containers) and files, demuxed and decoded by PyAV."""
 
-    def __init__(self, url: str, settings: StreamSettings, stop: threading.Event) -> None:
+    def __init__(self, url: str, settings: StreamSettings, stop: threading.Event,
+                 transport: Transport = "tcp") -> None:
         self._stop = stop
         self._file = _is_file(url)
         self._realtime = settings.file_realtime
         try:
             self._container = av.open(
                 url,
-                options=ffmpeg_options(url, settings),
+                options=ffmpeg_options(url, settings, transport),
                 timeout=(settings.connect_timeout, settings.read_timeout),
             )
         except (av.FFmpegError, OSError) as exc:
@@ -88,8 +95,12 @@ class AvSource:
         self._pending: list[av.VideoFrame] = []
         self._clock0: float | None = None
         self._pts0: float = 0.0
+        # The decoder has seen every packet since a keyframe: a picture decoded now is whole.
+        self._continuous = False
+        self._key_pending = False  # a keyframe went in, its picture has not come out yet
+        self.decoded = 0  # pictures decoded (tests and benches read it)
 
-    def read(self, decode: bool) -> Delivery | None:
+    def read(self, decode: Decode) -> Delivery | None:
         while not self._stop.is_set():
             try:
                 packet = next(self._packets)
@@ -102,17 +113,31 @@ class AvSource:
                 raise SourceError(f"read failed on {redact_url(self._url)}: {redact_url(str(exc))}") from None
             if packet.size == 0:
                 continue
-            frame = None
-            if decode:
-                try:
-                    frames = self._stream.codec_context.decode(packet)
-                except av.FFmpegError:
-                    frames = []  # a damaged packet: skip it, the next keyframe repairs the picture
-                frame = frames[-1] if frames else None
+            frame = self._decode(packet, decode)
             if self._file and self._realtime:
                 self._pace(packet)
             return Delivery(frame=frame, packet=packet, keyframe=packet.is_keyframe)
         return None
+
+    def _decode(self, packet: av.Packet, decode: Decode) -> av.VideoFrame | None:
+        """Decode ``packet`` as ``decode`` asks. Full decoding starts at a keyframe (a picture
+        decoded without its references is broken), so it begins within one GOP."""
+        key = packet.is_keyframe
+        if decode == "none" or (decode == "key" and not key and not self._key_pending):
+            self._continuous = self._key_pending = False
+            return None
+        if decode == "all" and not self._continuous and not key:
+            return None
+        try:
+            frames = self._stream.codec_context.decode(packet)
+        except av.FFmpegError:
+            frames = []  # a damaged packet: skip it, the next keyframe repairs the picture
+        if key:
+            self._continuous = True
+        self.decoded += len(frames)
+        # A decoder with reordering delay gives a keyframe's picture a packet or two later.
+        self._key_pending = decode == "key" and not frames
+        return frames[-1] if frames else None
 
     def _pace(self, packet: av.Packet) -> None:
         # Files play at their own rate, like a camera, instead of as fast as they decode.
@@ -151,13 +176,15 @@ class SimSource:
         self._n = 0
         self._next = time.monotonic()
 
-    def read(self, decode: bool) -> Delivery | None:
+    def read(self, decode: Decode) -> Delivery | None:
         delay = self._next - time.monotonic()
         if delay > 0 and self._stop.wait(delay):
             return None
         # Behind schedule on a busy machine: skip ahead rather than burst.
         self._next = max(self._next + 1 / self.spec.fps, time.monotonic())
         self._n += 1
+        if decode == "none":  # every simulated picture is a keyframe: draw only those wanted
+            return Delivery(frame=None, keyframe=True)
         frame = self._scene.frame(self._n, wall_ms=int(time.time() * 1000))
         frame.pts, frame.time_base = self._n, Fraction(1, 1) / Fraction(self.spec.fps)
         return Delivery(frame=frame, keyframe=True)
@@ -171,7 +198,7 @@ class FrameInbox:
 
     def __init__(self) -> None:
         self._queue: queue.Queue[av.VideoFrame] = queue.Queue(maxsize=1)
-        self.publishers = 0
+        self.publishers = 0  # WHIP sessions feeding it; none: the camera is idle, not failing
 
     def put(self, frame: av.VideoFrame) -> None:
         try:
@@ -200,13 +227,15 @@ class InboxSource:
         self._inbox, self._stop, self._wait = inbox, stop, min(settings.read_timeout, 0.5)
         self._timeout = settings.read_timeout
 
-    def read(self, decode: bool) -> Delivery | None:
+    def read(self, decode: Decode) -> Delivery | None:
         deadline = time.monotonic() + self._timeout
         while not self._stop.is_set():
             frame = self._inbox.get(self._wait)
             if frame is not None:
                 return Delivery(frame=frame, keyframe=True)
-            if time.monotonic() > deadline:
+            if not self._inbox.publishers:  # idle: nothing is late, nothing to reconnect
+                deadline = time.monotonic() + self._timeout
+            elif time.monotonic() > deadline:
                 raise SourceError("no picture from the publisher")
         return None
 
@@ -228,6 +257,7 @@ def open_source(
     settings: StreamSettings,
     stop: threading.Event,
     inbox: FrameInbox | None = None,
+    transport: Transport = "tcp",
 ) -> Source:
     """Open ``url``; raises :class:`SourceError` (credential-free) when that fails."""
     lowered = url.lower()
@@ -239,4 +269,4 @@ def open_source(
         return InboxSource(inbox, settings, stop)
     if _is_file(url) and not Path(url.removeprefix("file://")).is_file():
         raise SourceError(f"file not found: {Path(url).name}")
-    return AvSource(url, settings, stop)
+    return AvSource(url, settings, stop, transport)

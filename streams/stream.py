@@ -4,6 +4,11 @@ A :class:`Stream` is a reader thread keeping only the newest frame (:mod:`stream
 and the viewers it serves (:mod:`streams.audience`). While someone watches, each new frame is
 encoded once to JPEG and once to an MJPEG part; every viewer shares those bytes, so a slow
 viewer only ever misses frames and never holds the reader or other viewers back.
+
+Decoding follows demand (:meth:`Stream.decode_mode`): every picture while a viewer, an
+analysis, a decoded WebRTC viewer or a snapshot needs pictures (starting at the next keyframe,
+so within one GOP); otherwise one keyframe every ``key_seconds`` for the tamper checks
+(``key_hooks``), or nothing; health needs only packets.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import av
 
@@ -21,7 +27,7 @@ from streams.jpeg import encode_jpeg, multipart_part
 from streams.meter import StreamMeter
 from streams.reader import Reader
 from streams.redact import url_secrets
-from streams.sources import Delivery, FrameInbox, is_push_url
+from streams.sources import Decode, Delivery, FrameInbox, Transport, is_push_url
 from streams.types import StreamRole
 
 FrameHook = Callable[[av.VideoFrame], None]
@@ -38,9 +44,11 @@ class Stream(Reader, Audience):
         width: int,
         expected_fps: float | None = None,
         inbox: FrameInbox | None = None,
+        transport: Transport = "tcp",
     ) -> None:
         self.camera_id, self.role, self.settings, self.width = camera_id, role, settings, width
         self._url = url
+        self.transport = transport
         self._secrets = url_secrets(url)
         self.inbox = inbox if inbox is not None or not is_push_url(url) else FrameInbox()
         self.log = logging.getLogger(f"streams.{camera_id}")
@@ -57,8 +65,13 @@ class Stream(Reader, Audience):
         # consumers
         self._init_audience()
         self.frame_hooks: list[FrameHook] = []  # analytics, run on the reader thread
+        # Checks content with a picture every few seconds (tamper): they make nothing decode
+        # fully; nobody else wanting pictures, they get one keyframe every ``key_seconds``.
+        self.key_hooks: list[FrameHook] = []
+        self.demand = 0  # holders of pictures_wanted() (snapshots)
+        self._key_at = float("-inf")
 
-    def _ingest(self, item: Delivery) -> None:
+    def _ingest(self, item: Delivery, mode: Decode = "all") -> None:
         """One delivery from the reader thread: hooks, newest frame, pictures for viewers."""
         now = time.monotonic()
         self.meter.frame_arrived(now)
@@ -73,7 +86,9 @@ class Stream(Reader, Audience):
         with self._lock:
             self.seq += 1
             self.frame, self.frame_wall = frame, time.time()
-        for frame_hook in self.frame_hooks:
+        if mode != "all":
+            self._key_at = now
+        for frame_hook in (*self.frame_hooks, *self.key_hooks):
             try:
                 frame_hook(frame)
             except Exception:
@@ -84,7 +99,27 @@ class Stream(Reader, Audience):
 
     # frames and JPEG -------------------------------------------------------------------
     def wants_frames(self) -> bool:
-        return bool(self._viewers or self.frame_hooks or self._packet_hooks)
+        """Whether every picture must be decoded (someone needs pictures, not only health)."""
+        return bool(self._viewers or self.frame_hooks or self.hooks_want_pictures or self.demand)
+
+    def decode_mode(self) -> Decode:
+        """What the reader decodes of the next packet (see the module docstring)."""
+        if self.wants_frames():
+            return "all"
+        if self.key_hooks and time.monotonic() - self._key_at >= self.settings.key_seconds:
+            return "key"
+        return "none"
+
+    @contextmanager
+    def pictures_wanted(self) -> Iterator[None]:
+        """Decode every picture while inside (a snapshot waiting for a current picture)."""
+        with self._lock:
+            self.demand += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.demand -= 1
 
     def jpeg(self) -> tuple[int, bytes] | None:
         """The newest frame as JPEG, encoded at most once per frame, or ``None`` before any."""

@@ -2,7 +2,9 @@
 
 Runs on the reader thread on a small grey picture (the Y plane scaled by swscale), so it costs
 well under a millisecond per frame. A condition must hold for ``hold_seconds`` before it is
-reported, and is reported again only after ``repeat_seconds`` while it lasts.
+reported, and is reported again only after ``repeat_seconds`` while it lasts. Once every
+reported condition has been absent for ``hold_seconds``, ``cleared`` is called: an alert
+raised for it stays open exactly while its condition lasts.
 """
 
 from __future__ import annotations
@@ -20,17 +22,20 @@ from config.streams import TamperSettings
 from streams.jpeg import grey_small
 
 Report = Callable[[str, av.VideoFrame], None]  # (detail, frame that showed it)
+Cleared = Callable[[str], None]  # (details that ended, comma-separated)
 
 
 @dataclass
 class _Condition:
     since: float | None = None
-    reported_at: float | None = None
+    reported_at: float | None = None  # not None: reported and not yet over
+    absent_since: float | None = None
 
 
 class TamperDetector:
-    def __init__(self, settings: TamperSettings, zones: list[MotionZone], report: Report) -> None:
-        self.settings, self.zones, self._report = settings, zones, report
+    def __init__(self, settings: TamperSettings, zones: list[MotionZone], report: Report,
+                 cleared: Cleared | None = None) -> None:
+        self.settings, self.zones, self._report, self._cleared = settings, zones, report, cleared
         self._previous: np.ndarray | None = None
         self._conditions: dict[str, _Condition] = {}
         self._last_check = float("-inf")
@@ -61,12 +66,22 @@ class TamperDetector:
             found["blur"] = found["frozen"] = False
         for zone in self.zones:
             found[f"motion:{zone.name}"] = diff is not None and self._moved(diff, zone)
-        reported = []
+        reported, ended = [], []
         for detail, present in found.items():
-            if self._update(detail, present, now):
+            change = self._update(detail, present, now)
+            if change == "raised":
                 reported.append(detail)
                 self._report(detail, frame)
+            elif change == "ended":
+                ended.append(detail)
+        if ended and not self.active and self._cleared is not None:
+            self._cleared(",".join(ended))
         return reported
+
+    @property
+    def active(self) -> list[str]:
+        """Conditions reported and not over yet."""
+        return [d for d, c in self._conditions.items() if c.reported_at is not None]
 
     def _moved(self, diff: np.ndarray, zone: MotionZone) -> bool:
         h, w = diff.shape
@@ -76,18 +91,27 @@ class TamperDetector:
         moving = np.count_nonzero(area > self.settings.motion_diff)
         return moving >= self.settings.motion_area * area.size
 
-    def _update(self, detail: str, present: bool, now: float) -> bool:
+    def _update(self, detail: str, present: bool, now: float) -> str | None:
+        """``raised`` (report it), ``ended`` (a reported condition is over) or None."""
         cond = self._conditions.setdefault(detail, _Condition())
         if not present:
-            cond.since = cond.reported_at = None
-            return False
+            cond.since = None
+            if cond.reported_at is None:
+                return None
+            if cond.absent_since is None:
+                cond.absent_since = now
+            if now - cond.absent_since < self.settings.hold_seconds:
+                return None  # a flicker: the condition is not over yet
+            cond.reported_at = cond.absent_since = None
+            return "ended"
+        cond.absent_since = None
         if cond.since is None:
             cond.since = now
         # Motion is an event in itself; the picture conditions must persist to count.
         hold = 0.0 if detail.startswith("motion:") else self.settings.hold_seconds
         if now - cond.since < hold:
-            return False
+            return None
         if cond.reported_at is not None and now - cond.reported_at < self.settings.repeat_seconds:
-            return False
+            return None
         cond.reported_at = now
-        return True
+        return "raised"

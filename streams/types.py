@@ -10,12 +10,12 @@ from typing import Literal
 StreamRole = Literal["sub", "main"]
 Status = Literal["online", "degraded", "offline"]
 Grade = Literal["excellent", "fair", "poor", "unusable"]
-EventKind = Literal["status", "tamper"]
+EventKind = Literal["status", "tamper", "tamper_end", "gathering"]
 TamperKind = Literal["black", "frozen", "blur", "motion"]
 
 STATUSES: tuple[Status, ...] = ("online", "degraded", "offline")
 GRADES: tuple[Grade, ...] = ("excellent", "fair", "poor", "unusable")
-EVENT_KINDS: tuple[EventKind, ...] = ("status", "tamper")
+EVENT_KINDS: tuple[EventKind, ...] = ("status", "tamper", "tamper_end", "gathering")
 
 
 def utcnow() -> datetime:
@@ -29,6 +29,10 @@ class CameraEvent:
     ``kind='status'``: ``status`` is the new status, ``old_status`` the previous one.
     ``kind='tamper'``: ``detail`` names the condition (black, frozen, blur, motion:<zone>),
     ``status`` is the camera's status at the time, ``snapshot_jpeg`` the picture that showed it.
+    ``kind='tamper_end'``: every reported condition is over (``detail``: those that ended).
+    The first status event of a camera has ``old_status`` None.
+    ``kind='gathering'``: ``detail`` is ``<zone>:<people counted>`` (:mod:`streams.gathering`),
+    ``snapshot_jpeg`` the picture that showed the gathering.
     """
 
     camera_id: str

@@ -14,6 +14,7 @@ Tests are marked ``postgres``, ``rtsp`` and ``browser`` from what they use (see
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,22 @@ from sqlalchemy.engine import make_url
 
 BACKENDS = ("sqlite", "postgresql")
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(autouse=True)
+def _product_loggers_as_pytest_found_them() -> Iterator[None]:
+    """A server started in the test process sends the product's loggers to its own handler and
+    stops them propagating (dashboard.server.logs); put them back after each test, so a later
+    test's ``caplog`` still sees camera and dispatch log lines."""
+    yield
+    from dashboard.server.logs import LOGGERS
+
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        for handler in [h for h in logger.handlers if h.get_name() == "zongzhi"]:
+            logger.removeHandler(handler)
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,9 @@ def alert_text(kind: str, params: dict[str, Any] | None, message: str, lang: str
         if kind in (AlertKind.CASE_OVERDUE.value, AlertKind.CASE_NEAR_DEADLINE.value):
             due = datetime.fromisoformat(values["due"])
             values["due"] = due.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+        if kind == AlertKind.ORDER_UNSIGNED.value:  # 签收时限 (dispatch.order_alerts)
+            deadline = datetime.fromisoformat(values["deadline"])
+            values["deadline"] = deadline.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
         key = f"alert_text.{kind}"
         if kind == AlertKind.SUPERVISION.value:
             key = f"alert_text.supervision.{values['action']}"

@@ -17,9 +17,11 @@ import plotly.graph_objects as go
 from sqlalchemy.orm import Session
 
 from dashboard.i18n import label, tr
+from dashboard.shared.export import columns
 from dispatch.cameras import CameraPoint, CenterPoint
 from dispatch.kpi import compute_kpis
 from dispatch.scopes import CenterRef
+from dispatch.sheets import Sheet
 from dispatch.types import OPEN_STATES, SATISFIED_VALUES
 
 DARK = dict(
@@ -43,6 +45,31 @@ def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.1%}"
 
 
+#: The KPI table by lower center: (field, translation key, kind), in the table's order.
+CHILD_COLUMNS = (
+    ("name", "analysis.center", "text"), ("reported", "kpi.reported", "int"), ("closed", "kpi.closed", "int"),
+    ("closure_rate", "kpi.closure_rate", "percent"), ("on_time_rate", "kpi.on_time_rate", "percent"),
+    ("satisfaction_strict_rate", "kpi.satisfaction_strict_rate", "percent"),
+    ("satisfaction_broad_rate", "kpi.satisfaction_broad_rate", "percent"),
+    ("rework_rate", "kpi.rework_rate", "percent"), ("extension_rate", "kpi.extension_rate", "percent"),
+    ("return_rate", "kpi.return_rate", "percent"),
+    ("open", "kpi.open", "int"), ("overdue", "kpi.overdue", "int"),
+)
+
+
+def child_rows(children: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The table by lower center as the page shows it: headers worded, rates as percentages."""
+    return [{tr(key, lang): percent(c[field]) if kind == "percent" else c[field]
+             for field, key, kind in CHILD_COLUMNS} for c in children]
+
+
+def child_sheet(children: list[dict[str, Any]], lang: str) -> Sheet:
+    """The same table as a sheet: rates as fractions (the spreadsheet shows 93.72%)."""
+    cols = columns(lang, *((key, kind) for _, key, kind in CHILD_COLUMNS))
+    return Sheet(tr("export.name.analysis", lang), cols,
+                 [tuple(c[field] for field, _, _ in CHILD_COLUMNS) for c in children])
+
+
 # charts -----------------------------------------------------------------------------------
 def trend_chart(trend: list[dict[str, Any]], lang: str) -> go.Figure:
     days = [d["day"] for d in trend]
@@ -54,7 +81,8 @@ def trend_chart(trend: list[dict[str, Any]], lang: str) -> go.Figure:
 
 
 def child_chart(rows: list[dict[str, Any]], lang: str) -> go.Figure:
-    names = [r["name"].replace("综治中心", "") for r in rows]
+    # Plotly reads tick labels as its small HTML (<a href>, <b> …): names are escaped.
+    names = [escape(r["name"].replace("综治中心", "")) for r in rows]
     series = (("closure_rate", "kpi.closure_rate"), ("on_time_rate", "kpi.on_time_rate"),
               ("satisfaction_rate", "kpi.satisfaction_rate"))
     fig = go.Figure([

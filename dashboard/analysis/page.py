@@ -10,6 +10,7 @@ from dashboard.analysis import charts as A
 from dashboard.i18n import current_lang, t
 from dashboard.server.services import services
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
+from dashboard.shared.export import export_buttons
 from dispatch.cameras import cameras_by_level, map_points
 
 PERIODS = (7, 30, 90, 365)
@@ -30,23 +31,20 @@ if viewer is not None and center is not None:
         k = A.kpis(session, center, days, now)
         cams = cameras_by_level(session, center.path, live)
         points, cam_points = map_points(session, center.path)
-    m = st.columns(6)
+    m = st.columns(7)
     m[0].metric(t("kpi.reported"), f"{k['reported']:,}")
     m[1].metric(t("kpi.closed"), f"{k['closed']:,}")
-    for col, key in zip(m[2:5], ("closure_rate", "on_time_rate", "satisfaction_rate"), strict=True):
+    shown = ("closure_rate", "on_time_rate", "satisfaction_strict_rate", "satisfaction_broad_rate")
+    for col, key in zip(m[2:6], shown, strict=True):
         col.metric(t(f"kpi.{key}"), A.percent(k[key]))
-    m[5].metric(t("kpi.overdue"), f"{k['overdue']:,}")
+    m[6].metric(t("kpi.overdue"), f"{k['overdue']:,}")
     st.plotly_chart(A.trend_chart(k["trend"], lang), key="trend")
     children = [c for c in k["children"] if c["reported"] or c["closed"] or c["open"]]
     if children:
         st.plotly_chart(A.child_chart(children, lang), key="by_child")
-        rates = ("closure_rate", "on_time_rate", "satisfaction_rate", "rework_rate", "extension_rate")
-        st.dataframe(
-            [{t("analysis.center"): c["name"], t("kpi.reported"): c["reported"], t("kpi.closed"): c["closed"],
-              **{t(f"kpi.{r}"): A.percent(c[r]) for r in rates}, t("kpi.open"): c["open"], t("kpi.overdue"): c["overdue"]}
-             for c in children],
-            hide_index=True, width="stretch",
-        )
+        export_buttons(t("export.name.analysis"), center.code, lambda: A.child_sheet(children, lang),
+                       key="analysis", lang=lang, total=len(children))
+        st.dataframe(A.child_rows(children, lang), hide_index=True, width="stretch")
     c1, c2, c3 = st.columns(3)
     if any(k["closed_by_level"].values()):
         c1.plotly_chart(A.level_chart(k["closed_by_level"], lang), key="levels")

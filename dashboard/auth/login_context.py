@@ -4,7 +4,7 @@ cookie helpers."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,11 +19,10 @@ from dashboard.auth.page import PAGE_HEADERS, login_page
 
 @dataclass(frozen=True)
 class LoginContext:
-    """The accounts database, the ``[auth]`` settings and the single sign-on hand-off ledger."""
+    """The accounts database and the ``[auth]`` settings."""
 
     session_factory: sessionmaker[Session]
     settings: AuthSettings
-    ledger: sso.HandoffLedger = field(default_factory=sso.HandoffLedger)
 
 
 def safe_next(target: str | None) -> str:

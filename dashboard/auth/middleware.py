@@ -32,6 +32,26 @@ log = logging.getLogger("dashboard.auth")
 
 AUTH_SCOPE_KEY = "zongzhi.auth"
 
+#: The message of a 401 by its ``reason`` (also in the answer, for programs to act on).
+UNAUTHENTICATED_MESSAGES = {
+    "": "请先登录或提供有效令牌 · log in or present a valid token",
+    "expired": "令牌或会话已过期 · the token or session has expired",
+    "revoked": "令牌已吊销 · the token has been revoked",
+    "unknown": "令牌或会话无效 · unknown token or session",
+    "malformed": "Authorization 头格式错误，应为 Bearer <令牌> · malformed Authorization header; "
+                 "expected Bearer <token>",
+    "idle": "会话因长时间未操作已结束 · the session ended after inactivity",
+    "ended": "会话已结束 · the session has ended",
+    "disabled": "账号已停用 · the account is disabled",
+}
+
+
+def _challenge(ctx: AuthContext) -> str:
+    """RFC 6750: a refused token is an ``invalid_token`` with its reason."""
+    if ctx.via == "token" and ctx.reason:
+        return f'Bearer realm="zongzhi", error="invalid_token", error_description="{ctx.reason}"'
+    return 'Bearer realm="zongzhi"'
+
 
 @dataclass(frozen=True)
 class AuthContext:
@@ -139,9 +159,11 @@ class AuthMiddleware:
                 f"{self.login_path}?next={quote(target, safe='')}{expired}", status_code=303
             )
         elif status == 401:
+            reason = ctx.reason or "no_credentials"
             response = JSONResponse(
-                {"error": "unauthenticated", "message": "请先登录或提供有效令牌 · log in or present a valid token"},
-                status_code=401, headers={"WWW-Authenticate": 'Bearer realm="zongzhi"'},
+                {"error": "unauthenticated", "reason": reason,
+                 "message": UNAUTHENTICATED_MESSAGES.get(reason, UNAUTHENTICATED_MESSAGES[""])},
+                status_code=401, headers={"WWW-Authenticate": _challenge(ctx)},
             )
         else:
             response = JSONResponse(

@@ -21,11 +21,8 @@ provider offers an ``end_session_endpoint``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import threading
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -106,28 +103,15 @@ def read_identity(request: Request, oidc: OidcSettings) -> dict[str, Any] | None
     return claims
 
 
-class HandoffLedger:
-    """Identity cookies already turned into a session, kept while they could still be fresh:
-    a copied cookie replayed inside the freshness window opens nothing (one process serves
-    the product, so memory is the whole ledger)."""
+def identity_digest(request: Request) -> str:
+    """The SHA-256 of the identity cookie (all its chunks): the hand-off ledger's key
+    (:mod:`dispatch.accounts.handoff`, a table shared by every process of the deployment)."""
+    from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
 
-    def __init__(self) -> None:
-        self._used: dict[str, float] = {}
-        self._lock = threading.Lock()
+    from dispatch.accounts.handoff import cookie_digest
 
-    def first_use(self, request: Request, seconds: float) -> bool:
-        from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
-
-        raw = "".join(v for k, v in sorted(request.cookies.items()) if k.startswith(USER_COOKIE_NAME))
-        key = hashlib.sha256(raw.encode()).hexdigest()
-        now = time.monotonic()
-        with self._lock:
-            for old in [k for k, until in self._used.items() if until < now]:
-                del self._used[old]
-            if key in self._used:
-                return False
-            self._used[key] = now + seconds + 60  # beyond the cookie's own freshness
-            return True
+    raw = "".join(v for k, v in sorted(request.cookies.items()) if k.startswith(USER_COOKIE_NAME))
+    return cookie_digest(raw)
 
 
 def claimed_username(claims: dict[str, Any], oidc: OidcSettings) -> str | None:
@@ -139,12 +123,12 @@ def claimed_username(claims: dict[str, Any], oidc: OidcSettings) -> str | None:
 
 __all__ = [
     "NEXT_COOKIE",
-    "HandoffLedger",
     "SSO_START_PATH",
     "STREAMLIT_AUTH_PREFIX",
     "STREAMLIT_CALLBACK_PATH",
     "claimed_username",
     "identity_cookie_names",
+    "identity_digest",
     "read_identity",
     "start_url",
     "streamlit_secrets",

@@ -21,7 +21,7 @@ from dashboard.auth.login_context import (
     session_cookies,
 )
 from dashboard.auth.page import MESSAGES
-from dispatch.accounts import audit, sessions
+from dispatch.accounts import audit, handoff, sessions
 from dispatch.accounts.audit import AuditEvent
 
 log = logging.getLogger("dashboard.auth.login")
@@ -34,7 +34,13 @@ async def sso_handoff(ctx: LoginContext, request: Request) -> Response | None:
     if claims is None:
         return None
     address = client_address(request.scope, ctx.settings)
-    if not ctx.ledger.first_use(request, ctx.settings.oidc.handoff_seconds):
+    digest, fresh = sso.identity_digest(request), ctx.settings.oidc.handoff_seconds
+
+    def first_use() -> bool:  # the ledger is shared by every process behind the balancer
+        with ctx.session_factory.begin() as db:
+            return handoff.first_use(db, digest, fresh)
+
+    if not await run_in_threadpool(first_use):
         await run_in_threadpool(
             audit.record_now, ctx.session_factory, AuditEvent.LOGIN_FAILED, address=address,
             status=401, reason="replayed", method="oidc",

@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard.i18n import label
+from dashboard.i18n import label, tr
+from dashboard.shared.export import columns
 from dispatch.cameras import scope_cameras
+from dispatch.sheets import Sheet
 
 
 def health_rows(session: Session, path: str, health: list[Any], lang: str) -> list[dict[str, Any]]:
@@ -33,3 +35,20 @@ def health_rows(session: Session, path: str, health: list[Any], lang: str) -> li
             "stalls": h.stalls_last_hour if h is not None else None,
         })
     return out
+
+
+#: The table's columns in the sheet (the focus link is a page address, not data).
+SHEET_COLUMNS = (
+    ("name", "cameras.name", "text"), ("center", "cameras.center", "text"), ("level", "cameras.level", "text"),
+    ("status", "cameras.status", "text"), ("fps", "cameras.fps", "number"), ("age", "cameras.age", "number"),
+    ("grade", "cameras.grade", "text"), ("reconnects", "cameras.reconnects", "int"),
+    ("stalls", "cameras.stalls", "int"),
+)
+
+
+def health_sheet(rows: list[dict[str, Any]], lang: str) -> Sheet:
+    """The rows of :func:`health_rows` as the table shows them (no camera address: it may
+    carry a password)."""
+    cols = columns(lang, *((key, kind) for _, key, kind in SHEET_COLUMNS))
+    data = [tuple(None if r[field] == "—" else r[field] for field, _, _ in SHEET_COLUMNS) for r in rows]
+    return Sheet(tr("export.name.cameras", lang), cols, data)

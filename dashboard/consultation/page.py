@@ -1,7 +1,9 @@
-"""视频会商 · video session: the case's people and cameras live, the case card, the actions.
+"""视频会商 · video sessions: the running ones in the viewer's scope, a new one on a case, and one
+session live (the case's people and cameras, the case card, the actions, the timeline).
 
-``?session=<id>`` opens a session; without it the page starts one on a case, chosen by its
-number (``?case=ZZ-…`` from the case page preselects it).
+``?session=<id>`` opens a session; without it the page lists the running sessions and offers
+the start form, its case chosen by number or search (``?case=ZZ-…`` from the case page
+preselects it and puts the form first).
 """
 
 from __future__ import annotations
@@ -9,9 +11,16 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.consultation import panel
-from dashboard.consultation.start import start_form
+from dashboard.consultation.start import running_list, start_form
 from dashboard.i18n import t
 from dashboard.shared.chrome import principal
+
+
+def _open(consult_id: int) -> None:
+    st.query_params.pop("case", None)
+    st.query_params["session"] = str(consult_id)
+    st.rerun()
+
 
 viewer = principal()
 if viewer is not None:
@@ -19,25 +28,38 @@ if viewer is not None:
     raw = st.query_params.get("session", "")
     consult_id = int(raw) if raw.isdigit() else None
     if consult_id is None:
-        st.caption(t("consult.no_session"))
+        from_case = bool(st.query_params.get("case"))
+        if not from_case:
+            opened = running_list(viewer)
+            if opened is not None:
+                _open(opened)
+        st.subheader(t("consult.new"))
         started = start_form(viewer)
         if started is not None:
-            st.query_params["session"] = str(started)
-            st.rerun()
+            _open(started)
+        if from_case:
+            opened = running_list(viewer)
+            if opened is not None:
+                _open(opened)
     else:
-        doc = panel.load(viewer, consult_id)
-        if doc is None:
+        if st.button(t("consult.back"), key="consult_back", icon=":material/arrow_back:"):
+            st.query_params.pop("session", None)
+            st.rerun()
+        view = panel.load(viewer, consult_id)
+        if view is None:
             st.error(t("consult.not_found"))
         else:
-            panel.case_card(doc)
+            panel.header(view)
+            if view.doc["open"]:
+                panel.video(viewer, view)
             left, right = st.columns([3, 2])
             with left:
-                if doc["open"]:
-                    panel.video(consult_id)
-                panel.timeline(doc)
+                if not view.doc["open"]:
+                    panel.end(viewer, view)  # the summary, first
+                panel.timeline(view)
             with right:
-                panel.people(viewer, doc)
-                panel.cameras(viewer, doc)
-                if doc["open"]:
-                    panel.actions(viewer, doc)
-                panel.end(viewer, doc)
+                panel.people(viewer, view)
+                panel.cameras(viewer, view)
+                if view.doc["open"]:
+                    panel.actions(viewer, view)
+                    panel.end(viewer, view)

@@ -51,7 +51,8 @@ NEXT_STEP: dict[str, str] = {
 
 def simulator_principal(root_path: str) -> Principal:
     return Principal(
-        actor="demo-sim", center_path=root_path, roles=frozenset({Role.ADMIN}),
+        # An internal task of the demo: it relays every channel's reports (dispatch.channels).
+        actor="demo-sim", center_path=root_path, roles=frozenset({Role.ADMIN, Role.SYSTEM}),
         name="现场模拟 field simulator",
     )
 
@@ -100,7 +101,7 @@ class FieldActivity:
             open_ids = list(
                 session.scalars(
                     sa.select(Case.id).where(
-                        Case.source == SOURCE, Case.state.in_(list(NEXT_STEP))
+                        Case.external_id.like(f"{SOURCE}-%"), Case.state.in_(list(NEXT_STEP))
                     ).order_by(Case.id.desc()).limit(40)
                 )
             )
@@ -124,8 +125,7 @@ class FieldActivity:
             channel=self.rng.choice([Channel.GRID_WORKER, Channel.HOTLINE_12345, Channel.CITIZEN_SNAPSHOT]),
             center=self.rng.choice(towns),
             risk=risk,
-            source=SOURCE,
-            external_id=f"{now.timestamp():.6f}-{self.rng.randrange(10**6)}",
+            external_id=f"{SOURCE}-{now.timestamp():.6f}-{self.rng.randrange(10**6)}",
             reporter="网格员",
             leader="包保领导" if risk == Risk.HIGH else None,
             plan="一案一策：专人跟进" if risk == Risk.HIGH else None,

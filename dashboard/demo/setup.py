@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.cameras import CameraConfig
+from dispatch.accounts.demo import demo_branch
 from dispatch.db import make_engine, make_session_factory
+from dispatch.duty.demo import seed_demo_roster
 from dispatch.migrate import upgrade
 from dispatch.models import Camera, Center
 from dispatch.rollup import install_rollups
@@ -99,14 +101,19 @@ def demo_cameras(session: Session, port: int, seed: int = 1) -> list[CameraConfi
         for center in centers:
             for i in range(PER_LEVEL[level] if level != 1 else 2):
                 cam_id = f"cam-{center.code}-{i + 1}"
+                # The first camera of the prefecture's and each county's hall has a PTZ head
+                # (a window over a larger scene), steered through the simulated ONVIF device.
+                ptz = level <= 2 and i == 0
+                head = f"&ptz={cam_id}" if ptz else ""
                 short = center.name.replace("综治中心", "")
                 name = f"{short}{spots[(i + len(configs)) % len(spots)]}"
                 configs.append(
                     CameraConfig(
                         id=cam_id, name=name[:100], center=center.code,
-                        sub_url=SUB.format(fps=SUB_FPS, label=cam_id),
-                        main_url=MAIN.format(label=cam_id),
+                        sub_url=SUB.format(fps=SUB_FPS, label=cam_id) + head,
+                        main_url=MAIN.format(label=cam_id) + head,
                         fps=SUB_FPS,
+                        ptz={"url": f"sim://{cam_id}"} if ptz else None,
                         lat=(center.lat or 23.4) + rng.uniform(-0.01, 0.01),
                         lon=(center.lon or 104.2) + rng.uniform(-0.01, 0.01),
                     )
@@ -117,10 +124,11 @@ def demo_cameras(session: Session, port: int, seed: int = 1) -> list[CameraConfi
             CameraConfig(
                 id=FLAKY_ID, name="演示故障摄像头 flaky", center=host.center,
                 sub_url=f"http://127.0.0.1:{port}/demo/feed/{FLAKY_ID}.mjpg", fps=SUB_FPS,
-                lat=host.lat, lon=host.lon, tamper=False,
+                lat=host.lat, lon=host.lon, tamper=False, important=True,
             )
         )
     register_cameras(session, configs)
+    seed_demo_roster(session, demo_branch(session))  # who is on duty: escalations name them
     return configs
 
 

@@ -8,10 +8,12 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.desk.exports import archive_sheet
 from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, facts, offset_of, pager
 from dashboard.i18n import current_lang, label, t, tr
 from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
+from dashboard.shared.export import export_buttons
 from dispatch.desk.archive import FINISHED, ArchivedCase, ArchiveFilter, archive_page
 from dispatch.principal import Principal
 from dispatch.scopes import CenterRef
@@ -40,6 +42,9 @@ def archive(viewer: Principal, center: CenterRef) -> None:
     if not page.items:
         st.info(t("desk.archive.empty"))
         return
+    lang = current_lang()
+    export_buttons(tr("export.name.archive", lang), center.code, lambda: archive_sheet(viewer, wanted, lang),
+                   key="archive", lang=lang, total=page.total)
     draw_rows([archived_row(case) for case in page.items], "archive")
     pager(page.total, PAGE, key)
 

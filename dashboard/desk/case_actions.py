@@ -41,7 +41,8 @@ def actions_panel(viewer: Principal, view: CaseView) -> None:
     svc = services()
     try:
         with svc.session_factory.begin() as session:
-            data.act(session, viewer, view.case.id, action, payload, svc.sla, view.case.version)
+            data.act(session, viewer, view.case.id, action, payload, svc.sla, view.case.version,
+                     svc.settings.data_dir)
     except DispatchError as exc:
         st.error(refusal_text(exc, current_lang(), action))
         return

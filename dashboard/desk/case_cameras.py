@@ -3,14 +3,13 @@ its photos, and the button that opens a video consultation on it."""
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from dashboard.desk.case_view import CaseView
 from dashboard.i18n import current_lang, t
 from dashboard.server.services import services
 from dashboard.shared.refusals import refusal_text
+from dashboard.shared.text import md
 from dashboard.wall.component import video_wall
 from dispatch.desk.evidence import save_snapshot
 from dispatch.errors import DispatchError
@@ -20,12 +19,6 @@ from dispatch.transitions import DESK
 from streams.hub import UnknownCamera
 
 CONSULT_PAGE = "../consultation/page.py"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """``text`` for a button label, which Streamlit reads as Markdown: every mark escaped."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def cameras(viewer: Principal, view: CaseView) -> None:
@@ -38,7 +31,7 @@ def cameras(viewer: Principal, view: CaseView) -> None:
     with st.container(horizontal=True, key="snapshots"):
         for cam in view.cameras:
             name = view.camera_names.get(cam, cam)
-            if st.button(plain(name), key=f"snap_{cam}", icon=":material/photo_camera:"):
+            if st.button(md(name), key=f"snap_{cam}", icon=":material/photo_camera:"):
                 _snapshot(viewer, view, cam, name)
 
 
@@ -51,7 +44,7 @@ def _snapshot(viewer: Principal, view: CaseView, camera_id: str, name: str) -> N
         except UnknownCamera:
             jpeg = None
     if jpeg is None:
-        st.error(t("case.no_picture", camera=name))
+        st.error(t("case.no_picture", camera=md(name)))
         return
     try:
         with svc.session_factory.begin() as session:
@@ -61,7 +54,7 @@ def _snapshot(viewer: Principal, view: CaseView, camera_id: str, name: str) -> N
     except DispatchError as exc:
         st.error(refusal_text(exc, current_lang()))
         return
-    st.session_state["console_flash"] = t("case.snapshot_saved", camera=name)
+    st.session_state["console_flash"] = t("case.snapshot_saved", camera=md(name))
     st.rerun()
 
 
@@ -72,7 +65,7 @@ def pictures(view: CaseView) -> None:
         st.caption(t("case.no_pictures"))
         return
     st.image([str(p.path) for p in shown], width=160,
-             caption=[f"{p.taken} · {p.by}" for p in shown])
+             caption=[f"{md(p.taken)} · {md(p.by)}" for p in shown])
 
 
 def consult_button(viewer: Principal, view: CaseView) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.desk import case_cameras, case_summary
+from dashboard.desk import case_cameras, case_clips, case_summary
 from dashboard.desk.case_actions import actions_panel
 from dashboard.desk.case_view import load_case
 from dashboard.desk.selection import open_case
@@ -41,3 +41,4 @@ def case_page(viewer: Principal, number: str) -> None:
         case_cameras.consult_button(viewer, view)
         case_cameras.cameras(viewer, view)
         case_cameras.pictures(view)
+        case_clips.clips(viewer, view)

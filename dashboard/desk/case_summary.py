@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.desk.case_view import CaseView, OrderRow
 from dashboard.i18n import t
+from dashboard.shared.text import md
 
 _CSS = """<style>
 .zz-facts{display:grid;grid-template-columns:repeat(2,minmax(4.5em,max-content) minmax(0,1fr));gap:4px 14px;
@@ -40,11 +41,14 @@ def orders(rows: list[OrderRow]) -> None:
         return
     st.markdown(f"**{t('console.orders')}**")
     returned = any(o.returned != "—" for o in rows)  # return columns only when something came back
+    fed = any(o.feedback != "—" for o in rows)  # the assists' feedback once any reported or lapsed
     heads = ["order.role", "order.target", "field.state", "order.dispatched", "case.signed_at"]
-    heads += ["case.returned_at", "order.returned_reason"] if returned else []
+    heads += ["case.returned_at", "order.returned_reason", "order.decision"] if returned else []
+    heads += ["order.feedback"] if fed else []
     body = "".join(
         "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (o.role, o.target, o.state, o.dispatched, o.signed,
-                                                         *((o.returned, o.returned_reason) if returned else ())))
+                                                         *((o.returned, o.returned_reason, o.decision) if returned else ()),
+                                                         *((o.feedback,) if fed else ())))
         + "</tr>"
         for o in rows
     )
@@ -66,4 +70,4 @@ def trail(view: CaseView) -> None:
         )
         shown = [pictures[a] for a in ev.attachments if a in pictures and pictures[a].path.exists()]
         if shown:
-            st.image([str(p.path) for p in shown], width=220, caption=[f"{p.taken} · {p.by}" for p in shown])
+            st.image([str(p.path) for p in shown], width=220, caption=[f"{md(p.taken)} · {md(p.by)}" for p in shown])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dashboard.desk import case_risk
 from dashboard.i18n import label, tr
 from dashboard.i18n.dates import local_time
 from dispatch.models import CaseEvent
@@ -92,6 +93,26 @@ def _days(value: Any, names: Names, lang: str) -> tuple[str, str] | None:
     return (tr("field.days", lang), str(value)) if isinstance(value, int) else None
 
 
+def _assists(value: Any, names: Names, lang: str) -> tuple[str, str] | None:
+    """The lead's resolution: each assist's reported part, or that it never reported."""
+    if not isinstance(value, list) or not value:
+        return None
+    parts = []
+    for a in value:
+        if not isinstance(a, dict):
+            continue
+        target = names.orders.get(a.get("order_id"), "") if isinstance(a.get("order_id"), int) else ""
+        if a.get("reported") and isinstance(a.get("feedback"), str):
+            line = tr("trail.assist_reported", lang, target=target, text=a["feedback"])
+        else:
+            line = tr("trail.assist_unreported", lang, target=target)
+        photos = a.get("photos")
+        if isinstance(photos, list) and photos:
+            line += tr("trail.assist_photos", lang, n=len(photos))
+        parts.append(line)
+    return (tr("trail.assists", lang).rstrip("：:"), tr("case.list_sep", lang).join(parts)) if parts else None
+
+
 def _attached(value: Any, names: Names, lang: str) -> tuple[str, str] | None:
     if not isinstance(value, bool):
         return None
@@ -104,6 +125,9 @@ DETAILS: dict[str, Detail] = {
     "message": _text("case.message"),
     "note": _text("field.note"),
     "result": _text("field.result"),
+    "feedback": _text("field.feedback"),
+    "returned_reason": _text("order.returned_reason"),
+    "assists": _assists,
     "leader": _text("field.leader"),
     "plan": _text("field.plan"),
     "text": _text("consult.note"),
@@ -125,7 +149,8 @@ DETAILS: dict[str, Detail] = {
     "due_at": _due,
     "days": _days,
 }
-SUPERVISION = frozenset({"urge", "notify"})
+DETAILS.update(case_risk.DETAILS)
+SUPERVISION = frozenset({"urge", "notify", *case_risk.SUPERVISION})
 
 
 def event_row(event: CaseEvent, names: Names, lang: str) -> EventRow:
@@ -137,6 +162,7 @@ def event_row(event: CaseEvent, names: Names, lang: str) -> EventRow:
         if line is not None and not (key == "camera_name" and "camera" in payload and payload["camera"] in names.cameras):
             details.append(line)
     attachment = payload.get("attachment")
+    photos = [p for p in payload.get("photos", []) if isinstance(p, int)] if isinstance(payload.get("photos"), list) else []
     changed = event.from_state is not None and event.from_state != event.to_state
     return EventRow(
         time=local_time(event.at),
@@ -144,7 +170,7 @@ def event_row(event: CaseEvent, names: Names, lang: str) -> EventRow:
         action=label("action", event.action, lang),
         change=f"{label('state', event.from_state, lang)} → {label('state', event.to_state, lang)}" if changed else "",
         details=details,
-        attachments=[attachment] if isinstance(attachment, int) else [],
+        attachments=([attachment] if isinstance(attachment, int) else []) + photos,
         supervision=event.action in SUPERVISION,
     )
 

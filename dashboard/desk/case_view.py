@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dashboard.desk import case_risk
 from dashboard.desk.case_trail import EventRow, Names, event_row
 from dashboard.i18n import label, tr
 from dashboard.i18n.dates import local_time
@@ -29,9 +30,9 @@ from dispatch.casefile import (
 )
 from dispatch.cases import orders_of, timeline
 from dispatch.desk.phone import mask_phone
-from dispatch.models import Camera, Case, Center, Grid, Unit
+from dispatch.models import Camera, Case, Center, DispatchOrder, Grid, Unit
 from dispatch.principal import Principal
-from dispatch.types import TERMINAL_STATES
+from dispatch.types import TERMINAL_STATES, OrderRole, OrderState
 from dispatch.workflow import allowed_actions
 
 _FINISHED = frozenset(s.value for s in TERMINAL_STATES)
@@ -46,6 +47,8 @@ class OrderRow:
     signed: str
     returned: str
     returned_reason: str
+    decision: str = "—"  # the dispatching center's decision on the return
+    feedback: str = "—"  # an assist's report of its part (协办反馈), or that it never reported
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
         orders=[
             OrderRow(label("order_role", o.role, lang), targets[o.id], label("order_state", o.state, lang),
                      local_time(o.dispatched_at), local_time(o.signed_at), local_time(o.returned_at),
-                     o.returned_reason or "—")
+                     o.returned_reason or "—", _decision(o, lang), _feedback(o, case, lang))
             for o in orders
         ],
         pictures=[
@@ -110,10 +113,33 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
             targets=dispatch_targets(session, case),
             orders=[OrderChoice(o.id, f"{order_text[o.id]} · {label('order_state', o.state, lang)}", o.state, o.role)
                     for o in held],
+            returns=[OrderChoice(o.id, f"{order_text[o.id]} · {label('order_state', o.state, lang)}", o.state, o.role)
+                     for o in orders if o.state == OrderState.RETURN_REQUESTED.value],
         ),
         cameras=cameras,
         camera_names=camera_names,
     )
+
+
+def _decision(o: DispatchOrder, lang: str) -> str:
+    if o.return_decision == "approved":
+        return tr("order.decision.approved", lang, at=local_time(o.return_decided_at))
+    if o.return_decision == "rejected":
+        return tr("order.decision.rejected", lang, at=local_time(o.return_decided_at),
+                  note=o.return_decision_note or "—")
+    return "—"
+
+
+def _feedback(o: DispatchOrder, case: Case, lang: str) -> str:
+    if o.role != OrderRole.ASSIST.value:
+        return "—"
+    if o.feedback_at is not None and o.feedback:
+        text = tr("order.feedback_text", lang, at=local_time(o.feedback_at), text=o.feedback)
+        late = case.due_at is not None and o.feedback_at > case.due_at
+        return text + (tr("order.feedback_late", lang) if late else "")
+    if o.state == OrderState.UNREPORTED.value:
+        return tr("order.no_feedback", lang)
+    return "—"
 
 
 def _with_pictures(rows: list[EventRow], events: list, attachments: list) -> list[EventRow]:
@@ -121,6 +147,8 @@ def _with_pictures(rows: list[EventRow], events: list, attachments: list) -> lis
     the last line at or before the moment they were added, so the trail shows every picture
     where it came in."""
     named = {e.payload.get("attachment") for e in events if e.payload}
+    named |= {p for e in events if e.payload and isinstance(e.payload.get("photos"), list)
+              for p in e.payload["photos"]}
     extra: dict[int, list[int]] = {}
     for a in attachments:
         if a.id in named or not a.content_type.startswith("image/") or not rows:
@@ -172,7 +200,7 @@ def _summary(session: Session, case: Case, events: list, lang: str) -> list[tupl
                            extensions=case.extension_count, escalations=case.escalation_count)),
         ("case.merged_into", merged.number if merged is not None and merged.number else "—"),
     ]
-    return [(tr(key, lang), value) for key, value in rows]
+    return [(tr(key, lang), value) for key, value in rows] + case_risk.summary_rows(case, lang)
 
 
 def _supervision(events: list, lang: str) -> str:

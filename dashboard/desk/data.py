@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from config.intake import IntakePolicy
 from dispatch.api.uploads import Photo
+from dispatch.assist import report_part
 from dispatch.casefile import case_by_number
 from dispatch.cases import perform, report_case
 from dispatch.desk.evidence import attach_photos
@@ -25,8 +27,14 @@ from dispatch.sla import Sla
 
 
 def act(session: Session, viewer: Principal, case_id: int, action: str,
-        payload: dict[str, Any], sla: Sla, version: int | None) -> Case:
-    """Take ``action``; a merge target typed as a case number becomes that case's id here."""
+        payload: dict[str, Any], sla: Sla, version: int | None, data_dir: Path = Path("data")) -> Case:
+    """Take ``action``; a merge target typed as a case number becomes that case's id here, and
+    photos picked for a 协办 feedback become the case's attachments first."""
+    files = payload.get("photos")
+    if action == "feedback" and files:
+        rest = {k: v for k, v in payload.items() if k != "photos"}
+        return report_part(session, viewer, case_id, rest, files, sla=sla, data_dir=data_dir,
+                           expected_version=version)
     into = payload.get("into")
     if isinstance(into, str):
         try:
@@ -37,15 +45,15 @@ def act(session: Session, viewer: Principal, case_id: int, action: str,
 
 
 def intake(session: Session, viewer: Principal, fields: dict[str, Any], photos: list[Photo],
-           sla: Sla, data_dir: Path) -> Case:
-    """Register a walk-in, hotline or grid report with its photos (checked first, by the
-    caller, with :func:`dispatch.desk.evidence.checked_photos`); raises DispatchError
-    (InvalidInput names the field). The sub-kind must be chosen (strict intake)."""
+           sla: Sla, data_dir: Path, policy: IntakePolicy | None = None) -> Case:
+    """Register a report with its photos (checked first, by the caller, with
+    :func:`dispatch.desk.evidence.checked_photos`) on a channel the viewer is granted by
+    ``policy``; raises DispatchError (InvalidInput names the field, Forbidden a channel not
+    granted). The sub-kind must be chosen (strict intake)."""
     data = {k: v for k, v in fields.items() if v not in (None, "")}
-    if data.get("external_id"):
-        data.setdefault("source", data["channel"])
     now = datetime.now(UTC)
-    case, created = report_case(session, viewer, parse_intake(data, strict=True), sla=sla, now=now)
+    case, created = report_case(session, viewer, parse_intake(data, strict=True), sla=sla, now=now,
+                                policy=policy)
     if created and photos:
         attach_photos(session, case, viewer.actor, photos, data_dir=data_dir, now=now)
     return case

@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.desk.inbox_export import inbox_sheet
 from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, duration, facts, offset_of, pager
 from dashboard.i18n import current_lang, label, t, tr
 from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
+from dashboard.shared.export import export_buttons
 from dispatch.desk.inbox import InboxItem, Tab, inbox_counts, inbox_page, tabs_for
 from dispatch.principal import Principal
 
@@ -55,12 +57,15 @@ def _inbox(viewer: Principal) -> None:
     now = datetime.now(UTC)
     with svc.session_factory() as session:
         page = inbox_page(session, viewer, chosen, limit=PAGE, offset=offset, now=now,
-                          policy=svc.sla.policy if svc.sla is not None else None)
+                          policy=svc.sla)
     st.caption(t("wall.updated", time=local_time(now)))
     fresh = _fresh(chosen, page.items)  # an empty tab is looked at too: what comes next is new
     if not page.items:
         st.info(t("desk.inbox.empty"))
         return
+    export_buttons(tr(f"desk.tab.{chosen.value}", lang), viewer.center_path.rsplit("/", 1)[-1],
+                   lambda: inbox_sheet(viewer, chosen, lang, now), key=f"inbox_{chosen.value}",
+                   lang=lang, total=page.total)
     draw_rows([inbox_row(item, fresh.get(_key(item), False)) for item in page.items], "inbox")
     if page.total > PAGE:
         pager(page.total, PAGE, key)
@@ -81,6 +86,8 @@ def inbox_row(item: InboxItem, new: bool = False) -> Row:
         badges.append((t("desk.overdue"), "red"))
     if item.supervision_stage in (1, 2):
         badges.append((t(f"desk.supervision.{item.supervision_stage}"), "violet"))
+    if item.supervise_at is not None:
+        badges.append((t("desk.supervised_by", by=item.supervise_by or ""), "violet"))
     addressee = None
     if item.addressee:
         addressee = f"{label('order_role', item.order_role, lang)} · {t('desk.to', name=item.addressee)}"
@@ -91,6 +98,12 @@ def inbox_row(item: InboxItem, new: bool = False) -> Row:
             label("sub_kind", item.sub_kind, lang) if item.sub_kind else None,
             item.center_name, addressee, t("desk.reported", time=local_time(item.reported_at)),
             t("desk.due", time=local_time(item.due_at)) if item.due_at else None,
+            t("desk.return_reason", reason=item.return_reason) if item.return_reason else None,
+            t("desk.return_rejected", note=item.return_decision_note)
+            if item.return_decision_note else None,
+            t("desk.supervise_note", note=item.supervise_note) if item.supervise_note else None,
+            t("desk.supervise_due", due=item.supervise_due_on.isoformat())
+            if item.supervise_due_on else None,
         ),
     )  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""The intake form: a walk-in, 12345 hotline or grid report registered at a center of the scope.
+"""The intake form: a report registered at a center of the scope, on the channels the viewer is
+granted (a desk: walk-in, handed down, referral; a grid worker: its own and relayed 随手拍).
 
 Kind and sub-kind are chosen explicitly (nothing preselected); the place is an address, a
 grid of the chosen center and a 十联户 unit of that grid; photos are checked as the API checks
@@ -20,17 +21,17 @@ from dashboard.i18n import current_lang, label, t
 from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
 from dashboard.shared.refusals import refusal_text
+from dashboard.shared.text import md
 from dispatch.api.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS
 from dispatch.casefile import center_grids, grid_units, intake_centers
+from dispatch.channels import offered_channels
 from dispatch.desk.evidence import checked_photos
 from dispatch.desk.intake import DuplicateHint, duplicate_hints
 from dispatch.desk.vocabulary import sub_kinds_of
 from dispatch.errors import DispatchError, InvalidInput
 from dispatch.principal import Principal
 from dispatch.scopes import CenterRef
-from dispatch.types import CaseKind, Channel, Complexity, Risk
-
-INTAKE_CHANNELS = (Channel.WALK_IN.value, Channel.HOTLINE_12345.value, Channel.GRID_WORKER.value)
+from dispatch.types import CaseKind, Complexity, Risk
 
 
 def _select(caption: str, options: list[str], key: str, names: Any, required: bool = False,
@@ -46,8 +47,9 @@ def intake_form(viewer: Principal, center: CenterRef) -> None:
         centers = dict(intake_centers(session, viewer, center.path))
     with st.container(border=True, key="intake"):
         st.markdown(f"**{t('intake.heading')}**")
-        channel = st.radio(t("field.channel"), INTAKE_CHANNELS, horizontal=True, key="in_channel",
-                           format_func=lambda c: label("channel", c, lang))
+        # Only the channels the viewer is granted (dispatch.channels): the service refuses others.
+        channel = st.radio(t("field.channel"), offered_channels(viewer, svc.settings.intake),
+                           horizontal=True, key="in_channel", format_func=lambda c: label("channel", c, lang))
         title = st.text_input(t("field.title") + " *", key="in_title", max_chars=200)
         description = st.text_area(t("field.description"), key="in_description", height=90)
         c1, c2, c3, c4 = st.columns(4)
@@ -102,12 +104,13 @@ def intake_form(viewer: Principal, center: CenterRef) -> None:
                 raise InvalidInput(name, "required: choose it explicitly")
         photos = checked_photos([(f.name, f.type or "", f.getvalue()) for f in files or []])
         with svc.session_factory.begin() as session:
-            case = data.intake(session, viewer, fields, photos, svc.sla, svc.settings.data_dir)
+            case = data.intake(session, viewer, fields, photos, svc.sla, svc.settings.data_dir,
+                               svc.settings.intake)
             number = case.number or ""
     except DispatchError as exc:
         st.error(t("intake.failed", error=refusal_text(exc, lang)))
         return
-    st.session_state["console_flash"] = t("intake.created", number=number)
+    st.session_state["console_flash"] = t("intake.created", number=md(number))
     open_case(number)
     st.rerun()
 

@@ -13,7 +13,9 @@ from dashboard.desk.queues import VIEWS, scope_counts, scope_queue
 from dashboard.desk.search import search_box, search_results
 from dashboard.desk.selection import opening, selected_case
 from dashboard.i18n import current_lang, t, tr
+from dashboard.server.services import services
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
+from dispatch.channels import offered_channels
 from dispatch.principal import Principal
 from dispatch.report import may_report
 from dispatch.scopes import CenterRef
@@ -23,7 +25,8 @@ def desk(viewer: Principal, center: CenterRef) -> None:
     flash = st.session_state.pop("console_flash", None)
     if flash:
         st.success(flash)
-    registering = may_report(viewer) and st.toggle(t("console.new_case"), key="show_intake")
+    may_file = may_report(viewer) and bool(offered_channels(viewer, services().settings.intake))
+    registering = may_file and st.toggle(t("console.new_case"), key="show_intake")
     if registering:
         intake_form(viewer, center)
     query = search_box()

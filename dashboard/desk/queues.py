@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.desk.exports import queue_sheet
 from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, facts, offset_of, pager
-from dashboard.i18n import current_lang, label, t
+from dashboard.i18n import current_lang, label, t, tr
 from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
+from dashboard.shared.export import export_buttons
 from dispatch.models import Case
 from dispatch.principal import Principal
 from dispatch.queues import BY_KEY, QUEUES, queue_counts, queue_page
@@ -40,6 +42,10 @@ def scope_queue(viewer: Principal, center: CenterRef, view: str) -> None:
     if not page.items:
         st.info(t("desk.queue.empty"))
         return
+    lang = current_lang()
+    export_buttons(tr(f"export.name.{view}", lang), center.code,
+                   lambda: queue_sheet(viewer, center.path, view, lang, now),
+                   key=f"queue_{view}", lang=lang, total=page.total)
     draw_rows([case_row(c, names.get(c.center_id, ""), now) for c in page.items], f"queue_{view}")
     pager(page.total, PAGE, key)
 

@@ -9,7 +9,6 @@ Markdown, and through ``st.text`` elsewhere.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,15 +16,9 @@ import streamlit as st
 
 from dashboard.desk.selection import open_from_list, opening
 from dashboard.i18n import t
+from dashboard.shared.text import md
 
 RISK_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
-#: ASCII punctuation Markdown (and Streamlit's emoji, icon and colour directives) could read.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&\"'])")
-
-
-def md_escape(text: str) -> str:
-    """``text`` as literal characters in a Markdown label (one line)."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ def draw_rows(rows: Iterable[Row], key: str) -> None:
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):
                 if row.new:
                     st.badge(t("desk.new"), color="green")
-                label = f"**{row.number}** · {md_escape(row.title)}"
+                label = f"**{md(row.number)}** · {md(row.title)}"
                 st.button(label, key=f"{key}_open_{i}", type="tertiary",
                           on_click=open_from_list, args=(row.number,))
                 for text, colour in row.badges:

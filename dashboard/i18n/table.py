@@ -205,7 +205,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "field.from_to": ("状态变化", "State change"),
     "field.grid": ("网格", "Grid"),
     "field.phone": ("联系电话", "Phone"),
-    "field.external_id": ("热线工单号", "Hotline ticket"),
+    "field.external_id": ("来文编号", "Reference number"),
     "field.camera": ("摄像头", "Camera"),
     "field.required": ("必填：{field}", "Required: {field}"),
     "intake.title": ("登记新事件（来访 / 12345热线）", "Register a case (walk-in / 12345 hotline)"),
@@ -242,8 +242,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "field.address": ("事发地址", "Address"),
     "field.unit": ("十联户", "Ten-household unit"),
     "field.photos": ("照片", "Photos"),
-    "intake.heading": ("登记新事件（来访 / 12345热线 / 网格上报）",
-                       "Register a case (walk-in / 12345 hotline / grid report)"),
+    "intake.heading": ("登记新事件（本账号可用的受理渠道）",
+                       "Register a case (on the intake channels your account is granted)"),
     "intake.photos": ("照片（最多 {n} 张，每张不超过 {mb} MB，JPEG/PNG/WebP）",
                       "Photos (up to {n}, {mb} MB each, JPEG/PNG/WebP)"),
     "intake.choose_photos": ("选择照片", "Choose photos"),
@@ -411,7 +411,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "consult.attach": ("接入", "Attach"),
     "consult.detach": ("移除", "Detach"),
     "consult.proposed": ("建议接入（由近及远）", "Proposed (nearest first)"),
-    "consult.links": ("邀请链接（仅显示一次）", "Join links (shown once)"),
+    "consult.links": ("邀请链接（会商期间有效，可重新发送）", "Join links (valid for the whole session; can be re-sent)"),
     "consult.invite": ("邀请", "Invite"),
     "consult.name": ("姓名", "Name"),
     "consult.role": ("角色", "Role"),
@@ -526,3 +526,34 @@ TABLE: dict[str, tuple[str, str]] = {
     "sub_kind.site_blockade": ("围堵施工现场", "Site blockade"),
     "sub_kind.other": ("其他", "Other"),
 }
+
+
+def _merge() -> None:
+    """Add each surface's own strings (kept beside the base table so surfaces grow apart)."""
+    from dashboard.i18n import (
+        table_accounts,
+        table_alerts,
+        table_api,
+        table_briefings,
+        table_casealerts,
+        table_clock,
+        table_consultation,
+        table_media,
+        table_orders,
+        table_ptz,
+        table_recording,
+        table_risk,
+        table_rules,
+        table_wall,
+    )
+
+    for module in (table_wall, table_alerts, table_consultation, table_accounts, table_api,
+                   table_clock, table_rules, table_orders, table_casealerts, table_briefings, table_recording,
+                   table_ptz, table_risk, table_media):
+        clash = TABLE.keys() & module.STRINGS.keys()
+        if clash:
+            raise RuntimeError(f"translation keys defined twice: {sorted(clash)}")
+        TABLE.update(module.STRINGS)
+
+
+_merge()

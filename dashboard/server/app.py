@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import streamlit as st
+from starlette.exceptions import HTTPException
 
 from config.settings import Settings
 from dashboard.server.middleware import middleware
@@ -33,6 +34,7 @@ from dashboard.server.shutdown import bound_graceful_shutdown, when_exiting
 from dashboard.server.start import start
 from dashboard.wall.routes import build_wall_routes
 from dashboard.wall.state import WallStateCache, compute_wall_state
+from dispatch.api.http import http_error
 
 log = logging.getLogger("dashboard.server.app")
 ENTRY = Path(__file__).with_name("entry.py")
@@ -72,6 +74,7 @@ def build_app(svc: Services, *, activity: Activity | None = None) -> st.App:
     return st.App(
         str(ENTRY), lifespan=lifespan, routes=[*build_wall_routes(cache), *routes(svc)],
         middleware=middleware(svc), secrets=streamlit_secrets(svc),
+        exception_handlers={HTTPException: http_error},  # JSON under /api
     )
 
 

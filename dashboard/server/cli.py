@@ -10,7 +10,7 @@ from config.errors import ConfigError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dashboard.server import launch
+    from dashboard.server import launch, worker
     from dispatch import cli as dispatch_cli
 
     parser = argparse.ArgumentParser(
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     dispatch_cli.register(sub)  # db, import, demo-data, and the accounts' user/token commands
     launch.register(sub)  # demo, serve
+    worker.register(sub)  # worker: a share of the cameras, through PostgreSQL leases
     return parser
 
 

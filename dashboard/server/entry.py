@@ -11,9 +11,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.i18n import t
-from dashboard.server.pages import REGISTRY
+from dashboard.server.pages import pages_for
 from dashboard.server.services import installed, services
-from dashboard.shared.chrome import KIOSK_CSS, is_kiosk, language_switch
+from dashboard.shared.chrome import KIOSK_CSS, is_kiosk, language_switch, viewer_is_admin, who_am_i
 
 st.set_page_config(
     page_title=t("app.title"),
@@ -25,7 +25,7 @@ st.set_page_config(
 
 pages = [
     st.Page(entry.script, title=t(entry.title), url_path=entry.url_path, default=i == 0)
-    for i, entry in enumerate(REGISTRY)
+    for i, entry in enumerate(pages_for(admin=viewer_is_admin()))
 ]
 kiosk = is_kiosk()
 page = st.navigation(pages, position="hidden" if kiosk else "sidebar")
@@ -35,6 +35,7 @@ else:
     with st.sidebar:
         st.markdown(f"**{t('app.title')}**")
         language_switch()
+        who_am_i()
         if installed() and services().demo:
             st.caption(t("nav.demo_banner"))
 page.run()

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from config.cameras import CameraConfig
+from config.recording import RecordingPolicy
 from config.settings import Settings, load_settings
 from dashboard.server import app as app_module
 from dashboard.server.app import build_app, streamlit_config
-from dashboard.server.services import make_services
+from dashboard.server.logs import configure_logging
+from dashboard.server.replicas import exclusive
+from dashboard.server.services import Services, make_services
 from dispatch.db import make_engine, make_session_factory
 from dispatch.localtime import set_timezone
 from dispatch.rollup import install_rollups
-from dispatch.sla import Sla
+from dispatch.sla import Sla, require_calendar
 
 log = logging.getLogger("dashboard.server.launch")
 
@@ -40,6 +44,12 @@ def _run(app: Any, settings: Settings) -> None:
     """Serve ``app`` (blocks). The launcher is dashboard/server/app.py so that Streamlit reads
     dashboard/server/.streamlit/config.toml (theme, fonts) wherever the command is run from."""
     sys.argv = [str(Path(app_module.__file__).resolve())]
+    if settings.auth.oidc is not None:
+        # Streamlit signs the provider round trip's state with its cookie secret, random per
+        # process unless set; behind a load balancer the callback may reach another process
+        # than the one that began the round trip, so every process signs with the same one.
+        # Streamlit takes this option only from its environment or configuration file.
+        os.environ["STREAMLIT_SERVER_COOKIE_SECRET"] = settings.auth.oidc.cookie_secret.get_secret_value()
     app.run(config=streamlit_config(settings))
 
 
@@ -53,6 +63,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from dashboard.demo.feed import FlakyFeed, build_feed_routes
     from dashboard.demo.setup import DemoOptions, demo_cameras, prepare_database
 
+    configure_logging()
     settings = _settings(args)
     options = DemoOptions(cases=args.cases, seed=args.seed, activity_seconds=args.activity)
     spent = prepare_database(settings.resolved_database_url, options)
@@ -65,6 +76,7 @@ def run_demo(args: argparse.Namespace) -> int:
     engine.dispose()
     sla = Sla.build()
     feed = FlakyFeed(options.flaky_period, options.flaky_outage)
+    cameras = feed.with_credentials(cameras)  # the hub reads the demo feed like a real camera
     svc = make_services(settings, cameras, demo=True, open_access=args.open, sla=sla,
                         extra_routes=build_feed_routes(feed), on_exit=[feed.close])
     activity = None
@@ -98,24 +110,47 @@ def run_serve(args: argparse.Namespace) -> int:
     from dispatch.migrate import upgrade
     from dispatch.registry import import_deployment
 
+    configure_logging()
     settings = _settings(args)
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # SQLite file, uploads, evidence
     cameras: list[CameraConfig] = []
+    recording = None
     sla = Sla.build()
     engine = make_engine(settings.resolved_database_url)
-    upgrade(engine)
+    with exclusive(engine, "migrate"):  # replicas starting together take turns
+        upgrade(engine)
     if settings.deployment_file is not None:
         deployment = load_deployment(settings.deployment_file)
-        with install_rollups(make_session_factory(engine)).begin() as session:
+        with exclusive(engine, "import"), install_rollups(make_session_factory(engine)).begin() as session:
             import_deployment(session, deployment)
         cameras = list(deployment.cameras)
+        recording = deployment.recording if deployment.recording.storage else None
         sla = Sla.build(deployment.sla, deployment.holidays)
     engine.dispose()
+    require_calendar(sla, allowed_without=settings.allow_without_holidays,
+                     settings_file=getattr(args, "config", None))
     svc = make_services(settings, cameras, sla=sla)
+    if recording is not None:
+        attach_recording(svc, recording)
     app = build_app(svc)
     print(f"综治中心视频指挥调度 · command center: {url_of(settings)}", flush=True)
     _run(app, settings)
     return 0
+
+
+def attach_recording(svc: Services, policy: RecordingPolicy) -> None:
+    """The process's recording service for the deployment's ``[recording]`` policy. With stream
+    workers they record the cameras they hold; the app serves the index and the shared storage
+    folders (docs/workers.md). Retention runs under the job leases (one process)."""
+    if svc.hub is None:
+        return
+    from dashboard.recordings.service import RecordingService
+
+    settings = svc.settings
+    role = "index" if settings.streams.ingest == "workers" else "local"
+    svc.recording = RecordingService(
+        svc.hub, policy, svc.session_factory, settings.data_dir, settings.timezone,
+        role=role, gate=lambda job: svc.jobs is not None and svc.jobs.holds(job))
 
 
 def register(sub: Any) -> None:

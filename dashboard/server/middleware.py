@@ -11,12 +11,17 @@ from streams.edge import MediaEdge
 
 
 def middleware(svc: Services) -> list[Middleware]:
-    out = [Middleware(MediaEdge)]
+    from dashboard.auth.proxy import TrustedProxyHeaders
+
+    # Outermost: a request through a trusted reverse proxy is seen as the browser made it
+    # (https, the user's address) by everything below, pages and redirects included.
+    out = [Middleware(TrustedProxyHeaders, settings=svc.settings.auth), Middleware(MediaEdge)]
     if not svc.accounts_on:
         return out
     from dashboard import auth
 
-    # The demo feed is read by the hub itself; a /join/<token> link is its own credential.
+    # The demo feed checks its callers itself (a login, or the hub's own credential); a
+    # /join/<token> link is its own credential.
     rules = (auth.RouteRule("/demo/feed", auth.RouteKind.PUBLIC), JOIN_RULE, *auth.DEFAULT_RULES)
     out.append(
         Middleware(

@@ -17,6 +17,9 @@ class PageEntry:
     script: Path
     title: str  # translation key
     url_path: str
+    #: Shown (and registered) only for administrators: others never see it in the menu, and
+    #: its address is no page of theirs.
+    admin_only: bool = False
 
 
 #: In menu order; the first is the default page (the wall, at ``/``).
@@ -26,6 +29,14 @@ REGISTRY: tuple[PageEntry, ...] = (
     PageEntry("alerts", DASHBOARD / "alerts" / "page.py", "nav.alerts", "alerts"),
     PageEntry("analysis", DASHBOARD / "analysis" / "page.py", "nav.analysis", "analysis"),
     PageEntry("cameras", DASHBOARD / "cameras" / "page.py", "nav.cameras", "cameras"),
+    PageEntry("briefings", DASHBOARD / "briefings" / "page.py", "brief_page.nav", "briefings"),
+    PageEntry("recordings", DASHBOARD / "recordings" / "page.py", "nav.recordings", "recordings"),
     PageEntry("consultation", DASHBOARD / "consultation" / "page.py", "nav.consultation", "consultation"),
+    PageEntry("admin", DASHBOARD / "admin" / "page.py", "nav.admin", "admin", admin_only=True),
 )
 PAGES: dict[str, Path] = {entry.key: entry.script for entry in REGISTRY}
+
+
+def pages_for(admin: bool) -> tuple[PageEntry, ...]:
+    """The pages of the menu for a viewer (administrators also get the admin page)."""
+    return tuple(entry for entry in REGISTRY if admin or not entry.admin_only)

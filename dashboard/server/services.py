@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,8 +26,10 @@ from dispatch.sla import Sla
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from dashboard.consultation.engine import SessionMedia
+    from dashboard.recordings.service import RecordingService
+    from dashboard.server.replicas import JobLeases
     from dispatch.events import Bus
-    from streams.conference.rooms import Conference
     from streams.hub import StreamHub
 
 
@@ -51,7 +54,9 @@ class Services:
     #: The viewer when no account is logged in: set only when accounts are off (demo, tests).
     open_principal: Principal | None = None
     sla: Sla = field(default_factory=Sla.build)
-    conference: Conference | None = None
+    conference: SessionMedia | None = None  # the built-in room or Janus ([media] engine)
+    #: Recording, playback and clips (None: the deployment records nothing).
+    recording: RecordingService | None = None
     #: The principal of the current Streamlit page run (accounts on), None when nobody is in.
     page_principal: Callable[[], Principal | None] | None = None
     #: Camera id → its center's path, read at start, for the stream routes' access checks.
@@ -60,6 +65,8 @@ class Services:
     extra_routes: list[BaseRoute] = field(default_factory=list)
     #: Called when the exit is asked for, to end responses that never finish on their own.
     on_exit: list[Callable[[], None]] = field(default_factory=list)
+    #: Which deployment-wide timed jobs this process runs (set by the lifespan).
+    jobs: JobLeases | None = None
 
     @property
     def accounts_on(self) -> bool:
@@ -84,26 +91,35 @@ def make_services(
 ) -> Services:
     """Construct (not start) everything a process needs. The database is prepared before."""
     from dashboard.auth import page_principal_resolver
+    from dashboard.consultation.engine import media_engine
     from dashboard.server.access import open_principal
     from dispatch.db import make_engine, make_session_factory
     from dispatch.events import bind_bus, make_bus
     from dispatch.localtime import set_timezone
     from dispatch.rollup import install_rollups
     from dispatch.scopes import root_path
-    from streams.conference.rooms import Conference
     from streams.hub import StreamHub
 
     url = settings.resolved_database_url
+    if settings.streams.ingest == "workers":
+        from dispatch.workers import require_postgres
+
+        require_postgres(url, hint=' or [streams] ingest = "local"')
     engine = make_engine(url)
     set_timezone(settings.timezone)
     session_factory = install_rollups(make_session_factory(engine))
     bus = make_bus(url)
     bind_bus(session_factory, bus)
-    hub = StreamHub(cameras, settings.streams)
+    if settings.streams.ingest == "workers":  # stream workers hold the cameras; relay them
+        from dashboard.server.worker_relay import WorkerHub
+        hub: StreamHub = WorkerHub(cameras, settings.streams, session_factory)
+    else:
+        hub = StreamHub(cameras, settings.streams)
+    hub.timezone = ZoneInfo(settings.timezone)  # gathering schedules are local hours
     svc = Services(
         settings=settings, engine=engine, session_factory=session_factory, cameras=list(cameras),
         hub=hub, bus=bus, demo=demo, open_access=open_access, sla=sla or Sla.build(),
-        conference=Conference(hub, settings.streams),
+        conference=media_engine(settings, hub),
         extra_routes=list(extra_routes or ()), on_exit=list(on_exit or ()),
     )
     if open_access:

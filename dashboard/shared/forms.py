@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
 
 from dashboard.i18n import current_lang, label, t
 from dispatch.casefile import DispatchTargets
-from dispatch.types import Complexity, OrderRole, Risk, Satisfaction
+from dispatch.localtime import TZ
+from dispatch.types import Complexity, Risk, Satisfaction
 from dispatch.workflow import BY_ACTION, Transition
 
 
@@ -43,14 +45,18 @@ class Choices:
 
     targets: DispatchTargets = field(default_factory=DispatchTargets)
     orders: list[OrderChoice] = field(default_factory=list)
+    #: Orders of the case whose return (退单) awaits the owning center's decision.
+    returns: list[OrderChoice] = field(default_factory=list)
 
     def for_action(self, action: str) -> Choices:
-        """The orders ``action`` may be taken on (its order states; the lead order if it says)."""
+        """The orders ``action`` may be taken on (its order states; the lead or assist order
+        if it says; for a decision on a return, the orders whose return awaits it)."""
         t = BY_ACTION[action]
+        if t.arbitrates:
+            return Choices(self.targets, [o for o in self.returns if o.state in t.arbitrates])
         if not t.on_order:
             return self
-        fit = [o for o in self.orders if o.state in t.order_states
-               and (not t.lead_order_only or o.role == OrderRole.LEAD.value)]
+        fit = [o for o in self.orders if o.state in t.order_states and t.fits_role(o.role)]
         return Choices(self.targets, fit)
 
 
@@ -124,6 +130,21 @@ def _order(name: str, caption: str, choices: Choices, key: str) -> Any:
                         format_func=texts.__getitem__, placeholder="—")
 
 
+def _photos(name: str, caption: str, choices: Choices, key: str) -> Any:
+    """Photos as ``(filename, declared type, bytes)``; the desk stores them as the case's
+    attachments (checked like the API's uploads) before the workflow sees their ids."""
+    files = st.file_uploader(caption, type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True,
+                             key=key)
+    return [(f.name, f.type or "", f.getvalue()) for f in files or []] or None
+
+
+def _day(name: str, caption: str, choices: Choices, key: str) -> Any:
+    """A local calendar day, today at the earliest (the workflow refuses a past one)."""
+    today = datetime.now(TZ).date()
+    picked = st.date_input(caption, value=None, min_value=today, key=key, format="YYYY-MM-DD")
+    return picked.isoformat() if picked else None
+
+
 def _case_number(name: str, caption: str, choices: Choices, key: str) -> Any:
     return st.text_input(caption, key=key, max_chars=40, placeholder="ZZ-").strip() or None
 
@@ -134,6 +155,8 @@ WIDGETS: dict[str, tuple[str, Widget]] = {
     "note": ("field.note", _text_area),
     "message": ("case.message", _text_area),
     "result": ("field.result", _text_area),
+    "feedback": ("field.feedback", _text_area),
+    "photos": ("field.photos", _photos),
     "plan": ("field.plan", _text_area),
     "leader": ("field.leader", _text),
     "risk": ("field.risk", _enum("risk", [r.value for r in Risk])),
@@ -142,6 +165,8 @@ WIDGETS: dict[str, tuple[str, Widget]] = {
     "order_id": ("case.order", _order),
     "into": ("field.other_case", _case_number),
     "days": ("field.days", _number(1, 120)),
+    "review_on": ("field.review_on", _day),
+    "deadline": ("field.deadline", _day),
     "lead": ("field.lead", _target),
     "assists": ("field.assists", _targets),
 }

@@ -22,6 +22,7 @@ from dispatch.errors import (
     NotFound,
     RuleViolation,
 )
+from dispatch.resend import ResendConflict
 
 #: Field name (as errors name it, without ``payload.`` or an index) → caption key.
 FIELD_CAPTIONS: dict[str, str] = {
@@ -51,6 +52,12 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule(InvalidInput, "refusal.high_risk", "high-risk"),
+    Rule(InvalidInput, "refusal.same_grade", "already graded"),
+    Rule(InvalidInput, "refusal.reason_length", "characters (it has"),
+    Rule(InvalidInput, "refusal.date_passed", "has passed"),
+    Rule(InvalidInput, "refusal.date_format", "YYYY-MM-DD"),
+    Rule(InvalidInput, "refusal.review_needs_plan", "needs a plan"),
+    Rule(InvalidInput, "refusal.reported_at", "reported_at"),
     Rule(InvalidInput, "refusal.photo_type", "JPEG, PNG"),
     Rule(InvalidInput, "refusal.photo_type", "content is not"),
     Rule(InvalidInput, "refusal.photo_size", "larger than"),
@@ -71,12 +78,16 @@ RULES: tuple[Rule, ...] = (
     Rule(InvalidInput, "refusal.invalid"),
     Rule(ActionNotAllowed, "refusal.state"),
     Rule(ConflictError, "refusal.conflict"),
+    Rule(ResendConflict, "refusal.resend_conflict"),
+    Rule(Forbidden, "refusal.channel", "(granted channels:"),
     Rule(Forbidden, "refusal.forbidden"),
     Rule(NotFound, "refusal.not_found"),
     Rule(RuleViolation, "refusal.no_target", "no department or lower center"),
     Rule(RuleViolation, "refusal.top_level", "top level"),
     Rule(RuleViolation, "refusal.no_merge_target", "no other case"),
     Rule(RuleViolation, "refusal.cannot_absorb", "cannot absorb"),
+    Rule(RuleViolation, "refusal.not_from_above", "issued by a higher center"),
+    Rule(RuleViolation, "refusal.no_plan", "has no plan"),
     Rule(DispatchError, "refusal.other"),
 )
 

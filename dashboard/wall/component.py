@@ -14,11 +14,16 @@ from typing import Any
 import streamlit as st
 
 from dashboard.i18n import tr
+from dispatch.localtime import TZ
 
 _HERE = Path(__file__).parent
 ENDPOINT = "/api/wall/ws"
 STREAM_PREFIX = "/streams"
 STATUSES = ("online", "degraded", "offline", "tampered", "unknown")
+PTZ_LABELS = (
+    "title", "turn", "stop", "zoom_in", "zoom_out", "presets", "choose", "none", "goto", "save",
+    "preset_name", "keys", "failed",
+)
 KPIS = (
     "reported_today", "closed_today", "closure_rate", "on_time_rate", "satisfaction",
     "cameras_online", "open_alerts",
@@ -50,6 +55,13 @@ def labels(lang: str) -> dict[str, Any]:
         "disconnected": tr("wall.disconnected", lang),
         "close": tr("wall.focus.close", lang),
         "main_stream": tr("wall.focus.main", lang),
+        "clock": tr("wall.clock", lang),
+        "ptz": {k: tr(f"ptz.{k}", lang) for k in PTZ_LABELS},
+        "tour": {
+            "name": tr("wall.tour", lang),
+            "page": tr("wall.tour.page", lang),  # {page} {pages} {interval} filled by the JS
+            "paused": tr("wall.tour.paused", lang),
+        },
     }
 
 
@@ -61,9 +73,12 @@ def video_wall(
     kiosk: bool = False,
     focus: str | None = None,
     cameras: list[str] | None = None,
+    tour: int | None = None,
+    screen: str | None = None,
     key: str = "wall",
 ) -> None:
-    """Mount the wall (``cameras`` given: a compact set of those tiles, no ribbon)."""
+    """Mount the wall (``cameras`` given: a compact set of those tiles, no ribbon); ``tour``:
+    a camera group to tour; ``screen``: ``"k/n"``, this screen of a wall of several."""
     _component()(
         key=key,
         data={
@@ -74,6 +89,9 @@ def video_wall(
             "kiosk": kiosk,
             "focus": focus,
             "cameras": cameras,
+            "tour": tour,
+            "screen": screen,
+            "tz": TZ.name,
             "labels": labels(lang),
             "endpoint": ENDPOINT,
             "stream_prefix": STREAM_PREFIX,

@@ -1,8 +1,8 @@
 """The wall's routes: ``GET /api/wall`` (JSON) and ``/api/wall/ws`` (figures and frames).
 
 One WebSocket per wall screen carries everything the wall shows. The client sends a
-subscription as text, ``{"scope": code, "layout": 9, "lang": "zh-CN", "cameras": null}``, and
-receives:
+subscription as text, ``{"scope": code, "layout": 9, "lang": "zh-CN", "cameras": null}``,
+``"tour"`` (a camera group's id) and ``"screen"`` (``"2/4"``) optional, and receives:
 
 - text: the wall state (:mod:`dashboard.wall.state`), whenever it changes;
   ``{"error": ...}`` when the subscription was refused;
@@ -26,7 +26,7 @@ from dashboard.wall.subscription import Subscription, SubscriptionError, compute
 
 
 async def wall_json(request: Request, *, cache: WallStateCache) -> JSONResponse:
-    """``GET /api/wall?scope=&layout=&lang=&cameras=``: the same state as the socket's."""
+    """``GET /api/wall?scope=&layout=&lang=&cameras=&tour=&screen=``: the socket's state."""
     try:
         principal = principal_of_scope(request.scope)
     except NotAuthenticated:
@@ -36,6 +36,7 @@ async def wall_json(request: Request, *, cache: WallStateCache) -> JSONResponse:
         sub = Subscription.parse({
             "scope": q.get("scope"), "layout": int(q.get("layout", "9")),
             "lang": q.get("lang"), "cameras": q.get("cameras").split(",") if q.get("cameras") else None,
+            "tour": int(q["tour"]) if q.get("tour") else None, "screen": q.get("screen"),
         })
     except (SubscriptionError, ValueError) as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)

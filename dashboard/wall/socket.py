@@ -39,6 +39,7 @@ class WallConnection:
         self.sub: Subscription | None = None
         self.changed = asyncio.Event()
         self.tiles: dict[str, _Tile] = {}
+        self.holds: dict[str, tuple[Any, int]] = {}  # camera → (stream, packet hook key)
         self.dirty: set[str] = set()
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
@@ -86,6 +87,8 @@ class WallConnection:
                 self.last_text = text
                 await self._send_text(text)
             self._follow([t["camera"] for t in state.get("tiles", ())])
+            tour = state.get("tour")
+            self._hold(tour["cameras"] if tour else [])
 
     async def _send_text(self, text: str) -> None:
         async with self.send_lock:
@@ -105,6 +108,22 @@ class WallConnection:
             stream = hub.open_stream(cam, "sub")
             self.tiles[cam] = _Tile(cam, stream, stream.add_viewer(partial(self._mark, cam)))
             self._mark(cam)  # send the current picture at once
+
+    def _hold(self, cameras: list[str]) -> None:
+        """Keep ``cameras``' sub-streams decoding while a tour runs over them, without encoding
+        a picture for any of them until it is on the wall: a page turn then starts no decoder
+        (an H.264 decoder started mid-stream waits for the next keyframe, seconds on a real
+        camera) and the first picture of a tile is the stream's newest frame."""
+        hub = services().hub
+        if hub is None:
+            return
+        wanted = set(cameras) & set(hub.camera_ids())
+        for cam in [c for c in self.holds if c not in wanted]:
+            stream, key = self.holds.pop(cam)
+            stream.remove_packet_hook(key)
+        for cam in wanted - set(self.holds):
+            stream = hub.open_stream(cam, "sub")
+            self.holds[cam] = (stream, stream.add_packet_hook(_keep_decoding))
 
     def _mark(self, cam: str) -> None:
         """A tile has a new picture (called on this loop by its stream)."""
@@ -141,3 +160,8 @@ class WallConnection:
     def release(self) -> None:
         for cam in list(self.tiles):
             self._drop(cam)
+        self._hold([])
+
+
+def _keep_decoding(_delivery: Any) -> None:
+    """A packet hook that only marks its stream as wanted (so the reader decodes)."""

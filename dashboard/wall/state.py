@@ -46,6 +46,16 @@ def render(data: WallData, lang: str) -> dict[str, Any]:
             }
             for tile in data.tiles
         ],
+        "tour": None if data.tour is None else {
+            "id": data.tour.group_id,
+            "name": data.tour.name,
+            "page": data.tour.page + 1,
+            "pages": data.tour.pages,
+            "interval": data.tour.interval_s,
+            "paused": data.tour.paused,
+            "ends_at": data.tour.ends_at,
+            "cameras": list(data.tour.cameras),
+        },
         "alerts": [
             {
                 "id": a.id,

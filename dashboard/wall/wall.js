@@ -34,6 +34,134 @@ const RIBBON = [
   ["open_alerts", fmtNum],
 ];
 
+// PTZ in the focus view: a pad of buttons (hold to turn, release to stop), zoom, presets, and
+// keys while the view is open (W A S D turn, + and - zoom, 1-9 go to a preset). Commands go
+// to /api/wall/ptz/{camera}; the server checks the right and writes each to the audit.
+const PTZ_KEYS = { w: [0, 1, 0], s: [0, -1, 0], a: [-1, 0, 0], d: [1, 0, 0], "+": [0, 0, 1], "=": [0, 0, 1], "-": [0, 0, -1] };
+const PTZ_PAD = [["↖", -1, 1], ["↑", 0, 1], ["↗", 1, 1], ["←", -1, 0], null, ["→", 1, 0], ["↙", -1, -1], ["↓", 0, -1], ["↘", 1, -1]];
+
+class Ptz {
+  constructor(camera, labels, box) {
+    this.camera = camera;
+    this.labels = labels || {};
+    this.url = `/api/wall/ptz/${encodeURIComponent(camera)}`;
+    this.node = el("div", "zz-ptz");
+    this.node.hidden = true;
+    this.msg = el("span", "zz-ptz-msg");
+    this.moving = null;
+    this.presets = [];
+    box.appendChild(this.node);
+    this.load();
+  }
+
+  async load() {
+    try {
+      const r = await fetch(this.url, { credentials: "same-origin" });
+      const info = await r.json();
+      if (!r.ok || !info.ptz || !info.allowed) return;
+      this.presets = info.presets || [];
+      this.build();
+    } catch (e) { /* no PTZ controls when the route is unreachable */ }
+  }
+
+  async send(cmd) {
+    try {
+      const r = await fetch(this.url, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify(cmd),
+      });
+      const answer = await r.json().catch(() => ({}));
+      this.msg.textContent = r.ok ? "" : this.labels.failed;
+      this.node.dataset.last = r.ok ? cmd.action : "error";
+      return r.ok ? answer : null;
+    } catch (e) {
+      this.msg.textContent = this.labels.failed;
+      return null;
+    }
+  }
+
+  move(pan, tilt, zoom) {
+    const key = `${pan},${tilt},${zoom}`;
+    if (this.moving === key) return;
+    this.moving = key;
+    const speed = 0.5;
+    this.send({ action: "move", pan: pan * speed, tilt: tilt * speed, zoom: zoom * speed });
+  }
+
+  stop() {
+    if (this.moving === null) return;
+    this.moving = null;
+    this.send({ action: "stop" });
+  }
+
+  hold(button, pan, tilt, zoom) {
+    button.type = "button";
+    button.addEventListener("pointerdown", (ev) => { ev.preventDefault(); this.move(pan, tilt, zoom); });
+    for (const name of ["pointerup", "pointerleave", "pointercancel"]) button.addEventListener(name, () => this.stop());
+  }
+
+  build() {
+    const pad = el("div", "zz-ptz-pad");
+    for (const cell of PTZ_PAD) {
+      if (!cell) { const stop = el("button", "zz-ptz-stop", "■"); stop.type = "button"; stop.title = this.labels.stop; stop.addEventListener("click", () => { this.moving = ""; this.stop(); }); pad.appendChild(stop); continue; }
+      const b = el("button", "zz-ptz-dir", cell[0]);
+      b.title = this.labels.turn;
+      b.dataset.dir = `${cell[1]},${cell[2]}`;
+      this.hold(b, cell[1], cell[2], 0);
+      pad.appendChild(b);
+    }
+    const zoom = el("div", "zz-ptz-zoom");
+    const zin = el("button", "zz-ptz-zin", "+"); zin.title = this.labels.zoom_in; this.hold(zin, 0, 0, 1);
+    const zout = el("button", "zz-ptz-zout", "−"); zout.title = this.labels.zoom_out; this.hold(zout, 0, 0, -1);
+    zoom.append(zin, zout);
+    this.select = el("select", "zz-ptz-presets");
+    this.fillPresets();
+    const go = el("button", "zz-ptz-go", this.labels.goto); go.type = "button";
+    go.addEventListener("click", () => { if (this.select.value) this.send({ action: "goto", preset: this.select.value }); });
+    const name = el("input", "zz-ptz-name"); name.placeholder = this.labels.preset_name; name.maxLength = 64;
+    const save = el("button", "zz-ptz-save", this.labels.save); save.type = "button";
+    save.addEventListener("click", async () => {
+      const text = name.value.trim();
+      if (!text) { name.focus(); return; }
+      const answer = await this.send({ action: "set_preset", name: text });
+      if (answer && answer.preset) { this.presets.push({ token: answer.preset, name: text }); this.fillPresets(answer.preset); name.value = ""; }
+    });
+    const presets = el("div", "zz-ptz-row");
+    presets.append(el("span", "zz-ptz-label", this.labels.presets), this.select, go, name, save);
+    const keys = el("div", "zz-ptz-keys", this.labels.keys);
+    const side = el("div", "zz-ptz-side");
+    side.append(presets, keys, this.msg);
+    this.node.append(el("span", "zz-ptz-title", this.labels.title), pad, zoom, side);
+    this.node.hidden = false;
+  }
+
+  fillPresets(chosen) {
+    this.select.replaceChildren();
+    const none = el("option", null, this.presets.length ? this.labels.choose : this.labels.none);
+    none.value = "";
+    this.select.appendChild(none);
+    this.presets.forEach((p) => { const o = el("option", null, p.name); o.value = p.token; this.select.appendChild(o); });
+    if (chosen) this.select.value = chosen;
+  }
+
+  key(ev, down) {
+    if (this.node.hidden) return false;
+    const k = ev.key.toLowerCase();
+    const dir = PTZ_KEYS[k];
+    if (dir) {
+      if (down) this.move(...dir); else this.stop();
+      return true;
+    }
+    if (down && /^[1-9]$/.test(k) && this.presets[Number(k) - 1]) {
+      this.send({ action: "goto", preset: this.presets[Number(k) - 1].token });
+      return true;
+    }
+    return false;
+  }
+
+  close() { this.stop(); }
+}
+
 class Wall {
   constructor(parent) {
     this.parent = parent;
@@ -46,17 +174,94 @@ class Wall {
     this.root = el("div", "zz-wall");
     this.ribbon = el("div", "zz-ribbon");
     this.ribbonCells = {};
+    this.stage = el("div", "zz-stage");
     this.grid = el("div", "zz-grid");
+    this.stage.appendChild(this.grid);
+    this.bottom = el("div", "zz-bottom");
+    this.tourChip = el("div", "zz-tour");
+    this.tourChip.hidden = true;
     this.feed = el("div", "zz-feed");
+    this.bottom.append(this.tourChip, this.feed);
     this.status = el("div", "zz-conn");
     this.focus = el("div", "zz-focus");
     this.focus.hidden = true;
-    this.root.append(this.ribbon, this.grid, this.feed, this.status, this.focus);
+    this.selected = -1; // index of the tile the arrow keys stand on
+    this.root.append(this.ribbon, this.stage, this.bottom, this.status, this.focus);
     parent.appendChild(this.root);
     this.onVisibility = () => {
       if (!document.hidden && (!this.ws || this.ws.readyState > 1)) this.connect();
     };
     document.addEventListener("visibilitychange", this.onVisibility);
+    this.onKey = (ev) => this.key(ev);
+    this.onKeyUp = (ev) => this.keyUp(ev);
+    this.onResize = () => this.fit();
+    window.addEventListener("resize", this.onResize);
+    // The controls above a normal wall may change height (a longer breadcrumb, a rerun that
+    // draws a notice): refit as soon as the page's main block changes size, and every second.
+    const block = document.querySelector('[data-testid="stMainBlockContainer"]');
+    if (block && window.ResizeObserver) {
+      this.blockObserver = new ResizeObserver(() => this.fit());
+      this.blockObserver.observe(block);
+    }
+    this.fitTimer = setInterval(() => { this.fit(); this.tick(); }, 1000);
+  }
+
+  // Fit the whole wall (ribbon, tiles, ticker) into the window below whatever is above it.
+  fit() {
+    if (!this.config || this.config.mode === "tiles") {
+      this.root.style.height = "";
+      return;
+    }
+    const top = this.root.getBoundingClientRect().top;
+    const margin = this.config.kiosk ? 0 : 8;
+    const height = Math.max(240, Math.floor(window.innerHeight - Math.max(0, top) - margin));
+    const value = height + "px";
+    if (this.root.style.height !== value) this.root.style.height = value;
+  }
+
+  // The clock in the ribbon, in the product's time zone.
+  tick() {
+    if (!this.clockTime || !this.clockFormat) return;
+    const now = new Date();
+    this.clockTime.textContent = this.clockFormat.time.format(now);
+    this.clockDate.textContent = this.clockFormat.date.format(now);
+  }
+
+  key(ev) {
+    if (!this.config || this.config.mode === "tiles" || ev.defaultPrevented) return;
+    const target = ev.composedPath()[0];
+    if (target && target.closest && target.closest("input, textarea, select, [contenteditable], [role=combobox], [role=listbox]")) return;
+    const open = !this.focus.hidden;
+    if (open && this.ptz && !ev.ctrlKey && !ev.metaKey && !ev.altKey && this.ptz.key(ev, true)) {
+      ev.preventDefault();
+      return;
+    }
+    if (ev.key === "Escape") {
+      if (open) { this.closeFocus(); ev.preventDefault(); }
+      return;
+    }
+    const nodes = [...this.grid.querySelectorAll(".zz-tile")];
+    if (!nodes.length) return;
+    const cols = Number(this.grid.style.getPropertyValue("--zz-cols")) || 1;
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols }[ev.key];
+    if (step !== undefined) {
+      ev.preventDefault();
+      let at = this.selected;
+      if (open) at = nodes.findIndex((n) => n.dataset.camera === this.focus.dataset.camera);
+      at = at < 0 ? 0 : Math.min(nodes.length - 1, Math.max(0, at + step));
+      this.select(at, nodes);
+      if (open) this.openFocus(nodes[at].dataset.camera);
+    } else if (ev.key === "Enter" && !open && this.selected >= 0 && nodes[this.selected]) {
+      ev.preventDefault();
+      this.openFocus(nodes[this.selected].dataset.camera);
+    }
+  }
+
+  select(index, nodes) {
+    nodes = nodes || [...this.grid.querySelectorAll(".zz-tile")];
+    nodes.forEach((n, i) => n.classList.toggle("zz-selected", i === index));
+    this.selected = index;
+    this.root.dataset.selected = nodes[index] ? nodes[index].dataset.camera : "";
   }
 
   configure(data) {
@@ -65,11 +270,24 @@ class Wall {
     this.labels = data.labels || {};
     this.root.classList.toggle("zz-kiosk", !!data.kiosk);
     this.root.classList.toggle("zz-compact", data.mode === "tiles");
+    this.root.classList.toggle("zz-fit", data.mode !== "tiles");
     this.root.dataset.layout = String(data.layout);
-    this.grid.style.setProperty("--zz-cols", String(Math.max(1, Math.round(Math.sqrt(data.layout)))));
+    const cols = Math.max(1, Math.ceil(Math.sqrt(data.layout)));
+    this.grid.style.setProperty("--zz-cols", String(cols));
+    this.grid.style.setProperty("--zz-rows", String(Math.max(1, Math.ceil(data.layout / cols))));
     this.ribbon.hidden = data.mode === "tiles";
-    this.feed.hidden = data.mode === "tiles";
-    if (!prev || prev.lang !== data.lang) this.buildRibbon();
+    this.bottom.hidden = data.mode === "tiles";
+    if (data.mode !== "tiles") document.addEventListener("keydown", this.onKey);
+    if (data.mode !== "tiles") document.addEventListener("keyup", this.onKeyUp);
+    if (!prev || prev.lang !== data.lang || prev.tz !== data.tz) {
+      this.clockFormat = data.tz ? {
+        time: new Intl.DateTimeFormat(data.lang, { timeZone: data.tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }),
+        date: new Intl.DateTimeFormat(data.lang, { timeZone: data.tz, year: "numeric", month: "2-digit", day: "2-digit", weekday: "short" }),
+      } : null;
+      this.buildRibbon();
+    }
+    this.fit();
+    requestAnimationFrame(() => this.fit());
     const subscription = JSON.stringify(this.subscription());
     if (subscription !== this.sentSubscription) {
       this.sentSubscription = null;
@@ -81,7 +299,8 @@ class Wall {
 
   subscription() {
     const c = this.config;
-    return { scope: c.scope, layout: c.layout, lang: c.lang, cameras: c.cameras || null };
+    return { scope: c.scope, layout: c.layout, lang: c.lang, cameras: c.cameras || null,
+             tour: c.tour || null, screen: c.screen || null };
   }
 
   subscribe() {
@@ -132,6 +351,13 @@ class Wall {
       this.ribbon.appendChild(cell);
       this.ribbonCells[key] = value;
     }
+    const clock = el("div", "zz-kpi zz-clock");
+    this.clockTime = el("div", "zz-kpi-value zz-clock-time", "—");
+    this.clockDate = el("div", "zz-kpi-name zz-clock-date", "");
+    clock.title = this.labels.clock || "";
+    clock.append(this.clockTime, this.clockDate);
+    this.ribbon.appendChild(clock);
+    this.tick();
     if (this.lastState) this.applyState(this.lastState);
   }
 
@@ -151,6 +377,20 @@ class Wall {
     this.root.dataset.version = String(state.version || 0);
     this.syncTiles(state.tiles || []);
     this.syncFeed(state.alerts || []);
+    this.syncTour(state.tour || null);
+  }
+
+  syncTour(tour) {
+    const L = this.labels.tour || {};
+    this.tourChip.hidden = !tour;
+    this.root.dataset.tour = tour ? String(tour.id) : "";
+    this.root.dataset.tourPage = tour ? String(tour.page) : "";
+    this.root.dataset.tourPaused = tour && tour.paused ? "1" : "";
+    if (!tour) return;
+    const page = (L.page || "").replace("{page}", tour.page).replace("{pages}", tour.pages).replace("{interval}", tour.interval);
+    this.tourChip.replaceChildren(el("b", null, L.name || ""), el("span", "zz-tour-name", tour.name),
+      el("span", "zz-tour-page", tour.paused ? L.paused : page));
+    this.tourChip.classList.toggle("zz-paused", !!tour.paused);
   }
 
   syncTiles(list) {
@@ -180,6 +420,7 @@ class Wall {
       if (this.grid.children[index] !== tile.node) this.grid.insertBefore(tile.node, this.grid.children[index] || null);
       this.fillOverlay(tile, info);
     });
+    if (this.selected >= list.length) this.select(list.length - 1);
   }
 
   makeTile(info) {
@@ -199,7 +440,10 @@ class Wall {
     bottom.append(center, counts);
     const nosignal = el("div", "zz-nosignal", this.labels.no_signal);
     node.append(img, nosignal, top, bottom);
-    node.addEventListener("click", () => this.openFocus(info.camera));
+    node.addEventListener("click", () => {
+      this.select([...this.grid.querySelectorAll(".zz-tile")].indexOf(node));
+      this.openFocus(info.camera);
+    });
     return { node, img, name, badge, center, counts, nosignal, url: null, frames: 0, key: "" };
   }
 
@@ -280,12 +524,20 @@ class Wall {
     bar.appendChild(close);
     box.append(img, bar);
     this.closeFocus();
+    this.ptz = new Ptz(camera, this.labels.ptz, box);
     this.focus.appendChild(box);
     this.focus.dataset.camera = camera;
     this.focus.hidden = false;
   }
 
+  keyUp(ev) {
+    const target = ev.composedPath()[0];
+    if (target && target.closest && target.closest("input, textarea, select")) return;
+    if (this.ptz && !this.focus.hidden && this.ptz.key(ev, false)) ev.preventDefault();
+  }
+
   closeFocus() {
+    if (this.ptz) { this.ptz.close(); this.ptz = null; }
     const img = this.focus.querySelector("img");
     if (img) img.src = ""; // ends the MJPEG request so the main stream can idle and close
     this.focus.replaceChildren();
@@ -296,6 +548,11 @@ class Wall {
   destroy() {
     this.closed = true;
     document.removeEventListener("visibilitychange", this.onVisibility);
+    document.removeEventListener("keydown", this.onKey);
+    document.removeEventListener("keyup", this.onKeyUp);
+    window.removeEventListener("resize", this.onResize);
+    clearInterval(this.fitTimer);
+    if (this.blockObserver) this.blockObserver.disconnect();
     this.closeFocus();
     if (this.ws) this.ws.close();
     for (const tile of this.tiles.values()) if (tile.url) URL.revokeObjectURL(tile.url);

@@ -16,6 +16,10 @@ STREAM_PUBLISH = "stream.publish"  # WHIP
 SESSION_JOIN = "session.join"  # video-linked dispatch sessions
 READ = "read"  # list and read cases, KPIs, alerts of the scope
 METRICS_READ = "metrics.read"  # Prometheus /metrics (camera names and health of the deployment)
+ALERT_ACK = "ack"  # acknowledge duty alerts of the scope (值班确认)
+PTZ = "ptz"  # pan, tilt, zoom and presets of a camera of the scope (云台控制)
+BRIEFING_GENERATE = "briefing.generate"  # generate a 日小结 / 研判 on demand
+BRIEFING_SIGN = "briefing.sign"  # add the conclusion and sign a briefing off (签发)
 
 _PEOPLE = frozenset(Role) - {Role.SYSTEM}
 
@@ -26,6 +30,10 @@ ROLE_GRANTS: dict[str, frozenset[Role]] = {
     STREAM_PUBLISH: frozenset({Role.GRID_WORKER, Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER}),
     SESSION_JOIN: _PEOPLE,
     METRICS_READ: frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.LEADER}),
+    ALERT_ACK: frozenset({Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER}),
+    PTZ: frozenset({Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER}),
+    BRIEFING_GENERATE: frozenset({Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER}),
+    BRIEFING_SIGN: frozenset({Role.DUTY_OFFICER, Role.LEADER}),
 }
 
 #: Creating a case is the workflow's one action without a prior state.

@@ -36,8 +36,11 @@ class AuditEvent(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
+    USER_ROLES_CHANGED = "user_roles_changed"
+    USER_CENTER_CHANGED = "user_center_changed"
     TOKEN_CREATED = "token_created"
     TOKEN_REVOKED = "token_revoked"
+    PTZ = "ptz"  # a camera turned, zoomed or sent to a preset (resource camera:<id>)
 
 
 def record(

@@ -12,7 +12,7 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from dispatch.accounts import tokens, users
 from dispatch.accounts.crypto import generate_password, utcnow
 from dispatch.accounts.models import User
 from dispatch.errors import DispatchError
+from dispatch.localtime import TZ
 from dispatch.models import Center
 from dispatch.principal import Role
 
@@ -106,6 +107,30 @@ def _user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The longest a token may be made to live from the command line (ten years).
+MAX_EXPIRES_DAYS = 3650
+
+
+def positive_days(text: str) -> int:
+    """``--expires-days``: a whole number of days, at least 1 (0 or less would not expire)."""
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= MAX_EXPIRES_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"有效期须为 1–{MAX_EXPIRES_DAYS} 天的整数 · must be a whole number of days from 1 "
+            f"to {MAX_EXPIRES_DAYS} (got {text!r}); leave --expires-days out for a token "
+            "that does not expire"
+        )
+    return days
+
+
+def _when(ts: datetime | None, none: str) -> str:
+    """A stored UTC time in the product's zone, as an operator reads it."""
+    return ts.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if ts else none
+
+
 def _token_create(args: argparse.Namespace) -> int:
     expires = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
     with _factory(args) as factory, factory.begin() as session:
@@ -129,10 +154,12 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 def _token_list(args: argparse.Namespace) -> int:
     with _factory(args) as factory, factory() as session:
-        print(f"{'name':<24} {'prefix':<12} {'center':<24} {'actions':<24} state")
+        print(f"{'name':<24} {'prefix':<12} {'center':<24} {'actions':<24} "
+              f"{'expires':<17} {'last used':<17} state  ({TZ.name})")
         for t in tokens.list_tokens(session):
-            state = "revoked" if t.revoked_at else "active"
-            print(f"{t.name:<24} {t.prefix:<12} {t.center.path:<24} {','.join(t.actions):<24} {state}")
+            print(f"{t.name:<24} {t.prefix:<12} {t.center.path:<24} {','.join(t.actions):<24} "
+                  f"{_when(t.expires_at, 'never'):<17} {_when(t.last_used_at, 'never'):<17} "
+                  f"{tokens.token_state(t)}")
     return 0
 
 
@@ -181,8 +208,10 @@ def register(sub: Any) -> None:
     p.add_argument("name")
     p.add_argument("--center", required=True, help="行政区划 code of the center whose subtree it may reach")
     p.add_argument("--action", action="append", required=True, help="action it may take (repeat)")
-    p.add_argument("--source", action="append", help="intake source it may create cases for (repeat)")
-    p.add_argument("--expires-days", type=int, default=None)
+    p.add_argument("--channel", "--source", dest="source", action="append",
+                   help="intake channel it may report on, e.g. hotline_12345 (repeat)")
+    p.add_argument("--expires-days", type=positive_days, default=None,
+                   help="days until it stops working (1 or more; default: it does not expire)")
     p.set_defaults(func=_guard(_token_create))
     p = token.add_parser("revoke", help="revoke a token")
     p.add_argument("name")

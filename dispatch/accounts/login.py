@@ -67,8 +67,11 @@ def login(
     client = Client(address, user_agent, now or utcnow())
     username = username.strip().lower()  # account names are stored in lower case
     user = _find_user(session, username)
-    account_key = (
-        throttle.user_key(user.id) if user else throttle.name_key(name_digest(username))
+    # Failures count against this account from this address, and against the address as a
+    # whole (a much higher ceiling): never against the account from everywhere, which would
+    # let anyone keep its owner out, nor against other accounts behind the same address.
+    account_key = throttle.pair_key(
+        throttle.user_key(user.id) if user else throttle.name_key(name_digest(username)), address
     )
     addr_key = throttle.address_key(address)
     actor = user.username if user else None

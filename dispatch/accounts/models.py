@@ -1,4 +1,5 @@
-"""Accounts schema: users, web sessions, API tokens, login throttle state and the access audit.
+"""Accounts schema: users, web sessions, API tokens, login throttle state, the single sign-on
+hand-off ledger and the access audit.
 
 Nothing secret is stored in clear: passwords are argon2id hashes, session and API tokens are
 stored as the SHA-256 of a 256-bit random value (a high-entropy secret needs no slow hash;
@@ -106,6 +107,17 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class SsoHandoff(Base):
+    """An identity cookie of the single sign-on provider already turned into a session
+    (its SHA-256), remembered ``used_until`` it can no longer be fresh: a copy replayed on
+    any process of the deployment opens nothing."""
+
+    __tablename__ = "sso_handoffs"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    used_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class AccessAudit(Base):
     """One append-only line of the access audit: logins, logouts, denials, account changes."""
 
@@ -122,4 +134,4 @@ class AccessAudit(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
 
 
-ACCOUNT_TABLES = (User, WebSession, ApiToken, LoginThrottle, AccessAudit)
+ACCOUNT_TABLES = (User, WebSession, ApiToken, LoginThrottle, SsoHandoff, AccessAudit)

@@ -1,4 +1,9 @@
-"""Failed-login throttling per account and per address, stored in the database.
+"""Failed-login throttling per (account, address) pair and per address, in the database.
+
+A login is slowed by the failures of its own pair (this account from this address) and, far
+later, by the failures of its address as a whole (a spray across many accounts). Failures on
+one account never slow another account, and failures from one address never slow the same
+account from another address: the throttle cannot be turned on a victim from elsewhere.
 
 Counts are incremented with one atomic upsert, so concurrent attempts from several processes
 all count. The check runs before the password is verified: a locked key costs the attacker
@@ -7,6 +12,7 @@ nothing but also costs the server no argon2 work.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -28,6 +34,14 @@ def name_key(name_digest: str) -> str:
 
 def address_key(address: str) -> str:
     return f"addr:{address[:64]}"
+
+
+def pair_key(account_key: str, address: str) -> str:
+    """The key of one account (``user:<id>`` or ``name:<digest>``) tried from one address."""
+    key = f"pair:{account_key}@{address[:64]}"
+    if len(key) <= 80:
+        return key  # readable in the table for every IPv4 and IPv6 address
+    return "pair:" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 def retry_after(session: Session, key: str, now: datetime | None = None) -> float:

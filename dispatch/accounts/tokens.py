@@ -1,8 +1,10 @@
 """API tokens for external systems (12345 hotline, police push…).
 
-A token is bound to a center subtree and to named actions, optionally to intake sources. Its
-value is shown once, at creation; only its SHA-256 is stored. Revoked or expired tokens are
-refused; ``last_used_at`` shows which tokens are still in use.
+A token is bound to a center subtree, to named actions, and to the intake channels it may
+report on (``sources``: names of :class:`dispatch.types.Channel`; none named, it reports on
+none, see :mod:`dispatch.channels`). Its value is shown once, at creation; only its SHA-256 is
+stored. Revoked or expired tokens are refused; ``last_used_at`` shows which tokens are still in
+use.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dispatch.accounts.errors import AccountError, AccountNotFound
 from dispatch.accounts.models import ApiToken
 from dispatch.accounts.users import find_center
 from dispatch.principal import Principal, Role
+from dispatch.types import Channel
 
 TOKEN_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,47}$")
 #: Tokens are touched at most this often, so a busy integration does not write on every call.
@@ -52,6 +55,15 @@ def create_token(
     for action in actions:
         if not known_action(action):
             raise AccountError(f"未知操作 {action!r} · unknown action {action!r}")
+    channels = {c.value for c in Channel}
+    for source in sources or ():
+        if source.strip() and source.strip() not in channels:
+            raise AccountError(
+                f"未知受理渠道 {source.strip()!r} · unknown intake channel {source.strip()!r} "
+                f"(channels: {', '.join(c.value for c in Channel)})"
+            )
+    if expires_at is not None and as_utc(expires_at) <= utcnow():
+        raise AccountError("有效期须在将来 · the expiry must lie in the future")
     home = find_center(session, center)
     value = new_api_token()
     row = ApiToken(
@@ -82,6 +94,15 @@ def revoke_token(session: Session, name: str, *, actor: str = "setup") -> ApiTok
         row.revoked_at = utcnow()
         audit.record(session, AuditEvent.TOKEN_REVOKED, actor=actor, resource=f"token:{name}")
     return row
+
+
+def token_state(row: ApiToken, now: datetime | None = None) -> str:
+    """"active", "revoked" or "expired"."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.expires_at is not None and (now or utcnow()) >= as_utc(row.expires_at):
+        return "expired"
+    return "active"
 
 
 def list_tokens(session: Session) -> list[ApiToken]:

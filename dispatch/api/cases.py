@@ -18,14 +18,16 @@ from dispatch.api.http import (
     ApiContext,
     ApiError,
     JSONResponse,
+    parse_json,
     query_bool,
     query_page,
+    query_place,
     query_scope,
     query_time,
     read_body,
     read_json,
 )
-from dispatch.api.serialize import attachment_doc, case_doc, event_doc, order_doc
+from dispatch.api.serialize import attachment_doc, case_doc, event_doc, order_doc, place_codes
 from dispatch.errors import InvalidInput, NotFound
 from dispatch.intake import CaseIntake, parse_intake
 from dispatch.models import Attachment, Case
@@ -35,7 +37,7 @@ from dispatch.workflow import allowed_actions
 
 
 def full_case(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
-    doc = case_doc(case)
+    doc = case_doc(case, places=place_codes(session, [case]).get(case.id))
     doc["timeline"] = [event_doc(e) for e in svc.timeline(session, case.id)]
     doc["orders"] = [order_doc(o) for o in svc.orders_of(session, case.id)]
     doc["attachments"] = [
@@ -55,7 +57,9 @@ def _create(
     for attempt in range(2):
         try:
             with ctx.factory.begin() as session:
-                case, created = svc.report_case(session, principal, intake, sla=ctx.sla, now=now)
+                case, created = svc.report_case(
+                    session, principal, intake, sla=ctx.sla, now=now, policy=ctx.intake
+                )
                 if created:
                     for photo in photos:
                         session.add(
@@ -99,6 +103,7 @@ def _list(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, 
     limit, offset = query_page(request, 50, 200)
     with ctx.factory() as session:
         scope = query_scope(session, principal, request)
+        grid, unit = query_place(session, principal, request)
         page = svc.list_cases(
             session,
             principal,
@@ -111,10 +116,13 @@ def _list(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, 
             reported_from=query_time(request, "from"),
             reported_to=query_time(request, "to", end=True),
             q=q.get("q"),
+            grid_id=grid,
+            unit_id=unit,
             limit=limit,
             offset=offset,
         )
-        items = [case_doc(c) for c in page.items]
+        places = place_codes(session, page.items)
+        items = [case_doc(c, places=places.get(c.id)) for c in page.items]
         return {"scope": scope, "total": page.total, "limit": limit, "offset": offset, "items": items}
 
 
@@ -206,7 +214,7 @@ async def _multipart(request: Request) -> tuple[CaseIntake, list[uploads.Photo]]
         raw = form.get("case")
         if not isinstance(raw, str):
             raise InvalidInput("case", "multipart needs a 'case' part holding the report as JSON")
-        intake = parse_intake(raw)
+        intake = parse_intake(parse_json(raw))
         photos = []
         for i, item in enumerate(form.getlist("photos")):
             if not isinstance(item, UploadFile):

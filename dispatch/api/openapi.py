@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dispatch.api.openapi_briefings import briefing_paths
+from dispatch.api.openapi_orders import order_paths
 from dispatch.api.openapi_schemas import (
     ERR,
     ERRORS,
@@ -16,7 +18,9 @@ from dispatch.api.openapi_schemas import (
     query_param,
     ref,
 )
+from dispatch.api.openapi_sessions import session_paths
 from dispatch.api.uploads import MAX_PHOTO_BYTES, MAX_PHOTOS, SNIFF
+from dispatch.api.views import KPI_BREAKDOWNS
 from dispatch.types import Satisfaction
 
 
@@ -26,7 +30,9 @@ def build_openapi(server_prefix: str = "/api") -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/cases": {
             "post": {
-                "summary": "Report a case (上报事件). Same source + external_id returns the existing case (200).",
+                "summary": "Report a case (上报事件) on a channel your credentials are granted. "
+                "The same channel + external_id returns the existing case (200); with other "
+                "content it is refused (409, `fields` names what differs).",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -73,6 +79,8 @@ def build_openapi(server_prefix: str = "/api") -> dict[str, Any]:
                     query_param("from", "Reported at or after (ISO date or date-time)"),
                     query_param("to", "Reported before; a date includes that whole day"),
                     query_param("q", "Text in the title"),
+                    query_param("grid", "Grid code (网格): cases located in it"),
+                    query_param("unit", "十联户 unit code: cases located in it"),
                     query_param("limit", "1–200", {"type": "integer", "default": 50}),
                     query_param("offset", "Paging offset", {"type": "integer", "default": 0}),
                 ],
@@ -120,8 +128,16 @@ def build_openapi(server_prefix: str = "/api") -> dict[str, Any]:
         },
         "/kpis": {
             "get": {
-                "summary": "KPIs of a scope and period, by child center",
-                "parameters": [SCOPE, query_param("from", "Start (ISO)"), query_param("to", "End (ISO)")],
+                "summary": "KPIs of a scope and period, by child center, or of the cases located "
+                "in a grid or unit (by unit or grid)",
+                "parameters": [
+                    SCOPE,
+                    query_param("from", "Start (ISO)"),
+                    query_param("to", "End (ISO)"),
+                    query_param("grid", "Grid code: KPIs of the cases located in it"),
+                    query_param("unit", "十联户 unit code: KPIs of the cases located in it"),
+                    query_param("by", "Breakdown of children", {"enum": list(KPI_BREAKDOWNS)}),
+                ],
                 "responses": {
                     "200": json_content({"type": "object"}),
                     "501": {**ERR, "description": "KPI module not installed"},
@@ -167,7 +183,7 @@ def build_openapi(server_prefix: str = "/api") -> dict[str, Any]:
         },
         "/alerts/{id}/ack": {
             "post": {
-                "summary": "Acknowledge an alert by a named person",
+                "summary": "Acknowledge an alert as the signed-in caller (permission 'ack')",
                 "parameters": [path_param("id")],
                 "requestBody": {
                     "required": False,
@@ -175,7 +191,8 @@ def build_openapi(server_prefix: str = "/api") -> dict[str, Any]:
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "properties": {"by": {"type": "string", "maxLength": 64}},
+                                "properties": {"note": {"type": "string", "maxLength": 500}},
+                                "additionalProperties": False,
                             }
                         }
                     },
@@ -188,8 +205,13 @@ def build_openapi(server_prefix: str = "/api") -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "综治中心调度 API · dispatch API", "version": "1"},
         "servers": [{"url": server_prefix}],
-        "paths": paths,
-        "components": {"schemas": schemas},
+        "paths": {**paths, **order_paths(), **session_paths(), **briefing_paths()},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "An API token (zzt_…) or a session cookie"}},
+        },
+        "security": [{"bearer": []}],
         "x-actions": actions,
         "x-satisfaction": [s.value for s in Satisfaction],
     }

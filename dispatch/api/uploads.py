@@ -8,7 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dispatch.api.http import ApiError
+from dispatch.api.http import UNSTORABLE, ApiError
+from dispatch.errors import InvalidInput
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PHOTOS = 6
@@ -51,6 +52,8 @@ def check_photo(index: int, filename: str, content_type: str, data: bytes) -> Ph
         raise ApiError(
             415, "unsupported_media_type", f"{field}: content is not {kind}", field=field
         )
+    if UNSTORABLE.search(filename):
+        raise InvalidInput(field, "the file name contains a character that cannot be stored")
     name = os.path.basename(filename or "photo")[:200] or "photo"
     return Photo(name, kind, data)
 

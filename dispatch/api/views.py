@@ -21,7 +21,9 @@ from dispatch.api.http import (
 )
 from dispatch.api.serialize import alert_doc, center_doc
 from dispatch.errors import Hidden, InvalidInput
+from dispatch.grids import find_place
 from dispatch.kpi import compute_kpis
+from dispatch.kpi_grid import place_kpis
 from dispatch.principal import Principal
 from dispatch.registry import center_by_code, children
 
@@ -68,13 +70,16 @@ async def alerts(request: Request, principal: Principal, ctx: ApiContext) -> Res
 
 
 def _ack(ctx: ApiContext, principal: Principal, alert_id: int, body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict) or set(body) - {"by"}:
-        raise InvalidInput("body", 'expects {"by": "name"}')
-    by = body.get("by")
-    if by is not None and not isinstance(by, str):
-        raise InvalidInput("by", "must be a string")
+    # The acknowledging person is the authenticated principal, never a name sent along.
+    if isinstance(body, dict) and "by" in body:
+        raise InvalidInput("by", "not accepted: the acknowledging person is the signed-in caller")
+    if not isinstance(body, dict) or set(body) - {"note"}:
+        raise InvalidInput("body", 'expects {"note": "text"} or nothing')
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidInput("note", "must be a string")
     with ctx.factory.begin() as session:
-        return alert_doc(alert_svc.ack_alert(session, principal, alert_id, by))
+        return alert_doc(alert_svc.ack_alert(session, principal, alert_id, note))
 
 
 async def ack(request: Request, principal: Principal, ctx: ApiContext) -> Response:
@@ -84,13 +89,28 @@ async def ack(request: Request, principal: Principal, ctx: ApiContext) -> Respon
     )
 
 
+#: ``by`` of ``GET /kpis``: the breakdown of ``children``.
+KPI_BREAKDOWNS = ("center", "grid", "unit")
+
+
 def _kpis(ctx: ApiContext, request: Request, principal: Principal) -> Any:
     end = query_time(request, "to", end=True) or datetime.now(UTC)
     start = query_time(request, "from") or end - timedelta(days=30)
     if start >= end:
         raise InvalidInput("from", "must be before to")
+    q = request.query_params
+    by = q.get("by") or None
+    if by is not None and by not in KPI_BREAKDOWNS:
+        raise InvalidInput("by", f"must be one of {', '.join(KPI_BREAKDOWNS)}")
+    located = bool(q.get("grid") or q.get("unit"))
+    if located and by == "center":
+        raise InvalidInput("by", "a grid or unit breaks down by unit or grid, not by center")
     with ctx.factory() as session:
-        return compute_kpis(session, query_scope(session, principal, request), start, end)
+        scope = query_scope(session, principal, request)
+        if not located and by in (None, "center"):
+            return compute_kpis(session, scope, start, end)
+        place = find_place(session, principal, q.get("grid") or None, q.get("unit") or None)
+        return place_kpis(session, scope, start, end, place=place, by=by or "unit")  # type: ignore[arg-type]
 
 
 async def kpis(request: Request, principal: Principal, ctx: ApiContext) -> Response:

@@ -19,7 +19,8 @@ class ConsultContext:
     """Built once by :func:`dispatch.consultation.routes.consultation_routes`.
 
     ``anonymous`` is the principal of operator requests that carry none (``None``: 401);
-    ``page`` renders the join page (a placeholder when ``None``)."""
+    ``page`` renders the join page (a placeholder when ``None``); ``key`` derives join tokens
+    (:func:`dispatch.consultation.links.link_key`)."""
 
     factory: sessionmaker[Session]
     bus: Bus
@@ -28,3 +29,4 @@ class ConsultContext:
     anonymous: Principal | None
     media: Media
     page: Callable[[], str] | None = None
+    key: bytes = b""

@@ -5,9 +5,14 @@
     GET    /join/{token}                   the join page (HTML, from the page renderer)
     GET    /join/{token}/state             me, the case card, the people and the feeds to view
     POST   /join/{token}/whip              publish camera and microphone (SDP offer → answer)
-    POST   /join/{token}/whep/{feed}       view a participant (p-<id>) or a camera (c-<id>)
+    POST   /join/{token}/whep/{feed}       view a participant (p-<id>) or a camera (c-<id>);
+                                           an empty body asks for the server's offer (the
+                                           feed's ``exchange`` is ``server-offer`` in the state)
+    PATCH  /join/{token}/resources/{res}   the viewer's answer to a server offer
     DELETE /join/{token}/resources/{res}   end a WHIP or WHEP resource
-    POST   /join/{token}/leave             leave (the same link rejoins later)
+    POST   /join/{token}/leave[?resource=] leave (the same link rejoins later); with ``resource``
+                                           only if that peer still publishes (a reloading page's
+                                           goodbye must not end the peer that replaced it)
     POST   /join/{token}/notes             {text}
     POST   /join/{token}/arrival           report being on site (三必到)
 
@@ -37,6 +42,7 @@ from dispatch.api.http import (
 )
 from dispatch.consultation import services as svc
 from dispatch.consultation.context import ConsultContext
+from dispatch.consultation.media import ServerOffers
 from dispatch.consultation.models import ConsultSession, Participant
 from dispatch.consultation.views import join_doc
 from dispatch.errors import DispatchError, InvalidInput
@@ -108,6 +114,11 @@ def by_token(ctx: ConsultContext, endpoint: JoinEndpoint) -> Callable[[Request],
             return error_response(exc)
         except LookupError:
             return JSONResponse({"error": "unknown_feed", "message": "画面不存在 · no such feed"}, 404)
+        except ConnectionError:  # the media engine (Janus) did not answer
+            log.warning("media engine unavailable for %s", endpoint.__name__)
+            return JSONResponse({"error": "media_unavailable",
+                                 "message": "媒体服务暂不可用，请稍后重试 · the media server is "
+                                            "unavailable, try again shortly"}, 503)
         except ValueError as exc:  # a bad SDP offer (the media side says why)
             return JSONResponse({"error": "bad_sdp", "message": str(exc)}, 400)
 
@@ -177,8 +188,20 @@ async def whep(request: Request, ctx: ConsultContext, who: Who) -> Response:
         raise InvalidInput("feed", "you hear and see yourself locally")
     await run_in_threadpool(_may_view, ctx, who.sid, wanted)
     offer = (await read_body(request, SDP_LIMIT)).decode("utf-8", "replace")
+    if not offer.strip() and isinstance(ctx.media, ServerOffers):
+        server_offer, resource = await ctx.media.view_offer(str(who.sid), wanted)
+        return _sdp_answer(request, server_offer, resource)  # the page PATCHes its answer
     answer, resource = await ctx.media.view(str(who.sid), wanted, offer)
     return _sdp_answer(request, answer, resource)
+
+
+async def answer(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    """The viewer's answer to the server's offer (``PATCH`` of the WHEP resource)."""
+    if not isinstance(ctx.media, ServerOffers):
+        return JSONResponse({"error": "unknown_resource", "message": "no such resource"}, 404)
+    sdp = (await read_body(request, SDP_LIMIT)).decode("utf-8", "replace")
+    await ctx.media.view_answer(str(who.sid), request.path_params["resource"], sdp)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 async def delete(request: Request, ctx: ConsultContext, who: Who) -> Response:
@@ -191,6 +214,9 @@ async def delete(request: Request, ctx: ConsultContext, who: Who) -> Response:
 
 
 async def leave(request: Request, ctx: ConsultContext, who: Who) -> Response:
+    resource = request.query_params.get("resource")
+    if resource is not None and ctx.media.publishing(str(who.sid)).get(who.feed) != resource:
+        return JSONResponse({"left": False}, headers=NO_STORE)  # already replaced by a rejoin
     await ctx.media.leave(str(who.sid), who.feed)
     await run_in_threadpool(_mark, ctx, who.pid, False)
     return JSONResponse({"left": True}, headers=NO_STORE)
@@ -231,6 +257,7 @@ def join_routes(ctx: ConsultContext) -> list[Route]:
         Route(base + "/whip", by_token(ctx, whip), methods=["POST"]),
         Route(base + "/whep/{feed}", by_token(ctx, whep), methods=["POST"]),
         Route(base + "/resources/{resource}", by_token(ctx, delete), methods=["DELETE"]),
+        Route(base + "/resources/{resource}", by_token(ctx, answer), methods=["PATCH"]),
         Route(base + "/leave", by_token(ctx, leave), methods=["POST"]),
         Route(base + "/notes", by_token(ctx, note), methods=["POST"]),
         Route(base + "/arrival", by_token(ctx, arrival), methods=["POST"]),

@@ -8,7 +8,7 @@ feed (404).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 GoneCallback = Callable[[], Awaitable[None]]
 
@@ -36,3 +36,25 @@ class Media(Protocol):
     def snapshot(self, room_id: str, feed: str) -> bytes | None: ...
 
     def camera_status(self, camera_id: str) -> str | None: ...
+
+
+@runtime_checkable
+class ServerOffers(Protocol):
+    """An engine whose viewers answer its offer (Janus's VideoRoom subscribers and Streaming
+    viewers): ``POST whep/<feed>`` with an empty body brings the offer, ``PATCH`` of the
+    resource carries the viewer's answer."""
+
+    def offers(self, room_id: str, feed: str) -> bool:
+        """True when viewing ``feed`` takes the server-offer exchange."""
+        ...
+
+    async def view_offer(self, room_id: str, feed: str) -> tuple[str, str]:
+        """(offer SDP, resource id) for a viewer of ``feed``."""
+        ...
+
+    async def view_answer(self, room_id: str, resource: str, answer: str) -> None: ...
+
+
+def exchange(media: Media, room_id: str, feed: str) -> str:
+    """How a page views ``feed``: ``"offer"`` (WHEP, the page offers) or ``"server-offer"``."""
+    return "server-offer" if isinstance(media, ServerOffers) and media.offers(room_id, feed) else "offer"

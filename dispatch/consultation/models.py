@@ -1,7 +1,8 @@
 """Tables of video-linked dispatch sessions (视频会商): the session, its people, cameras and evidence.
 
 A session is bound to one case. Every participant is first an invitation: a personal join
-token whose SHA-256 digest (never the token) is stored with an expiry. Joins, leaves, actions
+token whose SHA-256 digest (never the token) is stored, with the nonce it is derived from
+(:mod:`dispatch.consultation.links`); it lasts the whole session unless given a lifetime. Joins, leaves, actions
 and notes are not kept here but written into the case's own audit trail (``case_events``),
 so the case record tells the whole story; these tables hold what the live room needs.
 """
@@ -57,7 +58,11 @@ class Participant(Base):
     center_id: Mapped[int | None] = mapped_column(sa.ForeignKey("centers.id"))
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     token_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    token_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: None: the link lasts as long as the session (an explicit lifetime is for guests).
+    token_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: The link's token is derived from it with the server's key (see ``links``); None for links
+    #: made before 0010, which cannot be shown again.
+    link_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     invited_at: Mapped[datetime] = mapped_column(UtcDateTime)
     invited_by: Mapped[str] = mapped_column(sa.String(64))
     state: Mapped[str] = mapped_column(sa.String(16), default="invited")

@@ -8,9 +8,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import BaseRoute
 
+from dispatch.accounts.access import SESSION_JOIN
+from dispatch.api.http import declare, declare_query
+from dispatch.api.openapi import build_openapi
 from dispatch.consultation.api import operator_routes
 from dispatch.consultation.context import ConsultContext
 from dispatch.consultation.join import install_log_redaction, join_routes
+from dispatch.consultation.links import link_key
 from dispatch.consultation.media import Media
 from dispatch.events import Bus, InProcessBus
 from dispatch.principal import Principal
@@ -32,5 +36,8 @@ def consultation_routes(
     middleware (the join token is its own credential)."""
     install_log_redaction()
     ctx = ConsultContext(session_factory, bus or InProcessBus(), sla or Sla.build(), Path(data_dir),
-                         anonymous_principal, media, join_page)
-    return [*operator_routes(ctx), *join_routes(ctx)]
+                         anonymous_principal, media, join_page, link_key(Path(data_dir)))
+    # Every operator route of a session needs ``session.join`` (a workflow action taken in a
+    # session is then checked as the workflow's); join routes take the join token instead.
+    operators = declare_query(declare(operator_routes(ctx), SESSION_JOIN), build_openapi(), "/api")
+    return [*operators, *join_routes(ctx)]

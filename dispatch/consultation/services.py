@@ -8,7 +8,6 @@ written into the case's audit trail in the same transaction (:mod:`dispatch.cons
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,14 +18,17 @@ from dispatch.accounts.crypto import digest
 from dispatch.cases import get_case
 from dispatch.consultation import audit
 from dispatch.consultation.chain import CameraProposal, Invitee, invitees, propose_cameras
+from dispatch.consultation.links import new_nonce, token_for
 from dispatch.consultation.lookup import get_session as get_session
 from dispatch.consultation.lookup import require_desk, require_open
 from dispatch.consultation.models import ConsultSession, Participant, SessionCamera
 from dispatch.errors import InvalidInput, NotFound, RuleViolation
 from dispatch.models import Alert, Camera, Case
+from dispatch.permissions import can_see
 from dispatch.principal import Principal
 
-DEFAULT_TTL = timedelta(hours=12)
+#: The longest a link given an explicit lifetime may last (links without one last the session).
+MAX_TTL = timedelta(days=7)
 CONNECTED, DISCONNECTED, LEFT, INVITED = "connected", "disconnected", "left", "invited"
 
 
@@ -41,7 +43,7 @@ class TokenRefused(Exception):
 
 @dataclass(frozen=True)
 class Invitation:
-    """A new participant and its join token, shown once (only its digest is stored)."""
+    """A participant and its join token (the database keeps its digest and nonce only)."""
 
     participant: Participant
     token: str
@@ -126,39 +128,81 @@ def detach_camera(session: Session, principal: Principal, consult_id: int, camer
 
 
 def invite(
-    session: Session, principal: Principal, consult_id: int, invitee: Invitee, *,
-    actor: str | None = None, ttl: timedelta = DEFAULT_TTL, now: datetime | None = None,
+    session: Session, principal: Principal, consult_id: int, invitee: Invitee, *, key: bytes,
+    actor: str | None = None, ttl: timedelta | None = None, now: datetime | None = None,
 ) -> Invitation:
-    """A personal join link for one person; the token is returned once, stored as a digest."""
+    """A personal join link for one person, valid while the session runs (or for ``ttl``).
+    The token is derived from a stored nonce with ``key`` (:mod:`dispatch.consultation.links`):
+    :func:`link_token` gives it again; only its digest is looked up."""
     require_desk(principal)
     consult, case = get_session(session, principal, consult_id)
     require_open(consult)
     if not invitee.name.strip():
         raise InvalidInput("name", "an invitee needs a name")
-    if ttl <= timedelta(0) or ttl > timedelta(days=7):
+    if ttl is not None and (ttl <= timedelta(0) or ttl > MAX_TTL):
         raise InvalidInput("ttl", "a join link lasts between a second and 7 days")
     now = _now(now)
-    token = secrets.token_urlsafe(32)
+    nonce = new_nonce()
+    token = token_for(key, nonce)
     person = Participant(
         session_id=consult_id, name=invitee.name.strip()[:100], role=invitee.role, actor=actor,
         center_id=invitee.center_id, department_id=invitee.department_id,
-        token_digest=digest(token), token_expires_at=now + ttl, invited_at=now,
+        token_digest=digest(token), link_nonce=nonce,
+        token_expires_at=now + ttl if ttl is not None else None, invited_at=now,
         invited_by=principal.actor, state=INVITED, joins=0, connected_seconds=0,
     )
     session.add(person)
     session.flush()
     audit.record(session, case, principal.actor, "session_invite",
                  {"session": consult_id, "participant": person.id, "name": person.name,
-                  "role": person.role, "expires_at": person.token_expires_at.isoformat()}, now)
+                  "role": person.role,
+                  **({"expires_at": person.token_expires_at.isoformat()} if person.token_expires_at else {})},
+                 now)
     return Invitation(person, token)
 
 
-def invite_chain(session: Session, principal: Principal, consult_id: int, *,
-                 ttl: timedelta = DEFAULT_TTL, now: datetime | None = None) -> list[Invitation]:
+def invite_chain(session: Session, principal: Principal, consult_id: int, *, key: bytes,
+                 ttl: timedelta | None = None, now: datetime | None = None) -> list[Invitation]:
     """Invite everyone along the case's chain (see :func:`chain.invitees`)."""
     _, case = get_session(session, principal, consult_id)
-    return [invite(session, principal, consult_id, i, ttl=ttl, now=now)
+    return [invite(session, principal, consult_id, i, key=key, ttl=ttl, now=now)
             for i in invitees(session, case)]
+
+
+def link_token(person: Participant, key: bytes) -> str | None:
+    """``person``'s join token again (None for a link made before links could be re-sent)."""
+    if person.link_nonce is None:
+        return None
+    token = token_for(key, person.link_nonce)
+    return token if digest(token) == person.token_digest else None
+
+
+def resend_link(session: Session, principal: Principal, consult_id: int, participant_id: int, *,
+                key: bytes) -> str | None:
+    """A participant's join token for the organiser to send again (desk roles, in scope)."""
+    require_desk(principal)
+    consult, _ = get_session(session, principal, consult_id)
+    require_open(consult)
+    person = session.get(Participant, participant_id)
+    if person is None or person.session_id != consult_id:
+        raise NotFound("participant", participant_id)
+    return link_token(person, key)
+
+
+def own_invitation(session: Session, principal: Principal, consult_id: int, *,
+                   key: bytes) -> Invitation:
+    """The caller's own link in a session: the invitation made for this account, or a new one
+    (an operator opening a running session from the list joins it as themself)."""
+    consult, _ = get_session(session, principal, consult_id)
+    require_open(consult)
+    mine = [p for p in consult.participants if p.actor == principal.actor]
+    for person in reversed(mine):
+        token = link_token(person, key)
+        if token is not None and (person.token_expires_at is None
+                                  or person.token_expires_at > _now(None)):
+            return Invitation(person, token)
+    return invite(session, principal, consult_id, Invitee(principal.name or principal.actor, "operator"),
+                  key=key, actor=principal.actor)
 
 
 def resolve_token(session: Session, token: str, now: datetime | None = None) -> Participant:
@@ -168,7 +212,7 @@ def resolve_token(session: Session, token: str, now: datetime | None = None) -> 
     person = session.scalar(sa.select(Participant).where(Participant.token_digest == digest(token)))
     if person is None:
         raise TokenRefused(404, "unknown")
-    if person.token_expires_at <= _now(now):
+    if person.token_expires_at is not None and person.token_expires_at <= _now(now):
         raise TokenRefused(403, "expired")
     if person.session.ended_at is not None:
         raise TokenRefused(403, "ended")
@@ -243,3 +287,32 @@ def add_note(session: Session, actor: str, consult: ConsultSession, text: str,
     case = session.get(Case, consult.case_id)
     assert case is not None
     audit.record(session, case, actor, "session_note", {"session": consult.id, "text": text}, _now(now))
+
+
+@dataclass(frozen=True)
+class RunningSession:
+    """A session still open, as the list of running sessions shows it."""
+
+    id: int
+    case_number: str
+    case_title: str
+    started_at: datetime
+    people: list[tuple[str, str, str]]  # (name, role, state) of every invitee
+    connected: int
+
+
+def running_sessions(session: Session, principal: Principal, limit: int = 200) -> list[RunningSession]:
+    """Open sessions whose case the caller may see (its subtree, or an order it holds), newest first."""
+    rows = session.execute(
+        sa.select(ConsultSession, Case).join(Case, Case.id == ConsultSession.case_id)
+        .where(ConsultSession.ended_at.is_(None))
+        .order_by(ConsultSession.started_at.desc(), ConsultSession.id.desc()).limit(limit)
+    ).all()
+    out = []
+    for consult, case in rows:
+        if not can_see(session, principal, case):
+            continue
+        people = [(p.name, p.role, p.state) for p in consult.participants]
+        out.append(RunningSession(consult.id, case.number or "", case.title, consult.started_at, people,
+                                  sum(1 for _, _, state in people if state == CONNECTED)))
+    return out

@@ -8,12 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.api.serialize import case_doc, event_doc
+from dispatch.api.serialize import case_doc, event_doc, place_codes
 from dispatch.consultation.audit import SESSION_ACTIONS
 from dispatch.consultation.chain import propose_cameras
-from dispatch.consultation.media import Media
+from dispatch.consultation.media import Media, exchange
 from dispatch.consultation.models import ConsultSession, Evidence, Participant
 from dispatch.consultation.services import attached_cameras
+from dispatch.localtime import TZ
 from dispatch.models import Camera, Case, CaseEvent
 from dispatch.workflow import BY_ACTION
 
@@ -36,17 +37,21 @@ def camera_docs(session: Session, consult: ConsultSession, media: Media) -> list
     return out
 
 
-def timeline(session: Session, consult: ConsultSession) -> list[dict[str, Any]]:
-    """The case's events since the session started: session events and workflow actions."""
+def timeline_events(session: Session, consult: ConsultSession) -> list[CaseEvent]:
+    """The case's events since the session started: its session events and workflow actions."""
     rows = session.scalars(
         sa.select(CaseEvent)
         .where(CaseEvent.case_id == consult.case_id, CaseEvent.seq > 0,
                CaseEvent.at >= consult.started_at)
         .order_by(CaseEvent.seq)
     )
-    return [event_doc(e) for e in rows
+    return [e for e in rows
             if e.action in BY_ACTION or (e.action in SESSION_ACTIONS
                                          and e.payload.get("session") == consult.id)]
+
+
+def timeline(session: Session, consult: ConsultSession) -> list[dict[str, Any]]:
+    return [event_doc(e) for e in timeline_events(session, consult)]
 
 
 def session_doc(session: Session, consult: ConsultSession, case: Case, media: Media,
@@ -58,7 +63,7 @@ def session_doc(session: Session, consult: ConsultSession, case: Case, media: Me
         "id": consult.id, "title": consult.title, "open": consult.ended_at is None,
         "started_at": consult.started_at, "started_by": consult.started_by,
         "ended_at": consult.ended_at, "summary": consult.summary,
-        "case": case_doc(case, datetime.now(UTC)),
+        "case": case_doc(case, datetime.now(UTC), place_codes(session, [case]).get(case.id)),
         "participants": [participant_doc(p, publishing) for p in consult.participants],
         "cameras": camera_docs(session, consult, media),
         "evidence": [{"id": e.id, "feed": e.feed, "feed_name": e.feed_name, "taken_at": e.taken_at,
@@ -81,15 +86,24 @@ def join_doc(session: Session, person: Participant, media: Media) -> dict[str, A
     feeds = [{"feed": p.feed, "kind": "participant", "name": p.name, "role": p.role,
               "state": p.state, "generation": publishing.get(p.feed)}
              for p in consult.participants if p.id != person.id and p.feed in publishing]
+    # Who joined but is not publishing right now (a reload, a dropped network, a leave): the
+    # page keeps their tile in place a while, so one who comes back is where they were.
+    away = [{"feed": p.feed, "name": p.name, "state": p.state} for p in consult.participants
+            if p.id != person.id and p.feed not in publishing and p.joins > 0]
     feeds += [{"feed": c["feed"], "kind": "camera", "name": c["name"], "state": c["status"],
                "generation": c["feed"]} for c in camera_docs(session, consult, media)]
+    for f in feeds:
+        f["exchange"] = exchange(media, str(consult.id), f["feed"])
     return {
         "session": consult.id, "title": consult.title, "open": consult.ended_at is None,
         "me": {"id": person.id, "feed": person.feed, "name": person.name, "role": person.role,
                "state": person.state, "arrived_at": person.arrived_at},
         "case": {"number": case.number, "title": case.title, "state": case.state,
-                 "risk": case.risk, "due_at": case.due_at},
+                 "risk": case.risk, "due_at": case.due_at,
+                 # The deployment's local time, as every page shows it (never an ISO string).
+                 "due_text": case.due_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M") if case.due_at else ""},
         "people": [{"name": p.name, "role": p.role, "state": p.state}
                    for p in consult.participants],
         "feeds": feeds,
+        "away": away,
     }

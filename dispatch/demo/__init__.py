@@ -19,6 +19,7 @@ from dispatch.demo.cases import CaseFactory
 from dispatch.demo.geography import DEFAULT_GRIDS, build_geography, demo_deployment
 from dispatch.demo.registry_rows import registry_rows
 from dispatch.demo.summary import DemoSummary
+from dispatch.demo.timeline import ORDER_TAIL
 from dispatch.demo.writer import BulkWriter
 from dispatch.rollup import (
     COUNTERS,
@@ -40,13 +41,11 @@ CASE_COLUMNS = (
     "unit_id", "reporter_phone", "sub_kind", "search_text", "reported_at",
     "accepted_at", "resolved_at", "closed_at", "due_at", "suspended_at", "paused_seconds",
     "extended", "extension_count", "rework_count", "redo_count", "return_count",
+    "order_count",
     "escalation_count", "supervision_stage", "supervised_at", "satisfaction", "handled_level",
     "leader", "plan", "merged_into_id", "event_count", "version",
 )  # fmt: skip
-ORDER_COLUMNS = (
-    "id", "case_id", "department_id", "center_id", "role", "state", "dispatched_at",
-    "dispatched_by", "signed_at", "signed_by", "returned_at", "returned_reason",
-)  # fmt: skip
+ORDER_COLUMNS = ("id", "case_id", "department_id", "center_id", "role", *ORDER_TAIL)
 EVENT_COLUMNS = (
     "id",
     "case_id",

@@ -141,6 +141,8 @@ class CaseFactory:
                     _us(case["accepted_at"]), _us(case["closed_at"]), _us(case["due_at"]),
                     case["paused_seconds"], case["rework_count"], case["extension_count"],
                     case["redo_count"], case["satisfaction"], case["handled_level"],
+                    _us(case["resolved_at"]), _us(case["suspended_at"]),
+                    order_count=case["order_count"], return_count=case["return_count"],
                 )
             )  # fmt: skip
             if len(chunk.cases) >= size:

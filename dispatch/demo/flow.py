@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,9 @@ HOUR = 3600
 DAY = 86400
 #: Relative share of the time before the final 办结 each step takes.
 WEIGHTS = {
-    "accept": 0.1, "escalate": 0.3, "dispatch": 0.2, "return": 0.8, "sign": 0.7,
-    "sign_assist": 0.2, "start": 0.8, "extend": 2.0, "suspend": 1.0, "resolve": 4.0,
-    "rework": 0.5, "verify": 0.5, "visit_bad": 0.5,
+    "accept": 0.1, "escalate": 0.3, "dispatch": 0.2, "return": 0.8, "approve_return": 0.2,
+    "sign": 0.7, "sign_assist": 0.2, "start": 0.8, "feedback": 0.6, "extend": 2.0,
+    "suspend": 1.0, "resolve": 4.0, "rework": 0.5, "verify": 0.5, "visit_bad": 0.5,
 }  # fmt: skip
 
 
@@ -109,9 +110,11 @@ def play(
 
     steps = ["accept", *(["escalate"] * len(ups)), "dispatch"]
     returned = rng.random() < mix.RETURNED
-    if returned:
-        steps += ["return", "dispatch"]
+    if returned:  # asked before 签收, approved and re-dispatched by the dispatching center
+        steps += ["return", "approve_return"]
     steps += ["sign", *(["sign_assist"] if assist else []), "start"]
+    if assist and rng.random() < mix.ASSIST_REPORTED:
+        steps.append("feedback")
     if extend_days:
         steps.append("extend")
     if pause:
@@ -152,7 +155,7 @@ def play(
             return
         if step == "escalate":
             here = ups[c["escalation_count"] - 1]
-        elif step == "dispatch":
+        elif step in ("dispatch", "approve_return"):
             # After a 退单 the matter is re-dispatched to its lead alone.
             again = None if c["return_count"] else assist
             lead_order, assist_order = _dispatch(trail, at, here, lead, again)
@@ -203,13 +206,14 @@ def _dispatch(
     if assist:
         assist_id = trail.order(at, desk, "assist", assist[2], assist[3])
         orders.append({"id": assist_id, "role": "assist", "target": assist[1]})
+    trail.cols["order_count"] += len(orders)
     if not trail.record:
         return lead_id, assist_id
-    # The dispatch event itself was emitted by _step; record the order ids in its payload.
+    # The dispatch (or approve_return) event was emitted by take_step; add the orders it made.
     event = trail.events[-1]
-    payload = {"lead": {lead[0]: lead[1]}}
+    payload = {**json.loads(event[-1]), "lead": {lead[0]: lead[1]}}
     if assist:
         payload["assists"] = [{assist[0]: assist[1]}]
-    payload["orders"] = orders  # type: ignore[assignment]
+    payload["orders"] = orders
     trail.events[-1] = (*event[:-1], encode(payload))
     return lead_id, assist_id

@@ -194,4 +194,8 @@ REFUSE_REASONS = (
     "属民事合同争议，已引导申请仲裁",
     "诉求人撤回诉求",
 )
+ASSIST_REPORTED = 0.92  # of assists signed, those that report their part before the 办结
+ASSIST_FEEDBACK = (
+    "已配合现场核实，出具情况说明", "已派员到场协助调解", "已提供相关记录并参与调处",
+)  # fmt: skip
 RETURN_REASONS = ("不属于本单位职责，请重新派单", "事发地不在本辖区", "需其他部门主办")

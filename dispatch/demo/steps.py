@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dispatch.demo import mix
-from dispatch.demo.timeline import Trail, iso
+from dispatch.demo.timeline import ORDER_FIELDS, Trail, iso
 from dispatch.types import CaseState as S
 
 if TYPE_CHECKING:
@@ -18,16 +18,13 @@ if TYPE_CHECKING:
 def order_effects(
     trail: Trail, step: str, at: int, lead: tuple[Any, ...], lead_order: int, assist_order: int
 ) -> None:
-    """What each step does to the dispatch orders (as :mod:`dispatch.orders` does)."""
+    """What each step does to the dispatch orders (as :mod:`dispatch.facts` does); the order a
+    step acts on is written by :func:`take_step` (signed by its holder, returned with the
+    reason of the 退单)."""
     if step == "sign":
         trail.set_order(lead_order, state="signed", signed_at=at, signed_by=lead[4])
-    elif step == "sign_assist" and assist_order:
-        trail.set_order(assist_order, state="signed", signed_at=at, signed_by="liaison")
-    elif step == "return":
-        trail.set_order(lead_order, state="returned", returned_at=at, returned_reason="退单")
-        trail.finish_active("cancelled")
     elif step == "resolve":
-        trail.finish_active("done")
+        trail.resolve_orders()
     elif step in ("rework", "visit_bad"):
         trail.set_order(lead_order, state="signed")
 
@@ -60,15 +57,37 @@ def take_step(
     if step == "dispatch":
         return trail.emit(at, desk, "dispatch", S.DISPATCHED, {})
     lead_id = next((o[0] for o in reversed(trail.orders) if o[4] == "lead"), 0)
-    if step == "return":
+    if step == "return":  # asked before 签收; the case waits for the dispatching center
+        reason = rng.choice(mix.RETURN_REASONS)
         ok = trail.emit(
-            at, lead[4], "return", S.ACCEPTED,
-            {"order_id": lead_id,
-             "reason": rng.choice(mix.RETURN_REASONS), "order_role": "lead"},
+            at, lead[4], "return", state,
+            {"order_id": lead_id, "reason": reason, "order_role": "lead", "requested": True},
         )  # fmt: skip
         if ok:
-            c["return_count"] += 1
+            trail.set_order(lead_id, state="return_asked", returned_at=at, returned_reason=reason)
         return ok
+    if step == "approve_return":  # approved and re-dispatched at once (flow adds the orders)
+        asked = next(o for o in trail.orders if o[0] == lead_id)
+        payload = {"order_id": lead_id, "order_role": "lead", "outcome": "redispatched",
+                   "returned_reason": asked[ORDER_FIELDS["returned_reason"]]}  # fmt: skip
+        if not trail.emit(at, desk, "approve_return", S.DISPATCHED, payload):
+            return False
+        c["return_count"] += 1
+        trail.set_order(lead_id, state="returned", return_decision="approved",
+                        return_decided_at=at, return_decided_by=desk)  # fmt: skip
+        trail.finish_active("cancelled")  # the returned lead takes the other open orders along
+        return True
+    if step == "feedback":  # the assist reports its part
+        part = next((o for o in trail.orders if o[4] == "assist" and o[5] == "signed"), None)
+        if part is None or assist is None:
+            return True
+        payload = {"order_id": part[0], "feedback": rng.choice(mix.ASSIST_FEEDBACK),
+                   "order_role": "assist", "on_time": at <= c["due_at"]}  # fmt: skip
+        if trail.emit(at, assist[4], "feedback", state, payload):
+            trail.set_order(part[0], state="done", feedback=payload["feedback"], feedback_at=at,
+                            feedback_by=assist[4])  # fmt: skip
+            return True
+        return False
     if step == "sign":
         return trail.emit(
             at, lead[4], "sign", S.SIGNED, {"order_id": lead_id, "order_role": "lead"}
@@ -79,9 +98,13 @@ def take_step(
         )
         if not assist_id:
             return True
-        return trail.emit(
-            at, "liaison", "sign", state, {"order_id": assist_id, "order_role": "assist"}
-        )
+        assert assist is not None
+        if trail.emit(
+            at, assist[4], "sign", state, {"order_id": assist_id, "order_role": "assist"}
+        ):
+            trail.set_order(assist_id, state="signed", signed_at=at, signed_by=assist[4])
+            return True
+        return False
     if step == "start":
         return trail.emit(
             at, lead[4], "start", S.HANDLING, {"order_id": lead_id, "order_role": "lead"}

@@ -30,6 +30,18 @@ def iso(epoch: int) -> str:
     return text
 
 
+#: The columns of an order's row after its id, case, department, center and role (in the
+#: order :data:`dispatch.demo.ORDER_COLUMNS` writes them); :meth:`Trail.set_order` writes by name.
+ORDER_TAIL = (
+    "state", "dispatched_at", "dispatched_by", "signed_at", "signed_by", "returned_at",
+    "returned_reason", "return_decision", "return_decided_at", "return_decided_by", "feedback",
+    "feedback_at", "feedback_by",
+)  # fmt: skip
+ORDER_FIELDS = {name: 5 + i for i, name in enumerate(ORDER_TAIL)}
+#: Orders whose holder still holds the work (as :func:`dispatch.orders.active_orders`).
+ACTIVE = ("pending", "signed", "return_asked")
+
+
 class Trail:
     """Events of one case and the columns they produce."""
 
@@ -84,36 +96,28 @@ class Trail:
     ) -> int:
         oid = self.next_order
         self.next_order += 1
-        # id, case, department, center, role, state, dispatched_at/by, signed_at/by, returned_at/reason
-        self.orders.append(
-            [
-                oid,
-                self.case_id,
-                department_id,
-                center_id,
-                role,
-                "pending",
-                at,
-                actor,
-                None,
-                None,
-                None,
-                None,
-            ]
-        )
+        # id, case, department, center, role, then ORDER_TAIL
+        row: list[Any] = [oid, self.case_id, department_id, center_id, role, "pending", at, actor]
+        self.orders.append(row + [None] * (len(ORDER_TAIL) - 3))
         return oid
 
     def set_order(self, oid: int, **changes: Any) -> None:
-        fields = ("state", "signed_at", "signed_by", "returned_at", "returned_reason")
         for o in self.orders:
             if o[0] == oid:
                 for name, value in changes.items():
-                    o[5 + fields.index(name)] = value
+                    o[ORDER_FIELDS[name]] = value
 
     def finish_active(self, state: str) -> None:
         for o in self.orders:
-            if o[5] in ("pending", "signed"):
+            if o[5] in ACTIVE:
                 o[5] = state
+
+    def resolve_orders(self) -> None:
+        """办结 (as :func:`dispatch.facts.resolve`): the lead is done; an assist still open
+        never reported its part (未反馈), it is not marked done."""
+        for o in self.orders:
+            if o[5] in ACTIVE:
+                o[5] = "done" if o[4] == "lead" else "unreported"
 
     # -- the columns each action changes (as dispatch.effects does) -------------------------
 

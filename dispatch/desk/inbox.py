@@ -6,15 +6,17 @@ Tabs, each leading to a workflow action the principal may take (:data:`TABS`):
 tab             what                                                   action
 ==============  =====================================================  =====================
 ``to_sign``     orders addressed to its center or department, pending  签收 sign / 退单
-``handling``    orders it signed, case still in handling               开始处置 / 办结 / 退单
+``handling``    orders it signed, case still in handling               开始处置 / 办结 / 协办反馈
 ``to_accept``   cases at its center, reported                          受理 / 不予受理
 ``to_dispatch`` cases at its center, accepted (not after a 退单)       派单
+``return_review`` orders of cases at its center whose holder asked to    同意退单 / 驳回退单
+                return them (退单), awaiting its decision
 ``returned``    cases at its center whose lead order came back (退单)  派单 again / 上报
 ``to_verify``   cases at its center, resolved                          核查通过 / 返工
 ``to_visit``    cases at its center, verified                          回访
 ``to_close``    cases at its center, visited                           归档
-``supervised``  cases under 催办/通报 that it must move on: its orders  (the case's next step)
-                still open, or its own cases without an open order
+``supervised``  cases under 催办/通报 or 督办 that it must move on: its  (the case's next step)
+                orders still open, or its own cases without an open order
 ==============  =====================================================  =====================
 
 "Its center" is the principal's home center itself (``owning_path`` equal to its path), not
@@ -28,7 +30,7 @@ statement (``COUNT(*) FILTER`` per tab over the home center's cases and the addr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -38,8 +40,11 @@ from config.sla import SlaPolicy
 from dispatch.desk.signing import sign_deadline
 from dispatch.desk.tabs import BY_TAB, Desk, Tab, TabRule, addressed, tabs_for
 from dispatch.models import Case, Center, Department, DispatchOrder
+from dispatch.order_alerts import sign_clock_start
 from dispatch.principal import Principal
-from dispatch.types import TICKING_STATES, OrderRole, OrderState
+from dispatch.rollup.tables import is_overdue
+from dispatch.sla import Sla, WorkCalendar
+from dispatch.types import OrderRole, OrderState
 
 __all__ = ["InboxItem", "InboxPage", "Tab", "inbox_counts", "inbox_page", "tabs_for"]
 
@@ -71,6 +76,13 @@ class InboxItem:
     sign_deadline: datetime | None = None
     sign_seconds_left: float | None = None  # negative once late
     sign_late: bool = False
+    return_reason: str | None = None  # the holder's reason for a return (退单)
+    return_decision_note: str | None = None  # why the center rejected the last return
+    #: The latest 督办 by a higher center: when, by which center, its note and deadline day.
+    supervise_at: datetime | None = None
+    supervise_by: str | None = None
+    supervise_note: str | None = None
+    supervise_due_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,8 @@ def _center_where(me: Desk, rule: TabRule) -> list[sa.ColumnElement[bool]]:
 
 
 def _order_where(me: Desk, rule: TabRule) -> list[sa.ColumnElement[bool]]:
+    if rule.arbitrate:
+        return _arbitrate_where(me, rule)
     return [
         addressed(me, DispatchOrder),
         DispatchOrder.state == rule.order_state,
@@ -108,11 +122,24 @@ def _order_where(me: Desk, rule: TabRule) -> list[sa.ColumnElement[bool]]:
     ]
 
 
+def _arbitrate_where(me: Desk, rule: TabRule) -> list[sa.ColumnElement[bool]]:
+    """Orders of the cases at its center whose return awaits its decision."""
+    return [
+        sa.true() if me.desk else sa.false(),
+        Case.owning_path == me.center_path,
+        DispatchOrder.state == OrderState.RETURN_REQUESTED.value,
+        Case.state.in_(rule.case_states),
+    ]
+
+
 def _supervised_ids(me: Desk) -> sa.CompoundSelect:
-    """Cases under 催办/通报 this principal must move on: through an open order it holds, or
-    at its center when no order is open."""
+    """Cases under 催办/通报 or 督办 this principal must move on: through an open order it
+    holds, or at its center when no order is open."""
     rule = BY_TAB[Tab.SUPERVISED]
-    pressed = [Case.supervision_stage > 0, Case.state.in_(rule.case_states)]
+    pressed = [
+        sa.or_(Case.supervision_stage > 0, Case.supervise_at.is_not(None)),
+        Case.state.in_(rule.case_states),
+    ]
     via_order = (
         sa.select(Case.id)
         .join(DispatchOrder, DispatchOrder.case_id == Case.id)
@@ -164,7 +191,10 @@ def _count_statement(
     columns: list[sa.ColumnElement[int]] = []
     parts: list[sa.Subquery] = []
     tabs: list[Tab] = []
-    center = [r for r in rules if r.order_state is None and r.tab is not Tab.SUPERVISED]
+    center = [
+        r for r in rules
+        if r.order_state is None and r.tab is not Tab.SUPERVISED and not r.arbitrate
+    ]  # fmt: skip
     if center:
         states = sorted({s for r in center for s in r.case_states})
         parts.append(
@@ -198,6 +228,15 @@ def _count_statement(
             .subquery()
         )  # fmt: skip
         tabs += [r.tab for r in ordered]
+    for r in (r for r in rules if r.arbitrate):
+        parts.append(
+            sa.select(sa.func.count().label(r.tab.value))
+            .select_from(DispatchOrder)
+            .join(Case, Case.id == DispatchOrder.case_id)
+            .where(*_arbitrate_where(me, r))
+            .subquery()
+        )
+        tabs.append(r.tab)
     if any(r.tab is Tab.SUPERVISED for r in rules):
         supervised = _supervised_ids(me).subquery()
         parts.append(
@@ -235,11 +274,12 @@ def inbox_page(
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
-    policy: SlaPolicy | None = None,
+    policy: SlaPolicy | Sla | None = None,
 ) -> InboxPage:
     """One page of ``tab``: order tabs by longest waiting first, case tabs by deadline,
-    ``supervised`` by the latest 催办 first. ``policy`` gives the signing limit's class
-    (:mod:`dispatch.desk.signing`); a tab the principal has no part in is empty."""
+    ``supervised`` by the latest 催办 first. ``policy`` (an :class:`~dispatch.sla.Sla` for
+    the deployment's calendar) gives the signing limit (:mod:`dispatch.desk.signing`); a tab
+    the principal has no part in is empty."""
     tab = Tab(tab)
     rule = BY_TAB[tab]
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
@@ -250,7 +290,7 @@ def inbox_page(
     owner = aliased(Center)
     to_center, to_dept = aliased(Center), aliased(Department)
     columns = [Case, owner.name.label("owner_name")]
-    if rule.order_state is not None:
+    if rule.order_state is not None or rule.arbitrate:
         query = (
             sa.select(*columns, DispatchOrder, to_center.name.label("center_to"),
                       to_dept.name.label("dept_to"))
@@ -262,9 +302,17 @@ def inbox_page(
         order_by = [DispatchOrder.dispatched_at, DispatchOrder.id]
         if tab is Tab.HANDLING:
             order_by = [Case.due_at.is_(None), Case.due_at, DispatchOrder.id]
+        elif tab is Tab.RETURN_REVIEW:
+            order_by = [DispatchOrder.returned_at, DispatchOrder.id]
     elif tab is Tab.SUPERVISED:
         query = sa.select(*columns).where(Case.id.in_(_supervised_ids(me)))
-        order_by = [Case.supervised_at.desc(), Case.id.desc()]
+        latest = sa.case(
+            (Case.supervised_at.is_(None), Case.supervise_at),
+            (Case.supervise_at.is_(None), Case.supervised_at),
+            (Case.supervise_at > Case.supervised_at, Case.supervise_at),
+            else_=Case.supervised_at,
+        )
+        order_by = [latest.desc(), Case.id.desc()]
     else:
         query = sa.select(*columns).where(*_center_where(me, rule))
         order_by = [Case.due_at.is_(None), Case.due_at, Case.id]
@@ -274,22 +322,26 @@ def inbox_page(
     query = query.join(owner, owner.id == Case.center_id).order_by(*order_by)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     total = rows[0].tab_total if rows else (_count(session, me, rule) if offset else 0)
-    policy = policy or SlaPolicy()
-    items = [_item(row, now, policy, tab) for row in rows]
+    sla = policy if isinstance(policy, Sla) else None
+    rule = sla.policy if sla is not None else (policy or SlaPolicy())
+    calendar = sla.calendar if sla is not None else None
+    items = [_item(row, now, rule, tab, calendar) for row in rows]
     return InboxPage(tab, items, total, limit, offset)
 
 
-_TICKING = frozenset(s.value for s in TICKING_STATES)
 
-
-def _item(row: sa.Row, now: datetime, policy: SlaPolicy, tab: Tab) -> InboxItem:
+def _item(
+    row: sa.Row, now: datetime, policy: SlaPolicy, tab: Tab, calendar: WorkCalendar | None
+) -> InboxItem:
     case: Case = row.Case
     fields = dict(
         case_id=case.id, number=case.number or "", title=case.title, kind=case.kind,
         sub_kind=case.sub_kind, risk=case.risk, state=case.state, center_name=row.owner_name,
         reported_at=case.reported_at, due_at=case.due_at,
-        overdue=case.state in _TICKING and case.due_at is not None and case.due_at < now,
+        overdue=is_overdue(case, now),  # the KPIs' rule: a resolution in time is not late
         supervision_stage=case.supervision_stage,
+        supervise_at=case.supervise_at, supervise_by=case.supervise_by,
+        supervise_note=case.supervise_note, supervise_due_on=case.supervise_due_on,
     )  # fmt: skip
     order: DispatchOrder | None = getattr(row, "DispatchOrder", None)
     if order is None:
@@ -297,7 +349,8 @@ def _item(row: sa.Row, now: datetime, policy: SlaPolicy, tab: Tab) -> InboxItem:
     deadline = left = None
     if tab is Tab.TO_SIGN:
         deadline = sign_deadline(
-            policy, order.dispatched_at, case.kind, case.risk, case.complexity, case.due_at
+            policy, sign_clock_start(order), case.kind, case.risk, case.complexity, case.due_at,
+            calendar,
         )
         left = (deadline - now).total_seconds()
     return InboxItem(
@@ -309,4 +362,8 @@ def _item(row: sa.Row, now: datetime, policy: SlaPolicy, tab: Tab) -> InboxItem:
         sign_deadline=deadline,
         sign_seconds_left=left,
         sign_late=left is not None and left < 0,
+        return_reason=order.returned_reason if tab is Tab.RETURN_REVIEW else None,
+        return_decision_note=order.return_decision_note
+        if tab is Tab.TO_SIGN and order.return_decision == "rejected"
+        else None,
     )

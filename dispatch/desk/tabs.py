@@ -23,6 +23,7 @@ class Tab(StrEnum):
     HANDLING = "handling"  # 办理中
     TO_ACCEPT = "to_accept"  # 待受理
     TO_DISPATCH = "to_dispatch"  # 待派单
+    RETURN_REVIEW = "return_review"  # 退单待审核: returns asked of this center's orders
     RETURNED = "returned"  # 退单待处理
     TO_VERIFY = "to_verify"  # 待核查
     TO_VISIT = "to_visit"  # 待回访
@@ -40,6 +41,8 @@ class TabRule:
     case_states: tuple[str, ...]
     order_state: str | None = None
     returned: bool | None = None
+    #: Orders of the center's own cases whose return awaits its decision (退单 arbitration).
+    arbitrate: bool = False
 
 
 def _states(*states: S) -> tuple[str, ...]:
@@ -49,11 +52,13 @@ def _states(*states: S) -> tuple[str, ...]:
 _ORDER_CASE_STATES = _states(*BY_ACTION["sign"].sources)
 #: The inbox's tabs in the order work flows.
 TABS: tuple[TabRule, ...] = (
-    TabRule(Tab.TO_SIGN, ("sign",), _ORDER_CASE_STATES, OrderState.PENDING.value),
-    TabRule(Tab.HANDLING, ("start", "resolve", "return"), _ORDER_CASE_STATES,
+    TabRule(Tab.TO_SIGN, ("sign", "return"), _ORDER_CASE_STATES, OrderState.PENDING.value),
+    TabRule(Tab.HANDLING, ("start", "resolve", "feedback"), _ORDER_CASE_STATES,
             OrderState.SIGNED.value),
     TabRule(Tab.TO_ACCEPT, ("accept", "refuse"), _states(S.REPORTED)),
     TabRule(Tab.TO_DISPATCH, ("dispatch",), _states(S.ACCEPTED), returned=False),
+    TabRule(Tab.RETURN_REVIEW, ("approve_return", "reject_return"),
+            _states(*BY_ACTION["approve_return"].sources), arbitrate=True),
     TabRule(Tab.RETURNED, ("dispatch",), _states(S.ACCEPTED), returned=True),
     TabRule(Tab.TO_VERIFY, ("verify", "rework"), _states(S.RESOLVED)),
     TabRule(Tab.TO_VISIT, ("visit",), _states(S.VERIFIED)),

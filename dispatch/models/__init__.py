@@ -15,7 +15,8 @@ imported from here (``from dispatch.models import Case``).
 
 from __future__ import annotations
 
-from dispatch.models.alerts import Alert
+from dispatch.models.alerts import Alert, AlertStep, DutyShift
+from dispatch.models.briefings import BriefingRecord, CameraStatusInterval
 from dispatch.models.cases import (
     SEARCHED_FIELDS,
     Attachment,
@@ -25,21 +26,34 @@ from dispatch.models.cases import (
     case_search_text,
 )
 from dispatch.models.columns import JsonDict, UtcDateTime
+from dispatch.models.recordings import RecordingClip, RecordingSegment
 from dispatch.models.registry import Camera, Center, Department, Grid, Person, Unit
+from dispatch.models.tours import CameraGroup, CameraGroupMember
+from dispatch.models.workers import CameraLease, StreamWorker
 
 __all__ = [
     "SEARCHED_FIELDS",
     "Alert",
+    "AlertStep",
     "Attachment",
+    "BriefingRecord",
     "Camera",
+    "CameraGroup",
+    "CameraGroupMember",
+    "CameraLease",
+    "CameraStatusInterval",
     "Case",
     "CaseEvent",
     "Center",
     "Department",
     "DispatchOrder",
+    "DutyShift",
     "Grid",
     "JsonDict",
     "Person",
+    "RecordingClip",
+    "RecordingSegment",
+    "StreamWorker",
     "Unit",
     "UtcDateTime",
     "case_search_text",

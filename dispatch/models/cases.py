@@ -3,7 +3,7 @@ that keep a case's search text and refuse changes to the trail."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +49,7 @@ class Case(Base):
     #: Intake details (migration 0007): where, which 十联户 unit, the reporter's phone (digits,
     #: see dispatch.desk.phone; lists show it masked) and the sub-kind (dispatch.desk.vocabulary).
     address: Mapped[str | None] = mapped_column(sa.String(200))
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     reporter_phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
     sub_kind: Mapped[str | None] = mapped_column(sa.String(32))
     #: What search matches (dispatch.desk.search_index.compose), kept by the listeners below.
@@ -64,9 +64,17 @@ class Case(Base):
     paused_seconds: Mapped[int] = mapped_column(sa.Integer, default=0)
     extended: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     extension_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    #: 逾期延期: extensions granted after the deadline, by the next level up (migration 0012).
+    late_extension_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    #: Days of a late 延期 requested by the owning center, awaiting the next level's approval.
+    extension_requested_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
     rework_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 返工 after verification
     redo_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 重办 after 不满意
-    return_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 退单 of orders
+    return_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # 退单 of orders (approved)
+    #: 退单 the dispatching center rejected (驳回), and orders dispatched (派单, lead and
+    #: assists): the 退单率's parts (migration 0014).
+    return_rejected_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    order_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     escalation_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     supervision_stage: Mapped[int] = mapped_column(sa.SmallInteger, default=0)  # 0, 1 催办, 2 通报
     supervised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -74,6 +82,15 @@ class Case(Base):
     handled_level: Mapped[int | None] = mapped_column(sa.SmallInteger)  # level that resolved it
     leader: Mapped[str | None] = mapped_column(sa.String(50))  # 领导包保
     plan: Mapped[str | None] = mapped_column(sa.Text)  # 一案一策
+    #: The plan's next review date (local day, migration 0018): once it has passed without a
+    #: ``plan_review`` the clock raises ``plan_review_overdue`` (dispatch.plan_review).
+    plan_review_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: The latest 督办 by a higher center (migration 0018): when, by which center (its name),
+    #: the note and the deadline it set (a local day). Its event is on the trail.
+    supervise_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    supervise_by: Mapped[str | None] = mapped_column(sa.String(100))
+    supervise_note: Mapped[str | None] = mapped_column(sa.Text)
+    supervise_due_on: Mapped[date | None] = mapped_column(sa.Date)
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id"))
     event_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # seq of the last CaseEvent
     version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
@@ -88,6 +105,8 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        # The key of a sending system: ``source`` holds the channel of a report with an
+        # external id (dispatch.report; older rows keep the name they were sent with).
         sa.UniqueConstraint("source", "external_id", name="uq_cases_source_external_id"),
         sa.Index(
             "ix_cases_owning_path_reported_at",
@@ -96,6 +115,8 @@ class Case(Base):
             postgresql_ops={"owning_path": "varchar_pattern_ops"},
         ),
         sa.Index("ix_cases_closed_at", "closed_at"),
+        # Briefings count the matters accepted in a period by kind and channel (0015).
+        sa.Index("ix_cases_accepted_at", "accepted_at"),
         # The inbox counts cases at one center by state (exact owning_path).
         sa.Index(
             "ix_cases_owning_path_state",
@@ -121,8 +142,20 @@ class DispatchOrder(Base):
     dispatched_by: Mapped[str] = mapped_column(sa.String(64))
     signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     signed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    #: 退单: when the holder asked to return the order, and why.
     returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     returned_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: The dispatching center's decision on the latest return (migration 0014): ``approved``
+    #: or ``rejected``, when, by whom, with its note (a rejection's reason).
+    return_decision: Mapped[str | None] = mapped_column(sa.String(12))
+    return_decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    return_decided_by: Mapped[str | None] = mapped_column(sa.String(64))
+    return_decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    #: 协办反馈: an assisting order's report of its part (its photos are the attachments
+    #: naming this order).
+    feedback: Mapped[str | None] = mapped_column(sa.Text)
+    feedback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    feedback_by: Mapped[str | None] = mapped_column(sa.String(64))
 
     case: Mapped[Case] = relationship(back_populates="orders")
     department: Mapped[Department | None] = relationship()
@@ -153,7 +186,11 @@ class CaseEvent(Base):
 
     case: Mapped[Case] = relationship(back_populates="events", viewonly=True)
 
-    __table_args__ = (sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
+        # Briefings count a period's escalations, 催办 and 通报 (migration 0015).
+        sa.Index("ix_case_events_action_at", "action", "at"),
+    )
 
 
 class Attachment(Base):
@@ -170,6 +207,8 @@ class Attachment(Base):
     stored_path: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(sa.String(64))
+    #: The order whose 协办 feedback the photo belongs to (migration 0014).
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dispatch_orders.id"))
 
 
 #: The fields of a case its search text is made of, in order (the grid's name comes last).

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dispatch.models import Case
 from dispatch.rollup.counters import COUNTERS, Accumulator, Key, day_date, facts_of, old_facts_of
-from dispatch.rollup.tables import OPEN_FIELDS, OPEN_VALUES, kpi_daily, kpi_open
+from dispatch.rollup.tables import OPEN_FIELDS, OPEN_VALUES, kpi_daily, kpi_open, open_row
 
 _present: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 RECHECK_SECONDS = 2.0
@@ -115,7 +115,7 @@ def after_flush(session: Session, _context: Any) -> None:
     drop: list[int] = []
     for case, _old, new in _changed_cases(session):
         if new and case.state in OPEN_VALUES:
-            keep.append({"case_id": case.id, **{f: getattr(case, f) for f in OPEN_FIELDS}})
+            keep.append(open_row(case))
         elif case.id is not None:
             drop.append(case.id)
     if not (keep or drop):

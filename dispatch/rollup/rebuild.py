@@ -21,7 +21,14 @@ from dispatch.rollup.counters import (
     fact_value,
 )
 from dispatch.rollup.listener import counter_params, mark_present, rollups_present
-from dispatch.rollup.tables import OPEN_FIELDS, OPEN_VALUES, ROLLUP_TABLES, kpi_daily, kpi_open
+from dispatch.rollup.tables import (
+    OPEN_FIELDS,
+    OPEN_VALUES,
+    ROLLUP_TABLES,
+    kpi_daily,
+    kpi_open,
+    late_from_sql,
+)
 
 
 def ensure_table(conn: Connection) -> None:
@@ -36,7 +43,8 @@ def ensure_table(conn: Connection) -> None:
 def refill_open(conn: Connection) -> None:
     """Copy the open cases into ``kpi_open`` (after bulk writes)."""
     conn.execute(kpi_open.delete())
-    cols = [Case.id, *(getattr(Case, f) for f in OPEN_FIELDS)]
+    c = Case.__table__.c
+    cols = [c.id, *(late_from_sql(c) if f == "late_from" else c[f] for f in OPEN_FIELDS)]
     conn.execute(
         kpi_open.insert().from_select(
             ["case_id", *OPEN_FIELDS], sa.select(*cols).where(Case.state.in_(OPEN_VALUES))

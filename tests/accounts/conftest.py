@@ -43,6 +43,11 @@ ACCOUNTS: dict[str, tuple[str, list[str], str | None]] = {
 
 #: Slow enough that no test's own latency can outlast a lock (tests move the clock instead).
 TEST_POLICY = ThrottlePolicy(free_failures=5, base_delay_seconds=60, max_delay_seconds=3600, window_seconds=900)
+#: The per-address ceiling: well above the per-(account, address) limit, as in production
+#: (there 100), low enough that a test reaches it quickly.
+TEST_ADDRESS_POLICY = ThrottlePolicy(
+    free_failures=12, base_delay_seconds=60, max_delay_seconds=3600, window_seconds=900
+)
 T_NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
@@ -54,7 +59,9 @@ def password_of(username: str) -> str:
 class AccountsDb:
     db: Db
     settings: AuthSettings = field(
-        default_factory=lambda: AuthSettings(user_throttle=TEST_POLICY, address_throttle=TEST_POLICY)
+        default_factory=lambda: AuthSettings(
+            user_throttle=TEST_POLICY, address_throttle=TEST_ADDRESS_POLICY
+        )
     )
     created: set[str] = field(default_factory=set)
     token_values: dict[str, str] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from starlette.routing import Mount
 from dispatch.accounts.models import AccessAudit
 from dispatch.api import build_api
 from dispatch.events import InProcessBus
-from dispatch.models import Case
+from dispatch.models import Case, DispatchOrder
 from dispatch.principal import Role
 from tests.accounts.conftest import COUNTY, AccountsDb
 from tests.accounts.live import LiveApp
@@ -116,11 +116,13 @@ def test_liaison_signs_and_returns_only_its_own_orders(live: LiveApp, adb: Accou
         assert do(c, live, town_case, "sign", order_id=judicial_order).status_code == 200
     with live.login("police", adb.user("police")) as c:
         assert do(c, live, town_case, "return", order_id=judicial_order, reason="不归我管").status_code in (403, 404)
-        assert do(c, live, county_case, "sign", order_id=police_order).status_code == 200
+        # 退单 before 签收: the return waits for the county's decision (the case stays put).
         back = do(c, live, county_case, "return", order_id=police_order, reason="非本部门职责")
-        assert back.status_code == 200 and back.json()["state"] == "accepted"
+        assert back.status_code == 200, back.text
+        assert do(c, live, county_case, "sign", order_id=police_order).status_code == 409
     with adb.factory() as s:
         assert s.get(Case, town_case).state == "signed"
+        assert s.get(DispatchOrder, police_order).state == "return_asked"
 
 
 def test_hotline_token_creates_cases_but_cannot_act_on_them(live: LiveApp, adb: AccountsDb) -> None:
@@ -133,8 +135,8 @@ def test_hotline_token_creates_cases_but_cannot_act_on_them(live: LiveApp, adb: 
         assert created.status_code == 201, created.text
         case_id = created.json()["id"]
         assert c.post("/api/cases", json=body, headers=auth).json()["id"] == case_id  # retried delivery
-        other_source = c.post("/api/cases", json={**body, "source": "police_push", "external_id": "P-1"},
-                              headers=auth)
+        other_source = c.post("/api/cases", headers=auth, json={
+            **body, "channel": "police_push", "source": "police_push", "external_id": "P-1"})
         assert other_source.status_code == 403
         outside = c.post("/api/cases", json={**body, "external_id": "H-2", "center": "532623"}, headers=auth)
         assert outside.status_code == 403

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from dispatch.accounts import cli, sessions, tokens
+from dispatch.accounts.crypto import utcnow
 from dispatch.accounts.demo import create_demo_accounts
 from dispatch.accounts.models import ApiToken, User
+from dispatch.localtime import TZ
 from tests.accounts.conftest import AccountsDb
 
 
@@ -24,7 +27,11 @@ def run(argv: list[str], database_url: str, monkeypatch: pytest.MonkeyPatch, std
     out, err = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as refused:  # argparse refused an argument (its message is on stderr)
+        monkeypatch.undo()
+        return int(refused.code or 0), out.getvalue(), err.getvalue()
     code = args.func(args)
     monkeypatch.undo()
     return code, out.getvalue(), err.getvalue()
@@ -62,6 +69,47 @@ def test_token_commands_show_the_value_once(adb: AccountsDb, database_url: str, 
     with adb.factory.begin() as s:
         assert tokens.resolve_token(s, value) == (None, "revoked")
         assert s.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "soon"])
+def test_token_expiry_must_be_positive(
+    adb: AccountsDb, database_url: str, monkeypatch: pytest.MonkeyPatch, days: str
+) -> None:
+    """`--expires-days 0` used to make a token that never expires."""
+    code, _, err = run(["token", "create", "hotline", "--center", "532622", "--action", "report",
+                        "--expires-days", days], database_url, monkeypatch)
+    assert code == 2 and "--expires-days" in err and "1 to 3650" in err
+    with adb.factory() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_token_list_shows_expiry_and_last_use_in_local_time(
+    adb: AccountsDb, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(["token", "create", "hotline", "--center", "532622", "--action", "report",
+                        "--expires-days", "30"], database_url, monkeypatch)
+    value = out.strip().splitlines()[-1]
+    assert code == 0
+    run(["token", "create", "forever", "--center", "532622", "--action", "report"], database_url, monkeypatch)
+    with adb.factory.begin() as s:
+        row = s.scalars(sa.select(ApiToken).where(ApiToken.name == "hotline")).one()
+        expires = row.expires_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    _, listing, _ = run(["token", "list"], database_url, monkeypatch)
+    lines = {line.split()[0]: line for line in listing.splitlines()[1:]}
+    assert "expires" in listing and "last used" in listing
+    assert expires in lines["hotline"] and lines["hotline"].count("never") == 1  # not used yet
+    assert lines["forever"].count("never") == 2 and lines["forever"].endswith("active")
+    with adb.factory.begin() as s:
+        assert tokens.resolve_token(s, value)[0] is not None
+        used = s.scalars(sa.select(ApiToken).where(ApiToken.name == "hotline")).one().last_used_at
+        used_text = used.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+        s.scalars(sa.select(ApiToken).where(ApiToken.name == "forever")).one().expires_at = (
+            utcnow() - timedelta(minutes=1)
+        )
+    _, listing, _ = run(["token", "list"], database_url, monkeypatch)
+    lines = {line.split()[0]: line for line in listing.splitlines()[1:]}
+    assert used_text in lines["hotline"] and "never" not in lines["hotline"]
+    assert lines["forever"].endswith("expired")
 
 
 def test_first_admin_is_created_once(adb: AccountsDb) -> None:

@@ -150,6 +150,29 @@ def test_bearer_tokens_serve_programs_not_pages(live: LiveApp, adb: AccountsDb) 
     assert ("denied", "token:hotline", "GET /wall", 403) in audit_events(adb)
 
 
+def test_expired_and_revoked_tokens_answer_401_with_a_reason(live: LiveApp, adb: AccountsDb) -> None:
+    expired = adb.token("old-feed", COUNTY, ["report"])
+    revoked = adb.token("gone-feed", COUNTY, ["report"])
+    with adb.factory.begin() as s:
+        from dispatch.accounts.models import ApiToken
+        from dispatch.accounts.tokens import revoke_token
+
+        s.scalars(sa.select(ApiToken).where(ApiToken.name == "old-feed")).one().expires_at = (
+            utcnow() - timedelta(seconds=1)
+        )
+        revoke_token(s, "gone-feed")
+    with live.client() as c:
+        for value, reason, words in ((expired, "expired", "expired"), (revoked, "revoked", "revoked"),
+                                     ("zzt_" + "0" * 40, "unknown", "unknown")):
+            answer = c.post("/api/echo", content="x", headers={"Authorization": f"Bearer {value}"})
+            assert answer.status_code == 401 and answer.headers["content-type"] == "application/json"
+            body = answer.json()
+            assert body["reason"] == reason and words in body["message"], body
+            assert f'error_description="{reason}"' in answer.headers["www-authenticate"]
+        anonymous = c.post("/api/echo", content="x").json()
+    assert anonymous["reason"] == "no_credentials"
+
+
 def test_expired_session_is_refused_everywhere(live: LiveApp, adb: AccountsDb) -> None:
     with live.login("op.jiangna", adb.user("op.jiangna")) as c:
         assert c.get("/wall").status_code == 200
@@ -186,6 +209,32 @@ def test_brute_force_over_http_is_slowed_down(live: LiveApp, adb: AccountsDb) ->
                         headers={"Origin": live.origin})
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
     assert SESSION_COOKIE not in locked.headers.get("set-cookie", "")
+
+
+def test_http_throttle_is_per_account_and_address(adb: AccountsDb) -> None:
+    """Over HTTP, behind a trusted proxy that names the client: the locked pair gets 429, a
+    different account from the same address and the same account from elsewhere log in."""
+    pw_a = adb.user("op.jiangna")
+    pw_b = adb.user("op.pingyuan")
+    settings = AuthSettings(
+        user_throttle=adb.settings.user_throttle, address_throttle=adb.settings.address_throttle,
+        trusted_proxies=("127.0.0.1/32",),
+    )
+
+    def post(c, token: str, name: str, pw: str, address: str):  # type: ignore[no-untyped-def]
+        return c.post("/login", data={"username": name, "password": pw, "csrf_token": token},
+                      headers={"Origin": app.origin, "X-Forwarded-For": address})
+
+    with LiveApp(adb, settings=settings) as app:
+        with app.client() as c:
+            token = re.search(r'value="([0-9a-f]{64})"', c.get("/login").text).group(1)  # type: ignore[union-attr]
+            for i in range(6):
+                post(c, token, "op.jiangna", f"guess-{i}", "10.5.5.5")
+            assert post(c, token, "op.jiangna", pw_a, "10.5.5.5").status_code == 429
+            assert post(c, token, "op.pingyuan", pw_b, "10.5.5.5").status_code == 303
+        with app.client() as c:
+            token = re.search(r'value="([0-9a-f]{64})"', c.get("/login").text).group(1)  # type: ignore[union-attr]
+            assert post(c, token, "op.jiangna", pw_a, "10.6.6.6").status_code == 303
 
 
 def test_one_time_password_opens_only_the_password_form(live: LiveApp, adb: AccountsDb) -> None:

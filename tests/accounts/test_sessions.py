@@ -1,4 +1,5 @@
-"""Logins, session expiry and brute-force throttling (per account, per address, across processes)."""
+"""Logins, session expiry and brute-force throttling (per account and address pair, per address,
+across processes)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from config.auth import AuthSettings
 from dispatch.accounts import sessions, throttle
 from dispatch.accounts.crypto import name_digest
 from dispatch.accounts.models import AccessAudit, LoginThrottle, WebSession
@@ -90,45 +92,82 @@ def test_logout_ends_the_session(adb: AccountsDb) -> None:
     assert "logout" in [e for e, _, _ in _events(adb)]
 
 
-def test_five_quick_failures_lock_the_account_even_for_the_right_password(adb: AccountsDb) -> None:
+def test_five_quick_failures_lock_the_pair_even_for_the_right_password(adb: AccountsDb) -> None:
     pw = adb.user("op.jiangna")
     policy = adb.settings.user_throttle
     for i in range(5):
-        out = _login(adb, "op.jiangna", f"wrong-{i}", address=f"10.0.1.{i}", at=T_NOW + timedelta(seconds=i))
+        out = _login(adb, "op.jiangna", f"wrong-{i}", address="10.0.1.1", at=T_NOW + timedelta(seconds=i))
         assert not out.ok and out.reason == "bad_password"
     assert out.retry_after == policy.base_delay_seconds
-    locked = _login(adb, "op.jiangna", pw, address="10.0.2.1", at=T_NOW + timedelta(seconds=10))
+    locked = _login(adb, "op.jiangna", pw, address="10.0.1.1", at=T_NOW + timedelta(seconds=10))
     assert not locked.ok and locked.reason == "throttled" and locked.retry_after > 0
+    # The same account from another address is not slowed by them.
+    assert _login(adb, "op.jiangna", pw, address="10.0.2.1", at=T_NOW + timedelta(seconds=11)).ok
     # A sixth failure after the lock doubles the delay (exponential), then the right password
-    # works once the lock has passed and clears the account's count.
+    # works once the lock has passed and clears the pair's count.
     t = T_NOW + timedelta(seconds=5 + policy.base_delay_seconds)
-    sixth = _login(adb, "op.jiangna", "wrong-6", address="10.0.3.1", at=t)
+    sixth = _login(adb, "op.jiangna", "wrong-6", address="10.0.1.1", at=t)
     assert sixth.retry_after == 2 * policy.base_delay_seconds
     t += timedelta(seconds=2 * policy.base_delay_seconds)
-    assert _login(adb, "op.jiangna", pw, address="10.0.3.2", at=t).ok
+    assert _login(adb, "op.jiangna", pw, address="10.0.1.1", at=t).ok
     with adb.factory() as s:
-        assert s.get(LoginThrottle, "user:1") is None or s.get(LoginThrottle, "user:1").failures == 0
+        assert s.get(LoginThrottle, "pair:user:1@10.0.1.1") is None
     events = [e for e, _, _ in _events(adb)]
     assert events.count("login_failed") == 6 and events.count("login_throttled") == 1
 
 
-def test_failures_from_one_address_lock_it_for_every_account(adb: AccountsDb) -> None:
+def test_another_account_at_the_same_address_is_never_refused_for_them(adb: AccountsDb) -> None:
+    """The reported case: five wrong passwords for one account made a different account with
+    the right password, from the same address, get 429."""
     adb.user("op.jiangna")
     pw = adb.user("op.pingyuan")
-    for i in range(5):
-        assert not _login(adb, f"guess{i}", "whatever-pass", address="10.9.9.9").ok
+    adb.settings = AuthSettings()  # the shipped limits, as in the report
+    for i in range(8):
+        _login(adb, "op.jiangna", f"wrong-{i}", address="10.9.9.9", at=T_NOW)
+    assert _login(adb, "op.jiangna", "wrong-x", address="10.9.9.9", at=T_NOW).reason == "throttled"
+    other = _login(adb, "op.pingyuan", pw, address="10.9.9.9", at=T_NOW)
+    assert other.ok, other.reason
+
+
+def test_one_wrong_password_a_second_does_not_keep_the_owner_out(adb: AccountsDb) -> None:
+    """The reported attack: one wrong password a second for a minute kept the real user out
+    (0 of 18 logins). Now every login of the owner from its own address succeeds."""
+    pw = adb.user("op.jiangna")
+    owner_ok = 0
+    attacker_refused = 0
+    for second in range(60):
+        at = T_NOW + timedelta(seconds=second)
+        attack = _login(adb, "op.jiangna", f"guess-{second}", address="10.66.6.6", at=at)
+        attacker_refused += attack.reason == "throttled"
+        if second % 3 == 0 and second > 0:  # the owner logs in every 3 s, from its desk
+            owner_ok += _login(adb, "op.jiangna", pw, address="10.1.2.3", at=at).ok
+    assert owner_ok == 19
+    assert attacker_refused >= 50  # the attacker is slowed from its own address
+
+
+def test_the_address_ceiling_stops_a_spray_across_accounts(adb: AccountsDb) -> None:
+    """Many accounts guessed from one address (each below the pair limit) reach the much
+    higher per-address ceiling; other addresses are unaffected."""
+    pw = adb.user("op.pingyuan")
+    ceiling = adb.settings.address_throttle.free_failures
+    assert ceiling > adb.settings.user_throttle.free_failures
+    for i in range(ceiling - 1):
+        assert _login(adb, f"guess{i}", "whatever-pass", address="10.9.9.9").reason == "unknown_user"
+    # Below the ceiling, others at the address are still let in.
+    assert _login(adb, "op.pingyuan", pw, address="10.9.9.9").ok
+    assert _login(adb, "guess-last", "whatever-pass", address="10.9.9.9").reason == "unknown_user"
     assert _login(adb, "op.pingyuan", pw, address="10.9.9.9").reason == "throttled"
     assert _login(adb, "op.pingyuan", pw, address="10.9.9.10").ok
 
 
 def test_failures_are_forgotten_after_a_quiet_window(adb: AccountsDb) -> None:
     pw = adb.user("op.jiangna")
-    for i in range(4):
-        _login(adb, "op.jiangna", "bad-pass", address=f"10.0.4.{i}")
+    for _i in range(4):
+        _login(adb, "op.jiangna", "bad-pass", address="10.0.4.1")
     later = T_NOW + timedelta(seconds=adb.settings.user_throttle.window_seconds + 1)
     # After the window a failure counts as the first again: no lock.
-    assert _login(adb, "op.jiangna", "bad-pass", address="10.0.5.1", at=later).retry_after == 0
-    assert _login(adb, "op.jiangna", pw, address="10.0.5.2", at=later).ok
+    assert _login(adb, "op.jiangna", "bad-pass", address="10.0.4.1", at=later).retry_after == 0
+    assert _login(adb, "op.jiangna", pw, address="10.0.4.1", at=later).ok
 
 
 def test_unknown_names_are_kept_as_digests(adb: AccountsDb) -> None:
@@ -137,7 +176,7 @@ def test_unknown_names_are_kept_as_digests(adb: AccountsDb) -> None:
     with adb.factory() as s:
         keys = s.scalars(sa.select(LoginThrottle.key)).all()
         audit = s.scalars(sa.select(AccessAudit)).one()
-    assert throttle.name_key(name_digest(typed.lower())) in keys  # names compare in lower case
+    assert throttle.pair_key(throttle.name_key(name_digest(typed.lower())), "10.0.0.1") in keys  # names compare in lower case
     assert typed not in json.dumps(audit.detail) and audit.actor is None
 
 
@@ -155,16 +194,16 @@ def test_throttle_counts_failures_from_another_process(adb: AccountsDb, database
         "st = AuthSettings(user_throttle=TEST_POLICY, address_throttle=TEST_POLICY)\n"
         "for i in range(3):\n"
         "    with f.begin() as s:\n"
-        "        assert not sessions.login(s, 'op.jiangna', 'nope-nope-1', st, address='10.7.0.%d' % i).ok\n"
+        "        assert not sessions.login(s, 'op.jiangna', 'nope-nope-1', st, address='10.8.0.1').ok\n"
     )
     # The subprocess uses the wall clock, so this test does too.
-    for i in range(2):
-        assert not _login(adb, "op.jiangna", "nope-nope-1", address=f"10.8.0.{i}", at=None).ok
+    for _i in range(2):
+        assert not _login(adb, "op.jiangna", "nope-nope-1", address="10.8.0.1", at=None).ok
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", script, database_url], check=True, env=env, cwd=ROOT, timeout=120)
     with adb.factory() as s:
-        assert s.get(LoginThrottle, "user:1").failures == 5
-    assert _login(adb, "op.jiangna", pw, address="10.8.0.9", at=None).reason == "throttled"
+        assert s.get(LoginThrottle, "pair:user:1@10.8.0.1").failures == 5
+    assert _login(adb, "op.jiangna", pw, address="10.8.0.1", at=None).reason == "throttled"
 
 
 def test_purge_drops_old_sessions_and_quiet_throttle_rows(adb: AccountsDb) -> None:

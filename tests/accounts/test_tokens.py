@@ -58,3 +58,13 @@ def test_listing_never_shows_values(adb: AccountsDb) -> None:
         listed = tokens.list_tokens(s)
     assert [t.name for t in listed] == ["hotline"]
     assert value not in repr(vars(listed[0]))
+
+
+def test_a_token_must_expire_in_the_future(adb: AccountsDb) -> None:
+    for when in (utcnow(), utcnow() - timedelta(days=1)):
+        with pytest.raises(AccountError, match="future"), adb.factory.begin() as s:
+            tokens.create_token(s, "hotline", COUNTY, ["report"], expires_at=when)
+    with adb.factory.begin() as s:
+        row, _ = tokens.create_token(s, "hotline", COUNTY, ["report"], expires_at=utcnow() + timedelta(days=1))
+        assert tokens.token_state(row) == "active"
+        assert tokens.token_state(row, now=utcnow() + timedelta(days=2)) == "expired"

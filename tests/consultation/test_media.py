@@ -128,7 +128,7 @@ def test_forged_and_expired_tokens_see_nothing(live: LiveSession, make_case: Cal
     case_id = make_case()
     made = start(live, case_id)
     with live.db.factory.begin() as s:
-        expired = svc.invite(s, OPERATOR, made["id"], Invitee("过期者", "guest"),
+        expired = svc.invite(s, OPERATOR, made["id"], Invitee("过期者", "guest"), key=b"k" * 32,
                              ttl=timedelta(seconds=1), now=svc._now(None) - timedelta(seconds=5))
     good = made["join"]
     forged = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")

@@ -19,6 +19,7 @@ from tests.consultation.conftest import PRINCIPALS, case_in_handling
 from tests.dispatch.factories import JUDICIAL, OPERATOR, T0, Db
 
 T1 = T0 + timedelta(minutes=1)
+KEY = b"k" * 32  # the server's link key (a file in the data folder in production)
 
 
 def test_proposes_grid_then_village_then_township_nearest_first(db: Db) -> None:
@@ -33,7 +34,7 @@ def test_invites_the_case_chain_with_hashed_expiring_tokens(db: Db) -> None:
     case_id = case_in_handling(db)
     with db.begin() as s:
         consult = svc.start_session(s, OPERATOR, case_id=case_id, now=T1)
-        made = svc.invite_chain(s, OPERATOR, consult.id, ttl=timedelta(hours=1), now=T1)
+        made = svc.invite_chain(s, OPERATOR, consult.id, key=KEY, ttl=timedelta(hours=1), now=T1)
         roles = [(i.participant.role, i.participant.name) for i in made]
         tokens = [i.token for i in made]
     assert [r for r, _ in roles] == [
@@ -71,7 +72,7 @@ def test_every_step_lands_in_the_trail_and_the_replay_still_holds(db: Db) -> Non
         consult = svc.start_session(s, OPERATOR, case_id=case_id, now=T1)
         cid = consult.id
         svc.attach_camera(s, OPERATOR, cid, "cam-gate", now=T1)
-        worker = svc.invite(s, OPERATOR, cid, Invitee("王网格员", "grid_worker"), now=T1).participant
+        worker = svc.invite(s, OPERATOR, cid, Invitee("王网格员", "grid_worker"), key=KEY, now=T1).participant
         svc.mark_joined(s, worker, now=T1 + timedelta(seconds=10))
         assert svc.record_arrival(s, OPERATOR.actor, worker, now=T1 + timedelta(seconds=70)) == 70
         with pytest.raises(RuleViolation):

@@ -89,7 +89,7 @@ def intake(**overrides: Any) -> dict[str, Any]:
         "title": "邻里噪音纠纷",
         "description": "楼上装修噪音",
         "kind": "dispute",
-        "channel": "grid_worker",
+        "channel": "walk_in",  # a desk's channel (dispatch.channels)
         "center": "532622101",
         "risk": "low",
     }
@@ -131,6 +131,11 @@ def walk_to_handling(db: Db, at: datetime = T0, **overrides: Any) -> tuple[int, 
     return case.id, order
 
 
+def _pressed(case: Case) -> bool:
+    """Under 催办/通报 or 督办."""
+    return case.supervision_stage > 0 or case.supervise_at is not None
+
+
 def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
     """The inbox counts of ``who`` recomputed in plain Python from rows read by equality: the
     cases owned at its home center and the orders addressed to its center or department."""
@@ -158,7 +163,7 @@ def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
     for o in session.scalars(sa.select(DispatchOrder).where(DispatchOrder.case_id.in_(cases))):
         orders_of.setdefault(o.case_id, []).append(o)
     counts = dict.fromkeys(
-        ("to_sign", "handling", "to_accept", "to_dispatch", "returned", "to_verify",
+        ("to_sign", "handling", "to_accept", "to_dispatch", "return_review", "returned", "to_verify",
          "to_visit", "to_close", "supervised"), 0,
     )  # fmt: skip
     on_order = {"dispatched", "signed", "handling"}
@@ -170,7 +175,7 @@ def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
             counts["to_sign"] += 1
         if o.state == "signed" and state in on_order:
             counts["handling"] += 1
-        if o.state in ("pending", "signed") and cases[o.case_id].supervision_stage > 0:
+        if o.state in ("pending", "signed") and _pressed(cases[o.case_id]):
             if state in supervisable:
                 pressed.add(o.case_id)
     for c in owned if desk else []:
@@ -185,8 +190,12 @@ def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
         }.get(c.state)
         if tab:
             counts[tab] += 1
+        if c.state in on_order:
+            counts["return_review"] += sum(
+                1 for o in orders_of.get(c.id, []) if o.state == "return_asked"
+            )
         active = any(o.state in ("pending", "signed") for o in orders_of.get(c.id, []))
-        if c.supervision_stage > 0 and c.state in supervisable and not active:
+        if _pressed(c) and c.state in supervisable and not active:
             pressed.add(c.id)
     counts["supervised"] = len(pressed)
     return counts

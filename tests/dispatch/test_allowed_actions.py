@@ -75,12 +75,17 @@ def candidate_payloads(session: Session, case: Case, action: str) -> Iterator[di
     elif action == "merge":
         for other in session.scalars(sa.select(Case.id).where(Case.id != case.id)):
             yield {"into": other}
+    elif action == "regrade":
+        for risk in ("low", "medium", "high"):
+            yield {"risk": risk, "reason": TEXT, "leader": "李镇长", "plan": "一案一策"}
     else:
         extra = {
             "accept": {"leader": "李镇长", "plan": "一案一策"},
             "visit": {"satisfaction": "satisfied"},
             "extend": {"days": 1},
             "assign_leader": {"leader": "张县长", "plan": "专班"},
+            "plan_review": {"note": TEXT, "review_on": "2027-06-30"},
+            "supervise": {"note": TEXT},
         }.get(action, {})
         yield {**base, **extra}
 

@@ -45,12 +45,12 @@ def act(api: Api, case: dict[str, Any], action: str, as_: str | None = None, **p
 def test_report_read_and_act_through_the_api(api: Api) -> None:
     report(api, title="另一件")  # something to merge into
     r = api.post(
-        "/api/cases", json=intake(title="占道经营", kind="service_request", channel="hotline_12345")
+        "/api/cases", json=intake(title="占道经营", kind="service_request", channel="handed_down")
     )
     assert r.status_code == 201 and r.headers["location"] == f"cases/{r.json()['id']}"
     case = r.json()
     assert case["state"] == "reported" and case["number"].startswith("ZZ-532622-")
-    assert case["allowed_actions"] == ["accept", "refuse", "escalate", "merge"]
+    assert case["allowed_actions"] == ["accept", "refuse", "escalate", "merge", "regrade"]
     assert [e["action"] for e in case["timeline"]] == ["report"]
     case = act(api, case, "accept").json()
     case = act(api, case, "dispatch", lead={"department": "532622101-judicial"}).json()
@@ -62,21 +62,20 @@ def test_report_read_and_act_through_the_api(api: Api) -> None:
     assert got["timeline"][3]["actor"] == "judicial-liaison"
 
 
-def test_same_source_and_external_id_never_make_a_second_case(api: Api, db: Db) -> None:
-    first = api.post("/api/cases", json=intake(source="hotline-12345", external_id="GD-2026-0001"))
-    again = api.post(
-        "/api/cases",
-        json=intake(source="hotline-12345", external_id="GD-2026-0001", title="重复推送"),
-    )
-    other = api.post("/api/cases", json=intake(source="police", external_id="GD-2026-0001"))
+def test_same_channel_and_external_id_never_make_a_second_case(api: Api, db: Db) -> None:
+    first = api.post("/api/cases", json=intake(external_id="GD-2026-0001"))
+    again = api.post("/api/cases", json=intake(external_id="GD-2026-0001", source="walk_in"))
+    other = api.post("/api/cases", json=intake(channel="referral", external_id="GD-2026-0001"))
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
-    assert again.json()["id"] == first.json()["id"] and again.json()["title"] == "邻里噪音纠纷"
+    assert again.json()["id"] == first.json()["id"] and again.json()["source"] == "walk_in"
+    changed = api.post("/api/cases", json=intake(external_id="GD-2026-0001", title="重复推送"))
+    assert changed.status_code == 409 and changed.json()["fields"] == ["title"]
     with db.begin() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Case)) == 2
 
 
 def test_concurrent_deliveries_of_one_report_make_one_case(db: Db, tmp_path: Path) -> None:
-    body = intake(source="police-push", external_id="JQ-77")
+    body = intake(external_id="JQ-77")
     codes: list[int] = []
 
     def deliver() -> None:
@@ -149,7 +148,7 @@ def test_script_tags_are_stored_as_given_and_come_back_inert(api: Api, db: Db) -
 
 
 def test_photos_by_multipart_with_type_and_size_limits(api: Api, tmp_path: Path) -> None:
-    form = {"case": json.dumps(intake(channel="citizen_snapshot", title="随手拍：井盖缺失"))}
+    form = {"case": json.dumps(intake(title="来访：井盖缺失"))}
     r = api.post(
         "/api/cases",
         data=form,
@@ -182,7 +181,7 @@ def test_photos_by_multipart_with_type_and_size_limits(api: Api, tmp_path: Path)
     )
     assert missing.status_code == 422 and missing.json()["field"] == "case"
     assert (
-        api.get("/api/cases?channel=citizen_snapshot").json()["total"] == 1
+        api.get("/api/cases?channel=walk_in").json()["total"] == 1
     )  # nothing half-stored
 
 
@@ -193,7 +192,7 @@ def test_actions_answer_404_409_and_422(api: Api) -> None:
     wrong = act(api, case, "close")
     assert wrong.status_code == 409
     assert wrong.json()["state"] == "reported"
-    assert wrong.json()["allowed_actions"] == ["accept", "refuse", "escalate", "merge"]
+    assert wrong.json()["allowed_actions"] == ["accept", "refuse", "escalate", "merge", "regrade"]
     ok = act(api, case, "accept")
     assert ok.status_code == 200
     stale = act(api, case, "refuse", reason="太晚了")
@@ -241,8 +240,8 @@ def test_alerts_are_listed_and_acknowledged_by_name(api: Api) -> None:
     case = report(api, risk="high", kind="gathering", title="聚集")
     alerts = api.get("/api/alerts").json()["items"]
     assert [(a["kind"], a["case_id"]) for a in alerts] == [("high_risk_case", case["id"])]
-    r = api.post(f"/api/alerts/{alerts[0]['id']}/ack", json={"by": "值班员 王五"})
-    assert r.status_code == 200 and r.json()["acked_by"] == "值班员 王五" and r.json()["acked_at"]
+    r = api.post(f"/api/alerts/{alerts[0]['id']}/ack", json={"note": "值班员 王五 已知悉"})
+    assert r.status_code == 200 and r.json()["acked_by"] == "township-op" and r.json()["acked_at"]
     assert api.get("/api/alerts?unacked=true").json()["items"] == []
     assert api.post(f"/api/alerts/{alerts[0]['id']}/ack", as_="xichou", json={}).status_code == 404
     assert api.post("/api/alerts/999/ack", json={}).status_code == 404
@@ -302,7 +301,7 @@ def test_build_api_reads_the_sla_from_settings(db: Db, tmp_path: Path) -> None:
 
 
 def test_a_photo_whose_bytes_are_gone_answers_404(api: Api, tmp_path: Path) -> None:
-    form = {"case": json.dumps(intake(channel="citizen_snapshot"))}
+    form = {"case": json.dumps(intake())}
     att = api.post("/api/cases", data=form, files=[("photos", ("a.png", PNG, "image/png"))]).json()[
         "attachments"
     ][0]

@@ -15,6 +15,7 @@ from dispatch.events import InProcessBus
 from dispatch.models import Alert, Camera, Case
 from tests.dispatch.factories import (
     ADMIN,
+    COUNTY_LEADER,
     JUDICIAL,
     LEADER,
     OPERATOR,
@@ -91,7 +92,11 @@ def test_closing_or_extending_clears_clock_alerts(db: Db) -> None:
         due = s.get(Case, case_id).due_at  # type: ignore[union-attr]
     clock = SlaClock(db.factory, InProcessBus(), db.sla)
     clock.run_once(due + timedelta(minutes=1))
+    # After the deadline the township's own leader only files the request (逾期延期 needs the
+    # next level): the case stays overdue.
     act(db, LEADER, case_id, "extend", due + timedelta(minutes=2), days=5, reason="需鉴定")
+    assert len(open_alerts(db, "case_overdue")) == 1
+    act(db, COUNTY_LEADER, case_id, "extend", due + timedelta(minutes=2), days=5, reason="同意")
     assert open_alerts(db, "case_overdue") == []
     assert clock.run_once(due + timedelta(minutes=3)).overdue == 0
     act(db, JUDICIAL, case_id, "resolve", order_id=order, result="办结")
@@ -115,8 +120,8 @@ def test_alerts_are_acknowledged_by_a_named_person(db: Db) -> None:
     SlaClock(db.factory, InProcessBus(), db.sla).run_once(due + timedelta(minutes=1))
     (alert,) = open_alerts(db, "case_overdue")
     with db.begin() as s:
-        acked = ack_alert(s, OPERATOR, alert.id, by="值班长 赵六")
-        assert acked.acked_by == "值班长 赵六" and acked.open_key is not None  # seen, still open
+        acked = ack_alert(s, OPERATOR, alert.id, note="值班长 赵六 已核实")
+        assert acked.acked_by == "township-op" and acked.open_key is not None  # seen, still open
 
 
 def test_camera_status_changes_raise_and_clear_alerts(db: Db) -> None:

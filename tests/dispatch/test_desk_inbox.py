@@ -63,8 +63,15 @@ def _populate(db: Db) -> dict[str, int]:
     (order,) = order_ids(db, ids["village_handling"])["lead/pending"]
     act(db, VILLAGE_OP, ids["village_handling"], "sign", order_id=order)
     act(db, VILLAGE_OP, ids["village_handling"], "start", order_id=order)
-    ids["returned"], order = walk_to_handling(db)
-    act(db, JUDICIAL, ids["returned"], "return", order_id=order, reason="不属于本所职责")
+    # 退单 before 签收: one approved by the township (back to 派单), one awaiting its decision.
+    for name in ("returned", "return_review"):
+        ids[name] = new_case(db).id
+        act(db, OPERATOR, ids[name], "accept")
+        act(db, OPERATOR, ids[name], "dispatch", lead={"department": "532622101-judicial"})
+        (order,) = order_ids(db, ids[name])["lead/pending"]
+        act(db, JUDICIAL, ids[name], "return", order_id=order, reason="不属于本所职责")
+    (order,) = order_ids(db, ids["returned"])["lead/return_asked"]
+    act(db, OPERATOR, ids["returned"], "approve_return", order_id=order)
     for name, steps in (("resolved", 0), ("verified", 1), ("visited", 2)):
         ids[name], order = walk_to_handling(db)
         act(db, JUDICIAL, ids[name], "resolve", order_id=order, result="已调解")
@@ -95,7 +102,7 @@ def test_each_account_sees_exactly_what_awaits_it(db: Db) -> None:
             assert counts[who.actor] == {t: expected[t.value] for t in tabs_for(who)}, who.actor
     assert counts["township-op"] == {
         Tab.TO_SIGN: 0, Tab.HANDLING: 0, Tab.TO_ACCEPT: 2, Tab.TO_DISPATCH: 1,
-        Tab.RETURNED: 1, Tab.TO_VERIFY: 1, Tab.TO_VISIT: 1, Tab.TO_CLOSE: 1,
+        Tab.RETURN_REVIEW: 1, Tab.RETURNED: 1, Tab.TO_VERIFY: 1, Tab.TO_VISIT: 1, Tab.TO_CLOSE: 1,
         Tab.SUPERVISED: 1,
     }  # fmt: skip
     assert counts["village-op"][Tab.TO_SIGN] == 1
@@ -134,7 +141,15 @@ def _payload(s: Session, tab: Tab, case: Case, order_id: int | None) -> tuple[st
     if tab is Tab.TO_SIGN:
         return "sign", {"order_id": order_id}
     if tab is Tab.HANDLING:
-        return "return", {"order_id": order_id, "reason": "r"}
+        order = s.get(DispatchOrder, order_id)
+        assert order is not None
+        if order.role == "assist":
+            return "feedback", {"order_id": order_id, "feedback": "已协助"}
+        if case.state == "signed":
+            return "start", {"order_id": order_id}
+        return "resolve", {"order_id": order_id, "result": "r"}
+    if tab is Tab.RETURN_REVIEW:
+        return "reject_return", {"order_id": order_id, "reason": "r"}
     if tab in (Tab.TO_DISPATCH, Tab.RETURNED):
         target = {"department": "532622-police"} if case.owning_path == COUNTY else VILLAGE_CENTER
         return "dispatch", {"lead": target}

@@ -32,7 +32,30 @@ SATISFIED = {"satisfied", "basically_satisfied"}
 EXACT = ("reported", "accepted", "closed", "closed_on_time", "due_to_close", "closure_rate",
          "on_time_rate", "closure_of_reported", "reworked", "rework_rate", "extended",
          "extension_rate", "visits", "satisfied_visits", "satisfaction_rate", "mean_hours",
-         "closed_by_level", "level_share", "open", "open_by_risk", "suspended", "overdue")  # fmt: skip
+         "closed_by_level", "level_share", "open", "open_by_risk", "suspended", "overdue",
+         "reworks", "resolutions", "extended_late", "late_extension_rate",
+         "satisfied_strict_visits", "satisfaction_strict_rate", "satisfaction_broad_rate",
+         "orders", "returns", "returns_rejected", "return_rate", "return_rejection_rate",
+         )  # fmt: skip
+CHECKED = {"resolved", "verified", "visited"}
+
+
+def _on_time(c: Any) -> bool:
+    """On time: the resolution accepted at 核查 was made by the deadline."""
+    return (c.resolved_at or c.closed_at) <= c.due_at
+
+
+def _overdue_at(c: Any, cut: datetime) -> bool:
+    """Whether the case was overdue at ``cut`` (a past moment or now), from its columns."""
+    if c.due_at is None or c.due_at >= cut or c.reported_at >= cut:
+        return False
+    if c.state == "closed":
+        return c.closed_at >= cut and not _on_time(c)
+    if c.state == "suspended":
+        return c.suspended_at is not None and c.suspended_at >= cut
+    if c.state in CHECKED:
+        return not (c.resolved_at is not None and c.resolved_at <= c.due_at)
+    return c.state in OPEN
 
 
 def _local_midnight(day: date) -> datetime:
@@ -57,9 +80,7 @@ def oracle_figures(cases: list[Any], p0: datetime, p1: datetime, now: datetime) 
     closed = [c for c in cases if c.state == "closed" and inside(c.closed_at)]
     cut = min(now, p1)
     open_ = [c for c in cases if c.state in OPEN]
-    overdue = sum(
-        1 for c in open_ if c.state != "suspended" and c.due_at is not None and c.due_at < cut
-    )
+    overdue = sum(1 for c in cases if _overdue_at(c, cut))
     seconds = [
         max(0, (c.closed_at - c.reported_at) // timedelta(seconds=1) - c.paused_seconds)
         for c in closed
@@ -70,7 +91,16 @@ def oracle_figures(cases: list[Any], p0: datetime, p1: datetime, now: datetime) 
     }
     reported = [c for c in cases if inside(c.reported_at)]
     visits = sum(1 + c.redo_count for c in closed)
-    on_time = sum(1 for c in closed if c.closed_at <= c.due_at)
+    on_time = sum(1 for c in closed if _on_time(c))
+    reworks = sum(c.rework_count for c in closed)
+    resolutions = sum(1 + c.rework_count + c.redo_count for c in closed)
+    strict = sum(1 for c in closed if c.satisfaction == "satisfied")
+    broad = sum(1 for c in closed if c.satisfaction in SATISFIED)
+    late_ext = sum(1 for c in closed if c.late_extension_count)
+    # 退单率 from the orders and the trail themselves, not from the case's counters.
+    orders = sum(len(c.orders) for c in closed)
+    returns = sum(1 for c in closed for o in c.orders if o.state == "returned")
+    rejected = sum(1 for c in closed for e in c.events if e.action == "reject_return")
     out = {
         "reported": len(reported),
         "accepted": sum(1 for c in cases if inside(c.accepted_at)),
@@ -83,7 +113,19 @@ def oracle_figures(cases: list[Any], p0: datetime, p1: datetime, now: datetime) 
             sum(1 for c in reported if c.state == "closed"), len(reported)
         ),
         "reworked": sum(1 for c in closed if c.rework_count),
-        "rework_rate": _rate(sum(1 for c in closed if c.rework_count), len(closed)),
+        "reworks": reworks,
+        "resolutions": resolutions,
+        "rework_rate": _rate(reworks, resolutions),
+        "extended_late": late_ext,
+        "orders": orders,
+        "returns": returns,
+        "returns_rejected": rejected,
+        "return_rate": _rate(returns, orders),
+        "return_rejection_rate": _rate(rejected, returns + rejected),
+        "late_extension_rate": _rate(late_ext, len(closed)),
+        "satisfied_strict_visits": strict,
+        "satisfaction_strict_rate": _rate(strict, visits),
+        "satisfaction_broad_rate": _rate(broad, visits),
         "extended": sum(1 for c in closed if c.extension_count),
         "extension_rate": _rate(sum(1 for c in closed if c.extension_count), len(closed)),
         "visits": visits,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from dispatch.cases import perform
+from dispatch.cases import orders_of, perform
 from dispatch.errors import ConflictError
 from dispatch.kpi import compute_kpis
 from dispatch.models import Case
@@ -47,6 +47,14 @@ def _close(db: Db, case_id: int, order: int, at: Any, satisfaction: str = "satis
     act(db, OPERATOR, case_id, "visit", at + 2 * H, satisfaction=satisfaction)
     if satisfaction != "unsatisfied":
         act(db, OPERATOR, case_id, "close", at + 3 * H)
+
+
+def _orders(db: Db, case_id: int) -> list[Any]:
+    with db.begin() as s:
+        found = orders_of(s, case_id)
+        for o in found:
+            s.expunge(o)
+        return found
 
 
 def _rows(db: Db) -> dict[tuple[Any, ...], tuple[int, ...]]:
@@ -111,6 +119,28 @@ def test_rollups_follow_every_kind_of_action(db: Db) -> None:
     act(db, VILLAGE_OP, v.id, "escalate", T0 + H, reason="超出村级处置能力")
     act(db, OPERATOR, v.id, "escalate", T0 + 2 * H, reason="涉及多个乡镇")
     act(db, COUNTY_OP, v.id, "escalate", T0 + 3 * H, reason="跨县矛盾")
+    # 退单: one rejected, then one approved with a re-dispatch, then closed; and one approved
+    # without re-dispatch, waiting to be dispatched again.
+    r = new_case(db, channel="walk_in")
+    act(db, OPERATOR, r.id, "accept", T0)
+    act(db, OPERATOR, r.id, "dispatch", T0, lead={"center": "532622101201"},
+        assists=[{"department": "532622101-judicial"}])  # fmt: skip
+    (first,) = [o for o in _orders(db, r.id) if o.role == "lead"]
+    act(db, VILLAGE_OP, r.id, "return", T0 + H, order_id=first.id, reason="人手不足")
+    act(db, OPERATOR, r.id, "reject_return", T0 + H, order_id=first.id, reason="请签收")
+    act(db, VILLAGE_OP, r.id, "return", T0 + 2 * H, order_id=first.id, reason="确需司法所")
+    act(db, OPERATOR, r.id, "approve_return", T0 + 2 * H, order_id=first.id,
+        lead={"department": "532622101-judicial"})  # fmt: skip
+    (again,) = [o for o in _orders(db, r.id) if o.state == "pending"]
+    act(db, JUDICIAL, r.id, "sign", T0 + 2 * H, order_id=again.id)
+    act(db, JUDICIAL, r.id, "start", T0 + 2 * H, order_id=again.id)
+    _close(db, r.id, again.id, T0 + 3 * H)
+    q = new_case(db, channel="walk_in")
+    act(db, OPERATOR, q.id, "accept", T0)
+    act(db, OPERATOR, q.id, "dispatch", T0, lead={"center": "532622101201"})
+    (only,) = _orders(db, q.id)
+    act(db, VILLAGE_OP, q.id, "return", T0 + H, order_id=only.id, reason="不属于本村")
+    act(db, OPERATOR, q.id, "approve_return", T0 + H, order_id=only.id)
     # A case in the other county, closed at county level by the county police.
     w = new_case(db, who=COUNTY_OP, center="532622")
     act(db, COUNTY_OP, w.id, "accept", T0)
@@ -122,8 +152,9 @@ def test_rollups_follow_every_kind_of_action(db: Db) -> None:
         own = [c for c in top["children"] if c["own"]]
         assert len(own) == 1 and own[0]["open"] == 1, "the escalated case sits at the prefecture"
         county = compute_kpis(s, COUNTY, T0 - timedelta(days=30), now, now=now)
-        assert county["closed"] == 3 and county["reworked"] == 1 and county["extended"] == 1
-        assert county["visits"] == 4 and county["satisfied_visits"] == 3
+        assert county["closed"] == 4 and county["reworked"] == 1 and county["extended"] == 1
+        assert county["visits"] == 5 and county["satisfied_visits"] == 4
+        assert (county["returns"], county["returns_rejected"]) == (1, 1)
         assert county["suspended"] == 1 and county["overdue"] >= 1
         assert county["open_by_risk"]["high"] == 1
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from dispatch.cases import get_case, orders_of, replay_matches, timeline
 from dispatch.errors import ActionNotAllowed, Forbidden, InvalidInput, NotFound, RuleViolation
+from dispatch.localtime import TZ
 from dispatch.models import Case
 from dispatch.principal import Role
 from dispatch.types import CaseState
@@ -87,7 +88,7 @@ def test_a_disallowed_action_names_the_state_and_the_allowed_actions(db: Db) -> 
     with pytest.raises(ActionNotAllowed) as caught:
         act(db, OPERATOR, case.id, "close")
     assert caught.value.state == "reported"
-    assert caught.value.allowed == ["accept", "refuse", "escalate", "merge"]
+    assert caught.value.allowed == ["accept", "refuse", "escalate", "merge", "regrade"]
     assert "'reported'" in str(caught.value) and "accept, refuse, escalate, merge" in str(
         caught.value
     )
@@ -172,7 +173,9 @@ def test_orders_are_acted_on_only_by_their_holder(db: Db) -> None:
     assert_replays(db, case.id)
 
 
-def test_returning_the_lead_order_sends_the_case_back_for_redispatch(db: Db) -> None:
+def test_an_approved_return_of_the_lead_order_sends_the_case_back_for_redispatch(
+    db: Db,
+) -> None:
     case = new_case(db)
     act(db, OPERATOR, case.id, "accept")
     act(
@@ -188,6 +191,9 @@ def test_returning_the_lead_order_sends_the_case_back_for_redispatch(db: Db) -> 
         act(db, JUDICIAL, case.id, "return", order_id=lead)
     assert caught.value.field == "payload.reason"
     case = act(db, JUDICIAL, case.id, "return", order_id=lead, reason="不属于司法所职责")
+    # The return waits for the dispatching center (tests/dispatch/test_returns_arbitration.py).
+    assert case.state == "dispatched" and case.return_count == 0
+    case = act(db, OPERATOR, case.id, "approve_return", order_id=lead)
     assert case.state == "accepted" and case.return_count == 1
     assert set(order_ids(db, case.id)) == {"lead/returned", "assist/cancelled"}
     with pytest.raises(ActionNotAllowed):
@@ -260,7 +266,10 @@ def test_suspension_pauses_the_clock(db: Db) -> None:
         act(db, OPERATOR, case_id, "urge")
     case = act(db, OPERATOR, case_id, "resume", T0 + timedelta(hours=51))
     assert case.state == "handling"  # back where it was
-    assert case.due_at == due + timedelta(hours=50) and case.paused_seconds == 50 * 3600
+    # 50 hours of working days paused (Tuesday 11:00 to Thursday 13:00): the deadline, the end
+    # of Thursday 3 December, moves by 50 working hours, over the weekend: Tuesday 8, 02:00.
+    assert due == datetime(2026, 12, 4, tzinfo=TZ)
+    assert case.due_at == datetime(2026, 12, 8, 2, tzinfo=TZ) and case.paused_seconds == 50 * 3600
     assert_replays(db, case_id)
 
 
@@ -370,27 +379,28 @@ def test_narrowed_credentials_limit_actions_and_sources(db: Db) -> None:
     hotline = replace(
         SYSTEM,
         actor="hotline-12345",
-        allowed_sources=frozenset({"hotline-12345"}),
+        allowed_sources=frozenset({"hotline_12345"}),
         allowed_actions=frozenset({"report", "escalate"}),
     )
     watcher = replace(hotline, actor="watch-only", allowed_actions=frozenset({"escalate"}))
     with pytest.raises(Forbidden, match="may not report"), db.begin() as s:
         report_case(
-            s, watcher, parse_intake(intake(source="hotline-12345", external_id="W-1")),
+            s, watcher, parse_intake(intake(channel="hotline_12345", external_id="W-1")),
             sla=db.sla, now=T0,
         )
     with db.begin() as s:
         case, created = report_case(
             s,
             hotline,
-            parse_intake(intake(source="hotline-12345", external_id="A-1")),
+            parse_intake(intake(channel="hotline_12345", external_id="A-1")),
             sla=db.sla,
             now=T0,
         )
         assert created
-    with pytest.raises(Forbidden, match="source"), db.begin() as s:
+    with pytest.raises(Forbidden, match="channel 'police_push' is not granted"), db.begin() as s:
         report_case(
-            s, hotline, parse_intake(intake(source="police", external_id="A-2")), sla=db.sla, now=T0
+            s, hotline, parse_intake(intake(channel="police_push", external_id="A-2")), sla=db.sla,
+            now=T0,
         )
     with pytest.raises(Forbidden):
         act(db, hotline, case.id, "urge")  # the role would allow it; the credential does not

@@ -62,6 +62,12 @@ def payload_for(action: str, draw: Draw, order_ids: list[int], other_case: int) 
         },
         "sign": lambda: {"order_id": draw(order)},
         "return": lambda: {"order_id": draw(order), "reason": draw(TEXT)},
+        "approve_return": lambda: {
+            "order_id": draw(order),
+            **draw(st.fixed_dictionaries({}, optional={"lead": st.sampled_from(TARGETS)})),
+        },
+        "reject_return": lambda: {"order_id": draw(order), "reason": draw(TEXT)},
+        "feedback": lambda: {"order_id": draw(order), "feedback": draw(TEXT)},
         "start": lambda: {"order_id": draw(order)},
         "resolve": lambda: {"order_id": draw(order), "result": draw(TEXT)},
         "visit": lambda: {
@@ -72,6 +78,12 @@ def payload_for(action: str, draw: Draw, order_ids: list[int], other_case: int) 
         "extend": lambda: {"days": draw(st.integers(1, 5)), "reason": draw(TEXT)},
         "assign_leader": lambda: {"leader": "张县长", "plan": "专班"},
         "merge": lambda: {"into": other_case},
+        "regrade": lambda: {
+            "risk": draw(st.sampled_from(["high", "medium", "low"])), "reason": draw(TEXT),
+            "leader": "李镇长", "plan": "一案一策",
+        },
+        "plan_review": lambda: {"note": draw(TEXT), "review_on": "2027-06-30"},
+        "supervise": lambda: {"note": draw(TEXT)},
     }
     needs_reason = {t.action for t in TRANSITIONS if "reason" in t.required}
     if action in builders:
@@ -98,8 +110,14 @@ def check_invariants(db: Db, case_id: int, origin: str) -> None:
         leads = [
             o
             for o in orders_of(s, case_id)
-            if o.role == OrderRole.LEAD and o.state in (OrderState.PENDING, OrderState.SIGNED)
+            if o.role == OrderRole.LEAD
+            and o.state in (OrderState.PENDING, OrderState.SIGNED, OrderState.RETURN_REQUESTED)
         ]
+        # A lead order whose return (退单) awaits the center's decision still holds the case.
+        if [o.state for o in leads] == [OrderState.RETURN_REQUESTED]:
+            assert working == CaseState.DISPATCHED
+            leads = [o for o in leads if o.state != OrderState.RETURN_REQUESTED]
+            working = CaseState.ACCEPTED
         expected = {
             CaseState.DISPATCHED: [OrderState.PENDING],
             CaseState.SIGNED: [OrderState.SIGNED],
@@ -126,7 +144,8 @@ def test_random_sequences_keep_the_case_valid(db: Db, data: st.DataObject) -> No
     for step in range(data.draw(st.integers(5, 40), label="steps")):
         with db.begin() as s:
             orders = orders_of(s, case.id)
-            active = [o.id for o in orders if o.state in (OrderState.PENDING, OrderState.SIGNED)]
+            active = [o.id for o in orders if o.state in (OrderState.PENDING, OrderState.SIGNED,
+                                                          OrderState.RETURN_REQUESTED)]
             order_ids = (
                 active if active and data.draw(st.integers(0, 5)) else [o.id for o in orders]
             )

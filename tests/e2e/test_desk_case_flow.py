@@ -1,7 +1,7 @@
 """A case from report to close at the desk, in Chromium, by clicks only, four accounts.
 
 Against the real ``zongzhi demo`` with accounts (``tests.demo_server``): the township operator
-registers a 12345 hotline case with a photo through the intake form, accepts it and dispatches
+registers a handed-down case with a photo through the intake form, accepts it and dispatches
 it to its village; the village operator, already on its inbox, sees the order within two
 seconds without a reload, signs, starts handling and resolves; the township sends it back once
 (返工), the village resolves again, the township verifies, makes the return visit and closes
@@ -190,10 +190,10 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     village.get_by_role("radio", name=re.compile(r"^待签收 \d+")).click()
     expect(village.get_by_text("更新于")).to_be_visible(timeout=WAIT)
 
-    # 1. The township registers a hotline case through the intake form.
+    # 1. The township registers a handed-down case through the intake form.
     town = desk_of(browser, demo, "xiang.operator")
     town.get_by_text("登记新事件", exact=True).click()
-    expect(town.get_by_text("登记新事件（来访 / 12345热线 / 网格上报）")).to_be_visible(timeout=WAIT)
+    expect(town.get_by_text("登记新事件（本账号可用的受理渠道）")).to_be_visible(timeout=WAIT)
     idle(town)
     form_text = town.locator(".st-key-intake").inner_text()  # Streamlit's uploader words it too
     assert not re.search(r"Upload|per file|Browse|Drag", form_text), form_text
@@ -201,7 +201,7 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     button = town.locator(".st-key-intake [data-testid='stFileUploaderDropzone'] button "
                           "[data-testid='stMarkdownContainer']")
     assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"选择照片"'
-    town.get_by_text("12345热线", exact=True).click()
+    town.get_by_text("上级交办", exact=True).click()  # the desk's channels only (no 12345)
     type_in(town, "标题 *", title)
     type_in(town, "描述", "三楼楼道有人私拉电线给电动车充电，邻居多次劝阻无果，来电要求处理。")
     choose(town, "类别 *", "矛盾纠纷")
@@ -214,7 +214,7 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     type_in(town, "事发地址", "中城社区3栋2单元")
     type_in(town, "报告人", "王芳")
     type_in(town, "联系电话", "13812345678")
-    type_in(town, "热线工单号", f"12345-{stamp}")
+    type_in(town, "来文编号", f"JB-{stamp}")
     attach(town, button, photo)
     steps.shot(town, "intake-filled")
     town.get_by_role("button", name="提交", exact=True).click()
@@ -224,7 +224,7 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     expect(case_heading(town)).to_contain_text(title, timeout=WAIT)
     state_is(town, "待受理")
     summary = town.locator("#zz-summary").inner_text()
-    for shown in ("12345热线", "矛盾纠纷 · 邻里纠纷", grid_name, "中城社区3栋2单元", "王芳", "138****5678"):
+    for shown in ("上级交办", "矛盾纠纷 · 邻里纠纷", grid_name, "中城社区3栋2单元", "王芳", "138****5678"):
         assert shown in summary, (shown, summary)
     assert "13812345678" not in main_text(town)
     picture = town.locator("[data-testid='stImage'] img").first  # the photo, loaded

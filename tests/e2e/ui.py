@@ -3,6 +3,7 @@ open a select box by its caption and click the option, type into a field and lea
 
 from __future__ import annotations
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 WAIT = 30_000  # ms: a Streamlit rerun on two shared cores
@@ -21,8 +22,16 @@ def choose(page: Page, caption: str, option: str) -> None:
     """A Streamlit select box: open it by its caption, click the option's text."""
     idle(page)
     box = page.get_by_label(caption, exact=True)
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    for attempt in range(3):  # a page that redraws itself (live figures) may close the open list
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=WAIT // 3)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            idle(page)
     expect(box).to_have_value(option, timeout=WAIT)
     idle(page)
 

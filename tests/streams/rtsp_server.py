@@ -16,7 +16,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstRtsp", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 
 def main() -> None:
@@ -28,13 +29,16 @@ def main() -> None:
     p.add_argument("--fps", type=int, default=10)
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--pattern", default="ball", help="videotestsrc pattern (ball, black, …)")
+    p.add_argument("--protocols", choices=("all", "tcp", "udp"), default="all",
+                   help="RTSP lower transports offered (udp: a UDP-only camera)")
     args = p.parse_args()
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
     launch = (
-        f"( videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},"
+        f"( videotestsrc is-live=true pattern={args.pattern} ! video/x-raw,width={args.width},"
         f"height={args.height},framerate={args.fps}/1 ! "
         f"x264enc tune=zerolatency speed-preset=ultrafast key-int-max={args.fps} bitrate=800 ! "
         "rtph264pay name=pay0 pt=96 config-interval=-1 )"
@@ -44,6 +48,9 @@ def main() -> None:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch)
         factory.set_shared(True)
+        if args.protocols != "all":
+            lower = GstRtsp.RTSPLowerTrans
+            factory.set_protocols(lower.TCP if args.protocols == "tcp" else lower.UDP)
         if args.user:
             perms = GstRtspServer.RTSPPermissions()
             perms.add_permission_for_role("user", "media.factory.access", True)

@@ -73,3 +73,14 @@ def test_config_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="pattern"):
         SimSpec.parse("sim://?pattern=rainbow")
     assert StreamSettings().ice_servers == [], "no public STUN by default"
+
+
+def test_backoff_caps_at_ten_seconds_by_default_and_as_configured() -> None:
+    default = StreamSettings()
+    assert default.reconnect_max <= 10
+    delays = [backoff_delay(a, default.reconnect_initial, default.reconnect_max) for a in range(12)]
+    assert delays[:4] == [0.5, 1.0, 2.0, 4.0] and max(delays) == default.reconnect_max
+    custom = StreamSettings(reconnect_max=3)
+    assert backoff_delay(9, custom.reconnect_initial, custom.reconnect_max) == 3
+    with pytest.raises(ValidationError):
+        StreamSettings(reconnect_max=0)

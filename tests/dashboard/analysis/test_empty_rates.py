@@ -41,7 +41,8 @@ def test_the_analysis_page_shows_a_dash_for_an_empty_center(services: Services) 
     at = analysis(services, EMPTY)
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert [metrics[k] for k in ("结案率", "按期结案率", "满意率")] == ["—", "—", "—"]
+    shown = ("结案率", "按期结案率", "满意率（仅满意）", "满意率（满意+基本满意）")
+    assert [metrics[k] for k in shown] == ["—"] * 4
     assert "100.0%" not in str(metrics)
 
 
@@ -51,6 +52,7 @@ def test_a_lower_center_without_closed_cases_shows_dashes(services: Services) ->
     at = analysis(services, f"{PREFECTURE}/532621")
     table = at.dataframe[0].value
     row = table.iloc[0]
-    assert [row[k] for k in ("结案率", "按期结案率", "满意率", "返工率", "延期率")] == ["—"] * 5
+    shown = ("结案率", "按期结案率", "满意率（仅满意）", "满意率（满意+基本满意）", "返工率", "延期率")
+    assert [row[k] for k in shown] == ["—"] * 6
     figure = child_chart([{"name": "东镇综治中心", **dict.fromkeys(RATES)}], "zh-CN")
     assert all(y is None for bar in figure.data for y in bar.y)  # no bar, not a 0% bar

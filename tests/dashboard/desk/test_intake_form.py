@@ -34,7 +34,7 @@ def intake(svc: Services, lang: str = "zh-CN") -> AppTest:
 
 
 def fill(at: AppTest, *, sub_kind: bool = True) -> AppTest:
-    at.radio(key="in_channel").set_value("hotline_12345")
+    at.radio(key="in_channel").set_value("handed_down")
     at.text_input(key="in_title").input("楼上漏水 <b>x</b>")
     at.selectbox(key="in_kind").select("dispute").run()
     if sub_kind:
@@ -51,6 +51,8 @@ def fill(at: AppTest, *, sub_kind: bool = True) -> AppTest:
 
 def test_nothing_is_chosen_for_the_operator(services: Services, places: None) -> None:
     at = intake(services)
+    # Only the desk's own channels (dispatch.channels): no 12345 or police push to type in.
+    assert at.radio(key="in_channel").options == ["来访", "上级交办", "线索移送"]
     for key in ("in_kind", "in_risk"):
         assert at.selectbox(key=key).value is None
     assert at.selectbox(key="in_sub_kind_None").disabled
@@ -68,7 +70,7 @@ def test_a_missing_sub_kind_is_refused_in_words(services: Services, places: None
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
-def test_a_hotline_report_is_filed_with_its_place_phone_and_photo(services: Services, places: None) -> None:
+def test_a_handed_down_report_is_filed_with_its_place_phone_and_photo(services: Services, places: None) -> None:
     at = fill(intake(services))
     buf = io.BytesIO()
     Image.new("RGB", (16, 16), "blue").save(buf, format="PNG")

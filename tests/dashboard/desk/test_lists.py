@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.server.access import open_principal
 from dashboard.server.services import Services
+from dashboard.shared.text import md
 from dispatch.cases import perform
 from dispatch.desk.inbox import Tab, inbox_counts
 from dispatch.models import Case
@@ -76,8 +77,8 @@ def test_inbox_opens_on_orders_to_sign_with_time_left(services: Services, lang: 
         counts = inbox_counts(session, open_principal(VILLAGE_PATH))
     assert f"{tab_word} {counts[Tab.TO_SIGN]}" in options and counts[Tab.TO_SIGN] == 1
     text = visible(at)
-    assert case.number in text and left_word in text and to_word in text
-    row = next(b for b in at.button if case.number in b.label)
+    assert md(case.number) in text and left_word in text and to_word in text
+    row = next(b for b in at.button if md(case.number) in b.label)
     # The user's title is literal: every Markdown character escaped in the button label.
     assert r"\*\*粗体\*\* \:smile\: \<b\>x\</b\>" in row.label
     words = re.sub(r":[a-z]+-badge\[", "[", text.replace(row.label, ""))  # what the page worded
@@ -95,7 +96,7 @@ def test_an_arrival_is_marked_new_and_announced(services: Services) -> None:
     case = dispatched_to_village(services)
     at.run()  # what the inbox's timer does every 1.5 s
     assert [x.value for x in at.toast] == ["新待办：待签收 +1"]
-    row = next(b for b in at.button if case.number in b.label)
+    row = next(b for b in at.button if md(case.number) in b.label)
     badges = [m.value for m in at.markdown if "badge[" in m.value]
     assert badges[0] == ":green-badge[新]" and row
     with services.session_factory.begin() as session:
@@ -126,11 +127,11 @@ def test_search_finds_a_case_by_a_fragment_of_its_number(services: Services, lan
     at.text_input(key="desk_search").input(case.number[-6:]).run()
     assert not at.exception, at.exception
     rows = [b.label for b in at.button if "_open_" in (b.key or "")]
-    assert len(rows) == 1 and case.number in rows[0] and "井盖缺失" in rows[0]
+    assert len(rows) == 1 and md(case.number) in rows[0] and "井盖缺失" in rows[0]
     at.text_input(key="desk_search").input("查无此事").run()
     assert [i.value for i in at.info] == [{"zh-CN": "没有找到相符的事件", "en": "No case matches"}[lang]]
     at.text_input(key="desk_search").input(case.number).run()
-    next(b for b in at.button if case.number in b.label).click().run()
+    next(b for b in at.button if md(case.number) in b.label).click().run()
     assert case.number in str(at.query_params["case"])
 
 
@@ -154,7 +155,7 @@ def test_archive_lists_finished_cases_with_filters_and_pages(services: Services,
     assert len([b for b in at.button if "_open_" in (b.key or "")]) == 3
     at.selectbox(key=f"archive_state_{lang}").select("refused").run()
     rows = [b for b in at.button if "_open_" in (b.key or "")]
-    assert len(rows) == 1 and made[0].number in rows[0].label  # back to page one, one match
+    assert len(rows) == 1 and md(made[0].number) in rows[0].label  # back to page one, one match
     rows[0].click().run()
     assert made[0].number in str(at.query_params["case"])
 

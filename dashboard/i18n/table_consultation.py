@@ -1,0 +1,68 @@
+"""Interface strings of the consultation surfaces: key → (zh-CN, English). Merged into the one table."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # punctuation differs: full-width in Chinese
+    "consult.kv": ("{k}：{v}", "{k}: {v}"),
+    "consult.paren": ("{a}（{b}）", "{a} ({b})"),
+    # roles the chain or an API client may give that the main table does not name
+    "consult.role.county_center": ("县（区）综治中心", "County center"),
+    "consult.role.guest": ("特邀人员", "Guest"),
+    # the list of running sessions
+    "consult.running": ("进行中的会商", "Running sessions"),
+    "consult.running_none": ("当前没有进行中的会商。", "No session is running."),
+    "consult.started_at": ("开始时间", "Started"),
+    "consult.length": ("时长", "Length"),
+    "consult.online": ("在线 {n}/{total} 人", "{n} of {total} online"),
+    "consult.enter": ("进入会商", "Open"),
+    "consult.new": ("发起新会商", "Start a new session"),
+    "consult.back": ("返回会商列表", "Back to the list"),
+    # starting
+    "consult.case_search": ("事件编号或关键词", "Case number or words"),
+    "consult.case_search_help": ("输入完整编号（ZZ-…）直接选中，或输入标题、地址中的词查找。",
+                                 "Type a full number (ZZ-…) to choose it, or words of the title or address to search."),
+    "consult.case_pick": ("选择事件", "Choose the case"),
+    "consult.case_none": ("没有找到匹配的事件。", "No case matches."),
+    "consult.chosen": ("已选事件：{number} · {title} · {state}", "Chosen case: {number} · {title} · {state}"),
+    # the session page
+    "consult.session_meta": ("{started} 开始 · 已进行 {length} · 发起人 {by}",
+                             "Started {started} · running for {length} · by {by}"),
+    "consult.session_meta_ended": ("{started} 开始 · {ended} 结束 · 历时 {length}",
+                                   "Started {started} · ended {ended} · lasted {length}"),
+    "consult.join_me": ("以本人身份加入会商", "Join this session as myself"),
+    "consult.joins": ("入会次数", "Joins"),
+    "consult.connected": ("在线时长", "Time online"),
+    "consult.resend": ("补发入会链接", "Send a link again"),
+    "consult.resend_who": ("参会人", "Participant"),
+    "consult.resend_show": ("显示链接", "Show link"),
+    "consult.resend_hint": ("该链接在会商结束前一直有效；重新打开即可回到会商。复制后发给本人。",
+                            "The link works until the session ends; opening it again rejoins. Copy it and send it to that person."),
+    "consult.resend_old": ("该链接生成于旧版本，无法补发；请重新邀请。", "This link predates re-sending; invite the person again."),
+    "consult.camera_status": ("状态", "Status"),
+    "consult.distance": ("{name} · 约 {m} 米", "{name} · about {m} m"),
+    "consult.distance_unknown": ("{name} · 距离未知", "{name} · distance unknown"),
+    "consult.action_pick": ("处置动作", "Action"),
+    "consult.no_picture": ("该画面暂无图像", "This feed has no picture yet"),
+    "consult.time": ("时间", "Time"),
+    "consult.actor": ("操作人", "By"),
+    "consult.what": ("事项", "What"),
+    "consult.detail": ("详情", "Details"),
+    "consult.timeline_empty": ("暂无记录。", "Nothing recorded yet."),
+    "consult.dur.s": ("{s} 秒", "{s} s"),
+    "consult.dur.m": ("{m} 分钟", "{m} min"),
+    "consult.dur.hm": ("{h} 小时 {m} 分", "{h} h {m} min"),
+    # the end summary as a document
+    "consult.sum.head": ("会商纪要 · {number} {title}", "Session summary · {number} {title}"),
+    "consult.sum.when": ("时间：{started} 至 {ended}（历时 {length}）", "Time: {started} to {ended} ({length})"),
+    "consult.sum.people": ("参会人员", "Participants"),
+    "consult.sum.absent": ("未入会", "did not join"),
+    "consult.sum.arrived_after": ("开始后 {length} 到场", "on site {length} after the start"),
+    "consult.sum.cameras": ("接入摄像机：{names}", "Cameras: {names}"),
+    "consult.sum.evidence": ("取证截图：{n} 张", "Evidence snapshots: {n}"),
+    "consult.sum.decisions": ("会商中的处置与记录", "Actions and notes during the session"),
+    "consult.sum.no_decisions": ("无", "None"),
+    "consult.sum.conclusion": ("会商结论：{text}", "Conclusion: {text}"),
+    "consult.sum.no_conclusion": ("会商结论：（未填写）", "Conclusion: (none given)"),
+    "consult.sum.note": ("记录", "Note"),
+}

@@ -1,0 +1,37 @@
+"""Interface strings of the wall surfaces: key → (zh-CN, English). Merged into the one table."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "wall.clock": ("北京时间", "Local time"),
+    "wall.tour": ("轮巡", "Tour"),
+    "wall.tour.none": ("不轮巡", "No tour"),
+    "wall.tour.missing": ("该轮巡分组不存在或无权查看", "This camera group does not exist or is not yours to view"),
+    "wall.tour.page": ("第 {page}/{pages} 页 · 每 {interval} 秒", "Page {page}/{pages} · every {interval} s"),
+    "wall.tour.paused": ("紧急告警，轮巡暂停", "Critical alert: tour paused"),
+    "wall.tour.settings": ("轮巡分组设置", "Camera groups"),
+    "wall.tour.group": ("分组", "Group"),
+    "wall.tour.new": ("＋ 新建分组", "+ New group"),
+    "wall.tour.name": ("分组名称", "Group name"),
+    "wall.tour.cameras": ("摄像头（按轮巡顺序）", "Cameras (in tour order)"),
+    "wall.tour.choose": ("点击选择摄像头", "Click to choose cameras"),
+    "wall.tour.interval": ("每页停留（秒）", "Seconds per page"),
+    "wall.tour.save": ("保存分组", "Save group"),
+    "wall.tour.delete": ("删除分组", "Delete group"),
+    "wall.tour.saved": ("已保存分组：{name}", "Group saved: {name}"),
+    "wall.tour.deleted": ("已删除分组：{name}", "Group deleted: {name}"),
+    "wall.tour.readonly": ("您的角色不能编辑本中心的轮巡分组。", "Your role cannot edit this center's camera groups."),
+    "wall.tour.empty": ("本中心还没有轮巡分组，可在“轮巡分组设置”中新建。",
+                        "This center has no camera groups yet; create one under “Camera groups”."),
+    "wall.tour.error.name": ("请填写 1–64 个字的名称，且不与本中心其他分组重名。",
+                             "Enter a name of 1–64 characters not used by another group of this center."),
+    "wall.tour.error.cameras": ("请选择 1–64 个本中心辖区内的摄像头。",
+                                "Choose 1–64 cameras of this center's area."),
+    "wall.tour.error.interval_s": ("停留时间须在 2–3600 秒之间。", "Seconds per page must be 2–3600."),
+    "wall.screen": ("拼接屏", "Screens"),
+    "wall.screen.single": ("单屏", "One screen"),
+    "wall.screen.of": ("第 {k}/{n} 屏", "Screen {k} of {n}"),
+    "wall.screen.links": ("多屏拼接：每块屏打开自己的链接，分担本范围的摄像头。",
+                          "Several screens: each screen opens its own link and shows its share of the scope's cameras."),
+    "wall.keys": ("方向键切换画面，回车放大，Esc 返回", "Arrow keys move between tiles, Enter enlarges, Esc returns"),
+}

@@ -1,0 +1,1 @@
+"""Recording: camera packets copied into segment files, the pre-event buffer, clips."""
