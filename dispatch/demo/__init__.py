@@ -20,7 +20,7 @@ from dispatch.demo.geography import DEFAULT_GRIDS, build_geography, demo_deploym
 from dispatch.demo.registry_rows import registry_rows
 from dispatch.demo.summary import DemoSummary
 from dispatch.demo.timeline import ORDER_TAIL
-from dispatch.demo.writer import BulkWriter
+from dispatch.demo.writer import BulkWriter, indexes_built_after
 from dispatch.rollup import (
     COUNTERS,
     Accumulator,
@@ -107,21 +107,21 @@ def generate_demo(
     states: Counter[str] = Counter()
     overdue = high = 0
     t_now = int(now.timestamp())
-    for chunk in factory.chunks():
-        with engine.begin() as conn:
-            w = BulkWriter(conn)
-            summary.cases += w.write(
-                "cases", CASE_COLUMNS, [tuple(c[k] for k in CASE_COLUMNS) for c in chunk.cases]
-            )
-            summary.orders += w.write("dispatch_orders", ORDER_COLUMNS, chunk.orders)
-            if trail:
-                summary.events += w.write("case_events", EVENT_COLUMNS, chunk.events)
-        for c, f in zip(chunk.cases, chunk.facts, strict=True):
-            acc.add(f)
-            states[c["state"]] += 1
-            if c["state"] in _OPEN:
-                overdue += c["state"] != CaseState.SUSPENDED and c["due_at"] < t_now
-                high += c["risk"] == "high"
+    with indexes_built_after(engine, ("cases", "dispatch_orders", "case_events")):
+        for chunk in factory.chunks():
+            with engine.begin() as conn:
+                w = BulkWriter(conn)
+                case_rows = [tuple(c[k] for k in CASE_COLUMNS) for c in chunk.cases]
+                summary.cases += w.write("cases", CASE_COLUMNS, case_rows)
+                summary.orders += w.write("dispatch_orders", ORDER_COLUMNS, chunk.orders)
+                if trail:
+                    summary.events += w.write("case_events", EVENT_COLUMNS, chunk.events)
+            for c, f in zip(chunk.cases, chunk.facts, strict=True):
+                acc.add(f)
+                states[c["state"]] += 1
+                if c["state"] in _OPEN:
+                    overdue += c["state"] != CaseState.SUSPENDED and c["due_at"] < t_now
+                    high += c["risk"] == "high"
     summary.states = dict(sorted(states.items()))
     summary.open_overdue, summary.open_high_risk = overdue, high
     summary.seconds["cases"] = time.perf_counter() - mark

@@ -223,3 +223,49 @@ def test_the_registry_matches_the_deployment_and_services_carry_cases_on(
         rebuild_rollups(s)
         again = {tuple(r[:3]): tuple(r[3:]) for r in s.execute(sa.select(kpi_daily))}
     assert {k: v for k, v in rows.items() if any(v)} == {k: v for k, v in again.items() if any(v)}
+
+
+def _indexes(conn: sa.Connection) -> list[tuple[str, str]]:
+    return [tuple(r) for r in conn.exec_driver_sql(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        " AND tablename IN ('cases', 'dispatch_orders', 'case_events') ORDER BY indexname"
+    )]
+
+
+def _empty(url: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+
+
+def test_postgres_bulk_load_builds_every_index_again(postgres_url: str) -> None:
+    """On PostgreSQL the generator drops the case tables' secondary indexes for the load and
+    builds them after: the database ends with exactly the migration's indexes, and a load that
+    fails half-way leaves them built too."""
+    from dispatch.demo.writer import indexes_built_after
+    from dispatch.migrate import upgrade
+
+    _empty(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            migrated = _indexes(conn)
+        assert len(migrated) > 15 and any("gin_trgm_ops" in d for _, d in migrated)
+        with pytest.raises(RuntimeError, match="half-way"):
+            with indexes_built_after(engine, ("cases", "dispatch_orders")) as dropped:
+                with engine.connect() as conn:
+                    assert len(_indexes(conn)) == len(migrated) - len(dropped)
+                assert "ix_cases_search_text_trgm" in " ".join(dropped)
+                assert not any("pk_cases" in d or "uq_cases_number" in d for d in dropped)
+                raise RuntimeError("load failed half-way")
+        with engine.connect() as conn:
+            assert _indexes(conn) == migrated
+        _empty(postgres_url)
+        generate_demo(install_rollups(make_session_factory(engine)), seed=3, cases=300, **SMALL)
+        with engine.connect() as conn:
+            assert _indexes(conn) == migrated
+            assert conn.exec_driver_sql("SELECT count(*) FROM cases").scalar() == 300
+    finally:
+        engine.dispose()
