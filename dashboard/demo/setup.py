@@ -18,8 +18,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.briefings import BriefingSchedule
 from config.cameras import CameraConfig
 from dispatch.accounts.demo import demo_branch
+from dispatch.briefings.schedule import BriefingScheduler
 from dispatch.db import make_engine, make_session_factory
 from dispatch.duty.demo import seed_demo_roster
 from dispatch.migrate import upgrade
@@ -52,8 +54,32 @@ def has_centers(session_factory: sessionmaker[Session]) -> bool:
         return False
 
 
-def prepare_database(url: str, options: DemoOptions, log: callable = print) -> float:  # type: ignore[valid-type]
-    """Migrate, and generate the prefecture when the database has none. Returns seconds spent."""
+#: Levels whose assessments (周/月/季研判) the demo makes before it starts: the prefecture and
+#: the counties. A village's weekly assessment costs about as much as a county's (some twenty
+#: statements each), and there are 1,129 centers: the schedule's first pass, five minutes
+#: after the start, makes the rest in the background.
+FIRST_ASSESSMENT_LEVELS = (1, 2)
+
+
+def first_briefings(policy: BriefingSchedule) -> BriefingSchedule:
+    """What the demo makes before it starts: every daily summary the schedule would have made
+    by now (one batch, about a second), and the assessments of :data:`FIRST_ASSESSMENT_LEVELS`."""
+    return policy.model_copy(update={
+        f"{kind}_levels": [lv for lv in getattr(policy, f"{kind}_levels")
+                           if lv in FIRST_ASSESSMENT_LEVELS]
+        for kind in ("weekly", "monthly", "quarterly")
+    })
+
+
+def prepare_database(
+    url: str, options: DemoOptions, log: callable = print,  # type: ignore[valid-type]
+    briefings: BriefingSchedule | None = None,
+) -> float:
+    """Migrate, generate the prefecture when the database has none, and make the briefings
+    the schedule would have made by now (yesterday's 日小结, last week's 研判 …) when
+    ``briefings`` is given, so a leader opening the 研判 page of a fresh demo finds them
+    instead of waiting for the schedule's first pass (see :func:`first_briefings`). Returns
+    seconds spent."""
     started = time.perf_counter()
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +92,11 @@ def prepare_database(url: str, options: DemoOptions, log: callable = print) -> f
 
             log(f"生成演示数据 · generating the demo prefecture ({options.cases:,} cases)…")
             generate_demo(factory, seed=options.seed, cases=options.cases)
+        if briefings is not None and briefings.enabled:
+            made = BriefingScheduler(factory, first_briefings(briefings)).run_once().made
+            if any(made.values()):
+                log("生成简报 · briefings made: " + ", ".join(
+                    f"{kind} {n}" for kind, n in made.items() if n))
     finally:
         engine.dispose()
     return time.perf_counter() - started

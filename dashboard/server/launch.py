@@ -66,7 +66,8 @@ def run_demo(args: argparse.Namespace) -> int:
     configure_logging()
     settings = _settings(args)
     options = DemoOptions(cases=args.cases, seed=args.seed, activity_seconds=args.activity)
-    spent = prepare_database(settings.resolved_database_url, options)
+    spent = prepare_database(settings.resolved_database_url, options,
+                             briefings=settings.briefings)
     log.info("demo database ready in %.1f s", spent)
     engine = make_engine(settings.resolved_database_url)
     factory = install_rollups(make_session_factory(engine))
