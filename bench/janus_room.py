@@ -10,6 +10,7 @@ CPU is this process's plus the ``janus`` process's (started here, Debian's packa
 Janus ≤ 1/10 of the built-in room's CPU per participant.
 
     python bench/janus_room.py [--sizes 2 4 6] [--seconds 10] [--engines builtin janus]
+                               [--event-loops N] [--no-decode]
 """
 
 from __future__ import annotations
@@ -79,10 +80,37 @@ def start_server(tmp: Path, engine: str, janus: Any) -> tuple[Any, list[str], in
     return served, links, made["id"]
 
 
-async def participant(base: str, link: str, others: int, seconds: float) -> dict[str, Any]:
+def count_without_decoding() -> None:
+    """Receivers count each video frame the jitter buffer assembles without decoding it (a
+    blank picture stands for it): on this machine the participants share the server's two
+    cores, and their decoders, not the server, were what slowed the larger rooms. Real
+    receivers decode on their own devices. Audio is still decoded (Opus, cheap)."""
+    import aiortc.rtcrtpreceiver as receiver
+    import av
+    from aiortc.mediastreams import VIDEO_TIME_BASE
+
+    real = receiver.get_decoder
+
+    class Counted:
+        def decode(self, encoded_frame: Any) -> list[Any]:
+            frame = av.VideoFrame(16, 16, "yuv420p")
+            frame.pts, frame.time_base = encoded_frame.timestamp, VIDEO_TIME_BASE
+            return [frame]
+
+    def get_decoder(codec: Any) -> Any:
+        return Counted() if codec.mimeType.lower().startswith("video/") else real(codec)
+
+    receiver.get_decoder = get_decoder
+
+
+async def participant(base: str, link: str, others: int, seconds: float,
+                      decode: bool = True) -> dict[str, Any]:
     """Publish, view every other participant, print ``ready``, read the window's start from
     stdin, count the frames received in it."""
     from tests.consultation.janus_session import Viewer
+
+    if not decode:
+        count_without_decoding()
 
     person = Viewer(base, link, link[-4:])
     try:
@@ -114,14 +142,15 @@ async def participant(base: str, link: str, others: int, seconds: float) -> dict
         await person.close()
 
 
-def measure(engine: str, size: int, warmup: float, seconds: float, janus: Any) -> dict[str, Any]:
+def measure(engine: str, size: int, warmup: float, seconds: float, janus: Any,
+            decode: bool = True) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         served, links, _ = start_server(Path(folder), engine, janus)
         procs: list[subprocess.Popen[str]] = []
         try:
             procs = [subprocess.Popen(
                 [sys.executable, __file__, "participant", served.base, link, str(size - 1),
-                 str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                 str(seconds), "decode" if decode else "count"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
                 for link in links[:size]]
             for proc in procs:
                 assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -164,6 +193,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--event-loops", type=int, default=0,
                         help="Janus event_loops (0: a thread per handle, Janus's default)")
+    parser.add_argument("--no-decode", action="store_true",
+                        help="receivers count assembled video frames without decoding them "
+                             "(the participants' decoders then leave the server's cores alone)")
     args = parser.parse_args()
     from streams.janus.server import JanusServer
 
@@ -171,7 +203,7 @@ def main() -> None:
         janus = (JanusServer(Path(folder) / "janus", event_loops=args.event_loops).start()
                  if "janus" in args.engines else None)
         try:
-            rows = [measure(engine, size, args.warmup, args.seconds, janus)
+            rows = [measure(engine, size, args.warmup, args.seconds, janus, not args.no_decode)
                     for size in args.sizes for engine in args.engines]
         finally:
             if janus is not None:
@@ -192,6 +224,18 @@ def main() -> None:
                          / max(1e-9, pair["janus"]["frames_per_cpu_second"]))
             print(f"{size} participants: Janus / built-in CPU per participant = {ratio:.3f}"
                   f" (target ≤ 0.100: {verdict}); per delivered frame = {per_frame:.3f}")
+    marginal = {}
+    for engine in args.engines:
+        mine = sorted((r for r in rows if r["engine"] == engine), key=lambda r: r["participants"])
+        if len(mine) >= 2 and mine[-1]["participants"] > mine[0]["participants"]:
+            marginal[engine] = ((mine[-1]["server_cpu"] - mine[0]["server_cpu"])
+                                / (mine[-1]["participants"] - mine[0]["participants"]))
+            print(f"{engine}: CPU per added participant ({mine[0]['participants']} → "
+                  f"{mine[-1]['participants']}) = {marginal[engine]:.4f} cores")
+    if len(marginal) == 2:
+        ratio = marginal["janus"] / max(1e-9, marginal["builtin"])
+        print(f"Janus / built-in CPU per added participant = {ratio:.3f}"
+              f" (the fixed cost of an idle server taken out)")
     for engine in args.engines:
         kept = [r["participants"] for r in rows if r["engine"] == engine and r["min_fps"] >= 10]
         print(f"{engine}: largest room measured with every receiver ≥ 10 fps:"
@@ -201,7 +245,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "participant":
-        _, _, base_url, join_link, others, secs = sys.argv
-        print(json.dumps(asyncio.run(participant(base_url, join_link, int(others), float(secs)))))
+        _, _, base_url, join_link, others, secs, decoding = sys.argv
+        print(json.dumps(asyncio.run(participant(base_url, join_link, int(others), float(secs),
+                                                 decoding == "decode"))))
     else:
         main()
