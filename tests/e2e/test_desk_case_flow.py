@@ -26,7 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from dispatch.types import CaseKind, CaseState, Channel, OrderRole, OrderState, Risk, Satisfaction
 from dispatch.workflow import TRANSITIONS
 from tests.demo_server import ROOT, Demo, login
-from tests.e2e.ui import WAIT, choose, idle, type_in
+from tests.e2e.ui import WAIT, choose, idle, search_for, type_in
 
 ARTIFACTS = ROOT / "artifacts" / "e2e-desk"
 ISO = re.compile(r"\d{4}-\d\d-\d\dT")
@@ -308,15 +308,12 @@ def test_a_hotline_case_from_intake_to_archive_by_clicks(browser: Browser, demo:
     # 4. The county leader finds it by six digits of its number, and in the archive.
     county = desk_of(browser, demo, "xian.leader")
     box = county.get_by_placeholder("搜索编号、标题、地址、报事人、电话…")
-    box.fill(number[-6:])
-    box.press("Enter")
+    search_for(county, box, number[-6:])
     expect(county.get_by_text("搜索结果（含已办结）")).to_be_visible(timeout=WAIT)
     hit = county.get_by_role("button", name=re.compile(re.escape(number)))
     expect(hit).to_have_count(1, timeout=WAIT)
     steps.shot(county, "county-search")
-    idle(county)
-    box.fill("")
-    box.press("Enter")
+    search_for(county, box, "")
     county.get_by_role("radio", name="归档", exact=True).click()
     expect(county.get_by_text(re.compile(r"^共 \d+ 件 · 第 1/\d+ 页$"))).to_be_visible(timeout=WAIT)
     archived = county.get_by_role("button", name=re.compile(re.escape(number)))

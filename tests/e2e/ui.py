@@ -4,7 +4,7 @@ open a select box by its caption and click the option, type into a field and lea
 from __future__ import annotations
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 WAIT = 30_000  # ms: a Streamlit rerun on two shared cores
 
@@ -18,13 +18,39 @@ def idle(page: Page) -> None:
                            timeout=WAIT)
 
 
+def watch_runs(page: Page) -> None:
+    """Note from now on whether a script run starts: the app's run state changes."""
+    page.evaluate("""() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        window.__zzRan = false;
+        if (window.__zzRuns) window.__zzRuns.disconnect();
+        window.__zzRuns = new MutationObserver(() => { window.__zzRan = true; });
+        window.__zzRuns.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    }""")
+
+
+def settled(page: Page, started_within: int = 5_000) -> None:
+    """After a change noted by :func:`watch_runs`: wait for its run to start, then
+    :func:`idle`. The widget's value reaches the server a moment after the click, and until
+    that run starts the page still reads "not running" with nothing stale, so ``idle`` alone
+    can pass on the previous run's screen (seen: a pager read before the second filter took
+    effect, a download button clicked as it was replaced)."""
+    try:
+        page.wait_for_function("() => window.__zzRan === true", timeout=started_within)
+    except PlaywrightError:
+        pass  # no run came (a value the widget already had): nothing to wait for
+    idle(page)
+
+
 def choose(page: Page, caption: str, option: str) -> None:
-    """A Streamlit select box: open it by its caption, click the option's text."""
+    """A Streamlit select box: open it by its caption, click the option's text, wait for the
+    run that choice starts to finish."""
     idle(page)
     box = page.get_by_label(caption, exact=True)
     for attempt in range(3):  # a page that redraws itself (live figures) may close the open list
         box.click()
         try:
+            watch_runs(page)
             page.get_by_role("option", name=option, exact=True).click(timeout=WAIT // 3)
             break
         except PlaywrightError:
@@ -33,7 +59,7 @@ def choose(page: Page, caption: str, option: str) -> None:
             page.keyboard.press("Escape")
             idle(page)
     expect(box).to_have_value(option, timeout=WAIT)
-    idle(page)
+    settled(page)
 
 
 def type_in(page: Page, caption: str, text: str) -> None:
@@ -43,3 +69,12 @@ def type_in(page: Page, caption: str, text: str) -> None:
     box.fill(text)
     box.press("Tab")
     idle(page)
+
+
+def search_for(page: Page, box: Locator, text: str) -> None:
+    """Type ``text`` into a search box, press Enter, and wait for the run it starts."""
+    idle(page)
+    box.fill(text)
+    watch_runs(page)
+    box.press("Enter")
+    settled(page)

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.browser import CHROMIUM
 from tests.demo_server import ROOT, Demo, api_client, login
+from tests.e2e.ui import search_for
 
 ARTIFACTS = ROOT / "artifacts" / "desk"
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -106,8 +107,7 @@ def test_village_inbox_shows_a_new_order_within_two_seconds(demo: Demo) -> None:
                                              locale="zh-CN"), demo, "xiang.operator")
             desk.get_by_role("link", name="事件调度").click()
             box = desk.get_by_placeholder("搜索编号、标题、地址、报事人、电话…")
-            box.fill(number[-6:])
-            box.press("Enter")
+            search_for(desk, box, number[-6:])
             expect(desk.get_by_text("搜索结果（含已办结）")).to_be_visible(timeout=30_000)
             hit = desk.get_by_role("button", name=re.compile(re.escape(number)))
             expect(hit).to_have_count(1)
@@ -120,8 +120,7 @@ def test_village_inbox_shows_a_new_order_within_two_seconds(demo: Demo) -> None:
             expect(desk.locator(".zz-title").last).to_contain_text(title, timeout=30_000)
             # The archive: finished cases of the township, paged, in both languages.
             desk.get_by_role("button", name="返回队列").click()
-            box.fill("")
-            box.press("Enter")
+            search_for(desk, box, "")
             desk.get_by_role("radio", name="归档", exact=True).click()
             expect(desk.get_by_text(re.compile(r"^共 \d+ 件 · 第 1/\d+ 页$"))).to_be_visible(timeout=30_000)
             desk.screenshot(path=str(ARTIFACTS / "archive.png"), full_page=True)
