@@ -117,7 +117,7 @@ def compute_kpis(
         flow, trend = kpi_raw.flow_counters(session, scope_path, d0, d1)
     opened = open_counts(kpi_raw.open_groups(session, scope_path, cut), scope_path)
     if period_end <= now:  # a finished period: overdue as it stood at the period's end
-        _overdue_at_end(opened, kpi_raw.overdue_as_of(session, scope_path, d1))
+        overdue_at_end(opened, kpi_raw.overdue_as_of(session, scope_path, d1))
     kids = session.execute(
         sa.select(Center.code, Center.name, Center.level)
         .where(Center.parent_id == center.id)
@@ -143,7 +143,7 @@ def compute_kpis(
         "timezone": TZ.name,
         "as_of_period_end": period_end <= now,
         "definitions": DEFINITIONS,
-        **figures(total, _sum_open(opened)),
+        **figures(total, sum_open(opened)),
         "children": children,
         "trend": [
             {"day": day_date(d).isoformat(), "reported": r, "closed": c}
@@ -153,7 +153,7 @@ def compute_kpis(
     }
 
 
-def _overdue_at_end(opened: dict[str, dict[str, int]], at_end: dict[str, int]) -> None:
+def overdue_at_end(opened: dict[str, dict[str, int]], at_end: dict[str, int]) -> None:
     """Replace the overdue counts of ``opened`` (per child) by those at the period's end."""
     for counts in opened.values():
         counts["overdue"] = 0
@@ -161,7 +161,7 @@ def _overdue_at_end(opened: dict[str, dict[str, int]], at_end: dict[str, int]) -
         opened.setdefault(child, {k: 0 for k in OPEN_KEYS})["overdue"] = n
 
 
-def _sum_open(opened: dict[str, dict[str, int]]) -> dict[str, int]:
+def sum_open(opened: dict[str, dict[str, int]]) -> dict[str, int]:
     total: dict[str, int] = {}
     for counts in opened.values():
         for k, v in counts.items():
@@ -178,7 +178,7 @@ def wall_figures(session: Session, scope_path: str, now: datetime) -> dict[str, 
     center_by_path(session, scope_path)  # NotFound for an unknown scope
     today = local_day(now.timestamp())
     year0 = day_number(day_date(today).replace(month=1, day=1))
-    opened = _sum_open(open_counts(kpi_raw.open_groups(session, scope_path, now), scope_path))
+    opened = sum_open(open_counts(kpi_raw.open_groups(session, scope_path, now), scope_path))
     if rollups_present(session.connection()):
         is_today = kpi_daily.c.day == day_date(today)
         row = session.execute(

@@ -33,7 +33,7 @@ from dispatch.briefings.counts import FLOW, few, flow_by
 from dispatch.briefings.generate import Source
 from dispatch.briefings.model import Kind, Table
 from dispatch.briefings.periods import Period, period_of
-from dispatch.kpi import DEFINITIONS, _overdue_at_end, _sum_open, day_range
+from dispatch.kpi import DEFINITIONS, day_range, overdue_at_end, sum_open
 from dispatch.kpi_figures import figures, open_counts
 from dispatch.localtime import TZ
 from dispatch.models import Case, Center
@@ -151,7 +151,7 @@ class Batch(Source):
             mine = flow.get(path, {})
             opened = open_counts(groups.get(path, ()), path)
             if finished:
-                _overdue_at_end(opened, at_end.get(path, {}))
+                overdue_at_end(opened, at_end.get(path, {}))
             children = [
                 {"code": c.code, "name": c.name, "level": c.level, "own": False}
                 | figures(mine.get(c.code, [0] * N), opened.get(c.code))
@@ -174,7 +174,7 @@ class Batch(Source):
                 "timezone": TZ.name,
                 "as_of_period_end": finished,
                 "definitions": DEFINITIONS,
-                **figures(total, _sum_open(opened)),
+                **figures(total, sum_open(opened)),
                 "children": children,
                 "trend": [
                     {"day": day_date(d).isoformat(), "reported": r, "closed": c}
