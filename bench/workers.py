@@ -33,6 +33,8 @@ through the lease table of a PostgreSQL database (``zongzhi_bench_workers``, reb
     python bench/workers.py --quick              # the smoke run of the test suite
     # 500 health-only cameras on 1 and 2 workers, 60 s windows, no takeover part:
     python bench/workers.py --health-only --scale-only --cameras 500 --workers 1,2 --seconds 60
+    # 300 cameras each recorded continuously by copy, over 2 workers:
+    python bench/workers.py --record --scale-only --cameras 300 --workers 2 --seconds 60
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,7 +61,7 @@ from health_only import loadavg  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from dispatch.db import make_engine  # noqa: E402
-from dispatch.models import Camera  # noqa: E402
+from dispatch.models import Camera, RecordingSegment  # noqa: E402
 from tests.streams.workers import cluster  # noqa: E402
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -264,10 +267,25 @@ def settle(url: str, procs: list[cluster.Proc], ports: dict[str, int], cameras: 
         time.sleep(1.0)
 
 
+def recorded_since(url: str, since: datetime) -> tuple[set[str], int]:
+    """Cameras with a segment indexed that ends after ``since``, and those segments' bytes."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(RecordingSegment.camera_id, RecordingSegment.size)
+                .where(RecordingSegment.end_at > since)
+            ).all()
+    finally:
+        engine.dispose()
+    return {c for c, _ in rows}, sum(int(n or 0) for _, n in rows)
+
+
 def health_round(settings: Path, url: str, replay: Replay, cameras: list[str], k: int, seconds: float,
-                 limit: float, stall: float) -> tuple[float, int, float]:
+                 limit: float, stall: float, record: bool = False) -> tuple[float, int, float]:
     """(workers' CPU per camera in cores, cameras held, test server CPU in cores) with ``k``
-    workers and no viewer."""
+    workers and no viewer. ``record``: every camera is also recorded continuously, and held
+    only if it indexed a segment that ends inside the window."""
     names = [f"h{k}-{i}" for i in range(k)]
     procs, ports = start_workers(settings, names)
     try:
@@ -277,9 +295,11 @@ def health_round(settings: Path, url: str, replay: Replay, cameras: list[str], k
         owners = sorted(set(held.values()))
         before = {n: worker_packets(ports[n]) for n in owners}
         c0, s0, t0 = cpu_seconds(procs), replay.cpu_seconds(), time.monotonic()
+        began = datetime.now(UTC)
         time.sleep(seconds)
         after = {n: worker_packets(ports[n]) for n in owners}
         c1, s1, t1 = cpu_seconds(procs), replay.cpu_seconds(), time.monotonic()
+        wrote, size = recorded_since(url, began) if record else (set(cameras), 0)
         status: dict[str, str] = {}
         for n in owners:
             status.update({c: st for c, st in worker_health(ports[n]).items() if held.get(c) == n})
@@ -292,7 +312,11 @@ def health_round(settings: Path, url: str, replay: Replay, cameras: list[str], k
             rates[cam] = max(p1 - p0, 0.0) / spent
             decoded += max(d1 - d0, 0.0)
         kept = sum(1 for c in cameras
-                   if status.get(c) == "online" and rates[c] >= HELD_SHARE * FPS)
+                   if status.get(c) == "online" and rates[c] >= HELD_SHARE * FPS and c in wrote)
+        if record:
+            print(f"    recorded: {len(wrote & set(cameras))} of {len(cameras)} cameras indexed "
+                  f"segments ending in the window, {size / 1e6:.1f} MB "
+                  f"({size / max(len(wrote), 1) / spent / 1e3:.0f} kB/s a camera)", flush=True)
         ordered = sorted(rates.values())
         states = {st: list(status.values()).count(st) for st in sorted(set(status.values()))}
         missing = len(cameras) - len(status)
@@ -307,12 +331,13 @@ def health_round(settings: Path, url: str, replay: Replay, cameras: list[str], k
 
 def health_only_scale(settings: Path, url: str, replay: Replay, cameras: list[str],
                       steps: list[int], seconds: float, rounds: int, limit: float,
-                      stall: float) -> None:
+                      stall: float, record: bool = False) -> None:
     cost: dict[int, list[float]] = {k: [] for k in steps}
     held: dict[int, list[int]] = {k: [] for k in steps}
     for r in range(rounds):
         for k in (steps if r % 2 == 0 else steps[::-1]):
-            per, kept, server = health_round(settings, url, replay, cameras, k, seconds, limit, stall)
+            per, kept, server = health_round(settings, url, replay, cameras, k, seconds, limit, stall,
+                                             record)
             cost[k].append(per)
             held[k].append(kept)
             print(f"  round {r + 1}: {k} worker(s): {kept}/{len(cameras)} held "
@@ -320,7 +345,9 @@ def health_only_scale(settings: Path, url: str, replay: Replay, cameras: list[st
                   f"{per * len(cameras) * 100:.0f} % of a core, {per * 100:.3f} % per camera; "
                   f"test server {server * 100:.0f} %; load {loadavg()}", flush=True)
     base = sum(cost[steps[0]])
-    print(f"health-only, {len(cameras)} cameras 640x360@{FPS} H.264 (packets + keyframe tamper, "
+    what = ("recorded continuously by copy (segments indexed)" if record
+            else "packets + keyframe tamper")
+    print(f"health-only, {len(cameras)} cameras 640x360@{FPS} H.264 ({what}, "
           f"no viewer), {seconds:.0f} s windows:")
     for k in steps:
         ratio = sum(cost[k]) / base if base else float("nan")
@@ -404,6 +431,9 @@ def main() -> None:
                    help="health-only: start the window once the count online stopped rising "
                    "this long")
     p.add_argument("--servers", type=int, default=1, help="replay RTSP server processes")
+    p.add_argument("--record", action="store_true",
+                   help="health-only with every camera recorded continuously by copy (10 s "
+                   "segments in a temporary folder); held also needs a segment in the window")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 2 cameras at 1 and 2 workers, 2 s, one round; one kill of "
                    "one of 2 workers over 3 cameras (lease 3 s)")
@@ -421,14 +451,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, replay_server(fps=FPS, servers=a.servers) as replay:
         if steps and a.cameras:
             cluster.reset(url)
+            recording = ""
+            if a.record:
+                store = Path(tmp) / "video"
+                store.mkdir()
+                recording = (f'\n[recording]\ndefault_mode = "continuous"\nsegment_seconds = 10\n'
+                             f'[[recording.storage]]\npath = "{store}"\nquota_gb = 100\n')
             settings = cluster.prepare(Path(tmp), url, replay.urls(a.cameras), lease=a.lease,
-                                       renew=a.renew, fps=FPS, tamper=True)
+                                       renew=a.renew, fps=FPS, tamper=True, recording=recording)
             cameras = [f"cam-{i}" for i in range(a.cameras)]
-            if a.health_only:
+            if a.health_only or a.record:
                 health_timeouts(settings)
                 limit = a.settle if a.settle is not None else 120 + 0.5 * a.cameras
                 health_only_scale(settings, url, replay, cameras, steps, a.seconds, a.rounds,
-                                  limit, a.settle_stall)
+                                  limit, a.settle_stall, a.record)
             else:
                 scale(settings, url, cameras, steps, a.seconds, a.rounds)
         if a.kills:
