@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.briefings.view import kind_key
 from dashboard.i18n import t, tr
 from dashboard.server.services import services
 from dispatch.accounts.access import BRIEFING_GENERATE, may
@@ -101,7 +102,7 @@ def sign_form(viewer: Principal, b: Briefing, lang: str) -> None:
                  placeholder=t("brief_page.conclusion_hint"), height=120)
     st.button(t("brief_page.sign"), key="brief_sign", type="primary", icon=":material/verified:",
               on_click=_sign, args=(viewer, b, lang))
-    st.caption(t("brief_page.sign_hint"))
+    st.caption(t(kind_key("brief_page.sign_hint", b.kind)))
 
 
 __all__ = ["flash_message", "generate_form", "may_generate", "sign_form"]

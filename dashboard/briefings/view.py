@@ -11,7 +11,7 @@ from dashboard.briefings.charts import figure
 from dashboard.i18n import tr
 from dashboard.shared.chrome import text_heading
 from dashboard.shared.text import md
-from dispatch.briefings.model import Briefing, Section, Table
+from dispatch.briefings.model import Briefing, Kind, Section, Table
 from dispatch.briefings.pdf import MIME as PDF_MIME
 from dispatch.briefings.pdf import render_pdf
 from dispatch.briefings.words import (
@@ -28,14 +28,22 @@ from dispatch.briefings.xlsx import render_xlsx
 from dispatch.sheets import XLSX_MIME
 
 
+def kind_key(key: str, kind: Kind) -> str:
+    """The page's words for this kind of briefing: a 日小结 is a 小结 (本小结 PDF), the
+    assessments are 研判 (本研判 PDF)."""
+    return f"{key}.daily" if kind == Kind.DAILY else key
+
+
 def downloads(b: Briefing, words: Words) -> None:
     """下载 PDF / 下载 Excel, rendered when clicked (the page run pays nothing)."""
     stem = f"{b.center.name}{tr(f'brief_page.kind.{b.kind.value}', words.lang)}_{b.period_start}"
     with st.container(horizontal=True, gap="small", key="brief_downloads"):
-        st.download_button(tr("brief_page.download_pdf", words.lang), data=lambda: render_pdf(b, words),
+        st.download_button(tr(kind_key("brief_page.download_pdf", b.kind), words.lang),
+                           data=lambda: render_pdf(b, words),
                            file_name=f"{stem}.pdf", mime=PDF_MIME, key="brief_pdf", on_click="ignore",
                            icon=":material/picture_as_pdf:")
-        st.download_button(tr("brief_page.download_xlsx", words.lang), data=lambda: render_xlsx(b, words),
+        st.download_button(tr(kind_key("brief_page.download_xlsx", b.kind), words.lang),
+                           data=lambda: render_xlsx(b, words),
                            file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="brief_xlsx", on_click="ignore",
                            icon=":material/table_view:")
 
