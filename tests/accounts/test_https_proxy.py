@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import CHROMIUM
 from tests.demo_server import Demo
+from tests.deploy.cluster import nginx
 from tests.e2e.ui import WAIT, idle
 from tests.live import free_port
 
@@ -68,36 +68,19 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
     temp = work / "nginx-temp"
     temp.mkdir()
     temp.chmod(0o777)
-    conf = work / "nginx.conf"
-    conf.write_text(
+    conf = (
         f"pid {work / 'nginx.pid'};\nerror_log {work / 'error.log'} info;\nevents {{}}\n"
         "http {\n"
         f"  access_log {work / 'access.log'};\n"
         + "".join(f"  {kind}_temp_path {temp / kind};\n"
                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        + site + "\n}\n",
-        encoding="utf-8",
+        + site + "\n}\n"
     )
-    nginx = subprocess.Popen(["/usr/sbin/nginx", "-p", str(work), "-c", str(conf), "-g", "daemon off;"],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"https://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert nginx.poll() is None, nginx.stdout.read() if nginx.stdout else ""
-            try:
-                if httpx.get(url + "/_stcore/health", verify=False, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (work / "error.log").read_text()
-            time.sleep(0.2)
-        yield Proxy(url, demo, data)
+        with nginx(conf, work, url):
+            yield Proxy(url, demo, data)
     finally:
-        nginx.terminate()
-        nginx.wait(10)
-        if nginx.stdout is not None:
-            nginx.stdout.close()
         demo.stop()
 
 
