@@ -114,8 +114,8 @@ class StreamSettings(StrictModel):
     )
     rtsp_reader: Literal["light", "ffmpeg"] = Field(
         "light", title="How RTSP H.264 cameras over TCP are read",
-        description="light: every camera's packets on one shared thread, FFmpeg only to copy "
-        "packets into recordings; ffmpeg: one FFmpeg demuxer per camera",
+        description="light: every camera's packets on one shared thread (recordings copy "
+        "them from there too); ffmpeg: one FFmpeg demuxer per camera",
     )
     watchdog_interval: float = Field(0.25, gt=0, le=5, title="Seconds between watchdog checks")
     file_realtime: bool = Field(

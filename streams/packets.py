@@ -10,8 +10,9 @@ loop thread (``streams:packets``), and the RTP payloads become H.264 access unit
 The reader decodes only what its stream asks for (``Decode``): nothing, a keyframe, or every
 picture (with its own H.264 decoder, from the next keyframe on), so the decode-on-demand
 switch works on this path without reconnecting. Packets carry no demuxer stream: a consumer
-that copies packets into a container (recording, ``frames=False`` hooks) makes the reader
-use the FFmpeg path instead (:meth:`streams.reader.Reader._light_wanted`).
+that copies them into a container (the recorder) gets a :class:`streams.sources.MuxTemplate`
+with each delivery instead (codec and picture size, read from the first keyframe's SPS by
+FFmpeg's H.264 parser), so recording by copy needs no FFmpeg reader thread per camera.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from aiortsp.transport.tcp import TCPTransport
 from config.streams import StreamSettings
 from streams.redact import redact_text, redact_url, url_secrets
 from streams.rtp_h264 import AccessUnit, Depacketizer, parameter_sets, parse_rtp
-from streams.sources import Decode, Delivery, SourceError
+from streams.sources import Decode, Delivery, MuxTemplate, SourceError
 
 TIME_BASE = Fraction(1, 90000)
 _STRENGTH = {"none": 0, "key": 1, "all": 2}
@@ -134,9 +135,20 @@ class NotLight(SourceError):
     """The camera answered, but with something the light path does not read (not H.264)."""
 
 
-class Superseded(SourceError):
-    """The stream stopped wanting the light path while it was connecting (a consumer that
-    copies packets arrived): the reader opens FFmpeg's demuxer at once instead."""
+def mux_template(keyframe: bytes) -> MuxTemplate | None:
+    """The codec and picture size of an H.264 keyframe (Annex B, with its SPS), or None.
+
+    FFmpeg's parser reads the SPS; it keeps a unit until the next one begins, so it is
+    flushed at once. About 20 µs, once per connection."""
+    parser = av.CodecContext.create("h264", "r")
+    try:
+        parser.parse(keyframe)
+        parser.parse(None)
+    except av.FFmpegError:
+        return None
+    if parser.width <= 0 or parser.height <= 0:
+        return None
+    return MuxTemplate("h264", parser.width, parser.height)
 
 
 def light_capable(url: str, transport: str) -> bool:
@@ -152,14 +164,12 @@ class PacketSource:
 
     def __init__(self, url: str, settings: StreamSettings, stop: threading.Event,
                  inline: Callable[[AccessUnit, bool], bool] | None = None,
-                 mode: Callable[[], Decode] | None = None,
-                 wanted: Callable[[], bool] | None = None) -> None:
+                 mode: Callable[[], Decode] | None = None) -> None:
         self._url, self._stop, self._settings = url, stop, settings
         # Called on the loop's thread with each access unit and whether a keyframe's picture
         # is still due; True: it was taken there (health only), the reader is not woken.
         self._inline = inline
         self._mode = mode  # what the stream wants decoded now (read when a unit is taken)
-        self._wanted = wanted  # whether the stream still wants this path (while connecting)
         self._last_arrival = time.monotonic()
         self._secrets = url_secrets(url)
         self._units: collections.deque[AccessUnit] = collections.deque(maxlen=QUEUE_LIMIT)
@@ -174,6 +184,7 @@ class PacketSource:
         self.annexb_extradata: bytes | None = None
         self.decoded = 0
         self._decoder: av.CodecContext | None = None
+        self._template: MuxTemplate | None = None  # from this connection's first keyframe
         self._continuous = False
         self._key_pending = False
         self._last_ts: int | None = None
@@ -310,8 +321,6 @@ class PacketSource:
             waited = 0.0 if began is None else time.monotonic() - began
             if self._stop.is_set():
                 raise SourceError("stopped while connecting")
-            if self._wanted is not None and not self._wanted():
-                raise Superseded("a consumer copies packets: read through FFmpeg")
             if waited >= limit:
                 raise SourceError(f"cannot open {redact_url(self._url)}: no answer in time")
         if self._not_light:
@@ -345,7 +354,10 @@ class PacketSource:
         packet.time_base = TIME_BASE
         packet.is_keyframe = unit.keyframe
         frame = self._decode(packet, unit, decode)
-        return Delivery(frame=frame, packet=packet, keyframe=unit.keyframe)
+        if self._template is None and unit.keyframe and not unit.damaged:
+            self._template = mux_template(unit.data)
+        return Delivery(frame=frame, packet=packet, keyframe=unit.keyframe,
+                        template=self._template)
 
     def _timestamp(self, ts: int) -> int:
         # RTP timestamps wrap at 2^32 and start anywhere: unwrapped, counted from zero.

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from config.streams import StreamSettings
 from streams.meter import StreamMeter
-from streams.packets import NotLight, PacketSource, Superseded, light_capable
+from streams.packets import NotLight, PacketSource, light_capable
 from streams.redact import redact_text
 from streams.rtp_h264 import AccessUnit
 from streams.sources import (
@@ -146,13 +146,10 @@ class Reader:
         light = self._light_wanted()
         try:
             source: Source = (PacketSource(self._url, self.settings, self._stop, self._inline,
-                                           self.decode_mode, self._light_wanted)
+                                           self.decode_mode)
                               if light else
                               open_source(self._url, self.settings, self._stop, self.inbox,
                                           self.transport))
-        except Superseded:
-            self._switched = True
-            return False
         except NotLight as exc:
             self.log.info("%s: read through FFmpeg", exc)
             self._light_off = self._switched = True
@@ -171,9 +168,6 @@ class Reader:
         self.source = source
         try:
             while not self._stop.is_set():
-                if light is not self._light_wanted():
-                    self._switched = True  # a consumer that copies packets came or went
-                    break
                 mode = self.decode_mode()
                 item = source.read(mode)
                 if item is None:
@@ -208,11 +202,10 @@ class Reader:
         return True
 
     def _light_wanted(self) -> bool:
-        """Whether to read through the light path (:mod:`streams.packets`): an RTSP camera
-        over TCP, unless a consumer copies its packets into a container, which needs FFmpeg's
-        demuxer stream as the template of its output."""
+        """Whether to read through the light path (:mod:`streams.packets`): an RTSP H.264
+        camera over TCP. Recorders copy its packets too (with a mux template per connection)."""
         return (self.settings.rtsp_reader == "light" and not self._light_off
-                and not self._packets_only and light_capable(self._url, self.transport))
+                and light_capable(self._url, self.transport))
 
     @property
     def decoded_frames(self) -> int:

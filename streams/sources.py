@@ -32,6 +32,17 @@ class SourceError(RuntimeError):
     """Opening or reading a source failed; the message is already free of credentials."""
 
 
+@dataclass(frozen=True, eq=False)
+class MuxTemplate:
+    """What a muxer needs to copy packets that no demuxer stream describes (the light RTSP
+    path's): the codec and the picture size. One per connection: a new template means a new
+    connection, as a new demuxer stream does."""
+
+    codec: str
+    width: int
+    height: int
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One unit read from a source: a decoded picture, an encoded packet, or both."""
@@ -39,6 +50,8 @@ class Delivery:
     frame: av.VideoFrame | None
     packet: av.Packet | None = None
     keyframe: bool = False
+    #: For a packet without a demuxer stream (``packet.stream`` None): how to mux it.
+    template: MuxTemplate | None = None
 
 
 class Source(Protocol):

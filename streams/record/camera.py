@@ -74,19 +74,23 @@ class CameraRecorder:
     # reader thread -------------------------------------------------------------------
     def __call__(self, item: Delivery) -> None:
         packet = item.packet
-        if packet is None or packet.size == 0 or packet.stream is None:
+        # The demuxer's stream (FFmpeg path) or the light path's template: what the muxer
+        # copies from, and whose change means a new connection.
+        template = packet.stream if packet is not None and packet.stream is not None \
+            else item.template
+        if packet is None or packet.size == 0 or template is None:
             return
         wall = time.time()
         held = Held(packet, packet.time_base, wall, item.keyframe)
         with self._lock:
-            if packet.stream is not self._input or wall - self._last_wall > GAP_SECONDS:
+            if template is not self._input or wall - self._last_wall > GAP_SECONDS:
                 self._close()  # a new connection or a long pause: a new segment begins
                 self.prebuffer.clear()
-                self._input = packet.stream
+                self._input = template
             self._last_wall = wall
             self.prebuffer.add(held)
             try:
-                self._record(held, packet.stream)
+                self._record(held, template)
             except Exception as exc:  # a full disk must not reconnect the camera
                 self.errors += 1
                 self.log.warning("recording failed: %s", exc)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import av
 
+from streams.sources import MuxTemplate
+
 log = logging.getLogger("streams.record")
 
 #: Fragmented MP4: a browser and FFmpeg can read it while it grows and after a crash (each
@@ -61,9 +63,15 @@ def start_of(path: Path) -> float | None:
 
 
 class SegmentWriter:
-    """Copies packets of one input stream into one file; timestamps start at zero."""
+    """Copies packets of one input stream into one file; timestamps start at zero.
 
-    def __init__(self, camera_id: str, path: Path, template: av.video.stream.VideoStream,
+    ``template`` describes the packets: FFmpeg's demuxer stream, or for packets read by the
+    light RTSP path (no demuxer) a :class:`MuxTemplate`. Its H.264 is Annex B with the SPS
+    and PPS before every keyframe; MP4's muxer takes them from the first packet into the
+    ``avcC`` box and writes the samples length-prefixed."""
+
+    def __init__(self, camera_id: str, path: Path,
+                 template: av.video.stream.VideoStream | MuxTemplate,
                  start: float, *, transcoded: bool = False) -> None:
         self.camera_id, self.path, self.start = camera_id, path, start
         self.transcoded = transcoded
@@ -72,9 +80,14 @@ class SegmentWriter:
         self._out = av.open(str(self.part), "w", format="mp4", options={"movflags": MOVFLAGS, "flush_packets": "1"})
         if transcoded:
             self._out.metadata["comment"] = TRANSCODED_TAG
-        self._stream = self._out.add_stream_from_template(template)
-        # The format's name ("h264"), not the coder's ("libx264" when the recorder encodes).
-        self.codec = template.codec_context.codec.canonical_name
+        if isinstance(template, MuxTemplate):
+            self._stream = self._out.add_mux_stream(template.codec, width=template.width,
+                                                    height=template.height)
+            self.codec = template.codec
+        else:
+            self._stream = self._out.add_stream_from_template(template)
+            # The format's name ("h264"), not the coder's ("libx264" when the recorder encodes).
+            self.codec = template.codec_context.codec.canonical_name
         self._origin: int | None = None
         self._last_ts = -1
         self._last_duration = 0.0

@@ -1,6 +1,5 @@
 """The light RTSP path on real RTSP servers with real H.264: many cameras on one thread, health
-from packets, the switch to FFmpeg's demuxer while a consumer copies packets, and no password
-in any error."""
+from packets, recording by copy from the same packets, and no password in any error."""
 
 from __future__ import annotations
 
@@ -16,7 +15,8 @@ import pytest
 
 from streams.hub import StreamHub
 from streams.packets import PacketSource
-from streams.sources import AvSource, Delivery
+from streams.record.segment import SegmentWriter
+from streams.sources import Delivery, MuxTemplate
 from tests.live import free_port
 from tests.streams.conftest import RtspServer, camera, fast_settings
 from tests.streams.test_rtsp import wait_for
@@ -69,29 +69,45 @@ def test_many_health_only_cameras_share_one_thread_and_wake_readers_only_for_key
     assert all(h.status == "online" and h.fps_in >= 4.5 for h in hub.health())
 
 
-def test_a_camera_switches_to_ffmpeg_while_packets_are_copied_and_back(
-    replay: str, make_hub: Callable[..., StreamHub]
+def test_a_recorded_camera_stays_on_the_light_path_and_its_segments_play(
+    replay: str, make_hub: Callable[..., StreamHub], tmp_path: Path
 ) -> None:
-    hub = make_hub([camera("rec", replay, fps=5)], fast_settings(read_timeout=5))
+    """Recording copies the light path's packets: no switch to FFmpeg's demuxer, no reader
+    woken for decoding, and the segment written from them decodes end to end at its size."""
+    hub = make_hub([camera("rec", replay, fps=5, tamper=False)], fast_settings(read_timeout=5))
     wait_for(lambda: hub.health()[0].status == "online", 15, "online")
     stream = hub.camera("rec").sub
-    assert isinstance(stream.source, PacketSource)
-    copied: list[av.Packet] = []
-    key = stream.add_packet_hook(lambda item: item.packet is not None and copied.append(item.packet),
-                                 frames=False)
+    source = stream.source
+    assert isinstance(source, PacketSource)
+    copied: list[Delivery] = []
+    key = stream.add_packet_hook(copied.append, frames=False)
     try:
-        wait_for(lambda: isinstance(stream.source, AvSource) and len(copied) >= 10, 10,
-                 "packets copied through FFmpeg's demuxer")
-        assert copied[-1].stream is not None, "a container template for the recorder"
+        wait_for(lambda: sum(d.keyframe for d in copied) >= 2, 10, "two keyframes copied")
     finally:
         stream.remove_packet_hook(key)
-    wait_for(lambda: isinstance(stream.source, PacketSource), 10, "back on the light path")
-    frames0 = stream.meter.frames_in
-    time.sleep(4)  # the server starts a new session at its next keyframe (2 s GOP)
-    assert stream.meter.frames_in - frames0 >= 8
+    assert stream.source is source, "the same light session: no switch, no reconnect"
+    assert stream.decoded_frames == 0, "copying packets decodes nothing"
+    assert all(d.packet is not None and d.packet.stream is None for d in copied)
+    first_key = next(i for i, d in enumerate(copied) if d.keyframe)
+    template = copied[first_key].template
+    assert isinstance(template, MuxTemplate)
+    assert (template.codec, template.width, template.height) == ("h264", 640, 360)
+    assert all(d.template is template for d in copied[first_key:]), "one template a connection"
+
+    out = tmp_path / "cam" / "seg.mp4"
+    writer = SegmentWriter("cam", out, template, time.time())
+    for d in copied[first_key:]:
+        assert d.packet is not None
+        writer.write(d.packet, d.packet.time_base, time.time())
+    info = writer.close()
+    assert info is not None and info.codec == "h264"
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (640, 360)
+        pictures = sum(1 for _ in container.decode(video))
+    assert pictures == len(copied) - first_key
     health = hub.health()[0]
-    assert health.status == "online" and health.reconnects_last_hour == 0, \
-        "a switch of path is not a reconnect"
+    assert health.status == "online" and health.reconnects_last_hour == 0
 
 
 def test_a_wrong_password_is_named_without_the_password(
