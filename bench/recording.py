@@ -4,8 +4,9 @@ Cameras are RTSP clients of the replay test server (``tests/streams/replay_rtsp.
 @ 5 fps H.264, a keyframe every 2 s, encoded once). Alternating windows in the same run: the
 cameras held health-only (nobody watching; on the light path by default), then the same
 cameras each recorded continuously by copying its packets into fragmented MP4 segments
-(``segment_seconds`` short so rotations are included; a recorded camera is read by FFmpeg's
-demuxer, whose stream is the template of the MP4 track). Held while recorded: every camera
+(``segment_seconds`` short so rotations are included; on the light path a recorded camera
+stays there, its MP4 track made from the codec and size of its first keyframe; with
+``--reader ffmpeg`` FFmpeg's demuxer stream is the template). Held while recorded: every camera
 wrote segments and received at least 90 % of its frames. Printed: CPU of this process per camera in each mode, recorded ÷ health-only, the
 CPU one recording adds per camera, the disk written, and what two cores would hold at that
 cost (an extrapolation, not a measured count).

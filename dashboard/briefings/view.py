@@ -48,12 +48,23 @@ def downloads(b: Briefing, words: Words) -> None:
                            icon=":material/table_view:")
 
 
+def metric_label(text: str) -> tuple[str, str | None]:
+    """A headline figure's label and its tooltip: a parenthesised definition (满意率（满意+基本
+    满意）) would be cut in a seventh of the page, so it moves to the figure's help."""
+    for mark in ("（", " ("):
+        short, found, _ = text.partition(mark)
+        if found and short:
+            return short, text
+    return text, None
+
+
 def headline(b: Briefing, words: Words) -> None:
     shown = [(key, kind, b.headline[name]) for name, key, kind in HEADLINE if name in b.headline]
     for start in range(0, len(shown), 7):
         cols = st.columns(7)
         for col, (key, kind, value) in zip(cols, shown[start:start + 7], strict=False):
-            col.metric(tr(key, words.lang), cell_text(kind, value, words))
+            label, help_text = metric_label(tr(key, words.lang))
+            col.metric(label, cell_text(kind, value, words), help=help_text)
 
 
 def table_rows(table: Table, words: Words) -> list[dict[str, str]]:

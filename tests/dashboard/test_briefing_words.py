@@ -21,3 +21,16 @@ def test_a_daily_summary_is_offered_as_a_summary_and_an_assessment_as_a_briefing
         assert zh[:2] == ["本研判 PDF", "本研判 Excel"] and "本研判即定稿" in zh[2], kind
         assert not any("小结" in w for w in zh), kind
         assert all("briefing" in w for w in words(kind, "en")), kind
+
+
+def test_a_headline_figure_keeps_a_short_label_and_its_definition_as_help() -> None:
+    from dashboard.briefings.view import metric_label
+    from dispatch.briefings.words import HEADLINE
+
+    labels = {name: metric_label(tr(key, "zh-CN")) for name, key, _ in HEADLINE}
+    assert labels["satisfaction_broad_rate"] == ("满意率", "满意率（满意+基本满意）")
+    assert labels["reported"][1] is None  # nothing to explain: no tooltip
+    # Every headline label fits a seventh of the page (about ten characters of 14 px text).
+    assert all(len(label) <= 10 for label, _ in labels.values()), labels
+    en = {name: metric_label(tr(key, "en")) for name, key, _ in HEADLINE}
+    assert all(len(label) <= 24 for label, _ in en.values()), en
