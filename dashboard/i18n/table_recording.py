@@ -12,6 +12,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.no_cameras": ("本中心及下级没有摄像机", "No camera in this center or below"),
     "rec.cameras": ("摄像机（最多 4 路同步回放）", "Cameras (up to 4 in step)"),
     "rec.pick": ("选择摄像机", "Choose cameras"),
+    "rec.mode.continuous": ("连续录像", "recorded continuously"),
+    "rec.mode.events": ("事件录像", "recorded on events"),
     "rec.day": ("日期", "Date"),
     "rec.time": ("时刻", "Time"),
     "rec.span": ("时间轴范围", "Timeline span"),

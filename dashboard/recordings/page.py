@@ -23,6 +23,11 @@ from streams.record.clip import NoRecording
 SPANS = (1, 10, 60, 360, 1440)  # minutes shown on the timeline
 
 
+def picker_name(name: str, mode: str) -> str:
+    """A camera in the picker: its name and, unless it records nothing, how it records."""
+    return name if mode == "off" else f"{name} · {t(f'rec.mode.{mode}')}"
+
+
 def cameras_in(path: str) -> dict[str, str]:
     with services().session_factory() as session:
         rows = session.execute(
@@ -92,9 +97,14 @@ if viewer is not None and center is not None:
     elif not names:
         st.info(t("rec.no_cameras"))
     else:
-        wanted = [c for c in st.query_params.get_all("camera") if c in names] or list(names)[:1]
-        cams = st.multiselect(t("rec.cameras"), list(names), default=wanted[:4], max_selections=4,
-                              format_func=names.__getitem__, placeholder=t("rec.pick"))
+        # Cameras that record come first and say so: the list a user picks from is the
+        # subtree's, most of which may record nothing.
+        modes = {c: svc.recording.policy.mode_of(c) for c in names}
+        order = sorted(names, key=lambda c: modes[c] == "off")
+        wanted = [c for c in st.query_params.get_all("camera") if c in names] or order[:1]
+        cams = st.multiselect(t("rec.cameras"), order, default=wanted[:4], max_selections=4,
+                              format_func=lambda c: picker_name(names[c], modes[c]),
+                              placeholder=t("rec.pick"))
         moment = chosen_moment(zone)
         cols = st.columns(3)
         day = cols[0].date_input(t("rec.day"), value=moment.date(), format="YYYY-MM-DD")

@@ -80,6 +80,9 @@ def run_demo(args: argparse.Namespace) -> int:
     cameras = feed.with_credentials(cameras)  # the hub reads the demo feed like a real camera
     svc = make_services(settings, cameras, demo=True, open_access=args.open, sla=sla,
                         extra_routes=build_feed_routes(feed), on_exit=[feed.close])
+    recorded = demo_recording(settings.data_dir, cameras, args.record)
+    if recorded is not None:
+        attach_recording(svc, recorded)
     activity = None
     if options.activity_seconds > 0:
         activity = FieldActivity(svc.session_factory, sla, mean_pause=options.activity_seconds)
@@ -87,6 +90,21 @@ def run_demo(args: argparse.Namespace) -> int:
     _print_banner(settings, cameras, accounts)
     _run(app, settings)
     return 0
+
+
+def demo_recording(data_dir: Path, cameras: list[CameraConfig], count: int) -> RecordingPolicy | None:
+    """The demo records its first ``count`` cameras (the prefecture hall's) continuously into
+    ``data/recordings`` (2 GB, two days), so 录像回放 and case clips have something to show.
+    Simulated cameras have no packets: their pictures are encoded (about a fifth of a core
+    each for the 1280×720 main stream), hence only a few."""
+    if count <= 0:
+        return None
+    chosen = [c.id for c in cameras if c.sub_url.startswith("sim:")][:count]
+    return RecordingPolicy(
+        storage=[{"path": (data_dir / "recordings").resolve(), "quota_gb": 2}],  # type: ignore[list-item]
+        default_mode="off", retention_days=2, segment_seconds=60,
+        cameras=dict.fromkeys(chosen, "continuous"),
+    )
 
 
 def _demo_accounts(session: Any) -> list[Any]:
@@ -167,6 +185,8 @@ def register(sub: Any) -> None:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--activity", type=float, default=4.0,
                       help="mean seconds between simulated field changes (0: none)")
+    demo.add_argument("--record", type=int, default=2, metavar="N",
+                      help="cameras of the prefecture hall recorded continuously (0: none)")
     demo.add_argument("--open", action="store_true",
                       help="no login: every visitor is a leader at the prefecture")
     demo.set_defaults(func=run_demo)
