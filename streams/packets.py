@@ -163,13 +163,11 @@ class PacketSource:
     annexb = True
 
     def __init__(self, url: str, settings: StreamSettings, stop: threading.Event,
-                 inline: Callable[[AccessUnit, bool, Callable[[AccessUnit], Delivery] | None],
-                                  bool] | None = None,
+                 inline: Callable[[AccessUnit, bool], bool] | None = None,
                  mode: Callable[[], Decode] | None = None) -> None:
         self._url, self._stop, self._settings = url, stop, settings
-        # Called on the loop's thread with each access unit, whether a keyframe's picture is
-        # still due, and (the reader being parked) how to make it a packet to copy; True: it
-        # was taken there (health, packets copied), the reader is not woken.
+        # Called on the loop's thread with each access unit and whether a keyframe's picture
+        # is still due; True: it was taken there (health only), the reader is not woken.
         self._inline = inline
         self._mode = mode  # what the stream wants decoded now (read when a unit is taken)
         self._last_arrival = time.monotonic()
@@ -287,27 +285,18 @@ class PacketSource:
     def _arrived(self, done: list[AccessUnit]) -> None:
         self._last_arrival = time.monotonic()
         # A reader already waiting to decode every picture gets the next unit (as a reader
-        # blocked in FFmpeg's demuxer would); units queued for it keep their order. Taken
-        # under the reader's lock: a unit copied here (recording) is never overtaken by one
-        # the reader thread is still handling.
+        # blocked in FFmpeg's demuxer would); units queued for it keep their order.
         inline, queued = self._inline, []
-        with self._cond:
-            parked = self._waiting is not None  # the reader waits in read(): nothing in hand
-            for unit in done:
-                if (inline is not None and not self._units and not queued
-                        and self._waiting != "all"
-                        and inline(unit, self._key_pending, self._copy if parked else None)):
-                    self._continuous = False  # the decoder missed it: restart at a keyframe
-                    continue
-                queued.append(unit)
-            if queued:
+        for unit in done:
+            if (inline is not None and not self._units and not queued and self._waiting != "all"
+                    and inline(unit, self._key_pending)):
+                self._continuous = False  # the decoder missed this unit: restart at a keyframe
+                continue
+            queued.append(unit)
+        if queued:
+            with self._cond:
                 self._units.extend(queued)
                 self._cond.notify()
-
-    def _copy(self, unit: AccessUnit) -> Delivery:
-        """The unit as a packet to copy, not decoded (on the loop's thread, reader parked)."""
-        return Delivery(frame=None, packet=self._packet(unit), keyframe=unit.keyframe,
-                        template=self._template_of(unit))
 
     def wake(self) -> None:
         """Wake the reader waiting in :meth:`read` (it is being stopped)."""
@@ -360,22 +349,15 @@ class PacketSource:
             # the stronger of the two is decoded.
             now = self._mode()
             decode = now if _STRENGTH[now] > _STRENGTH[decode] else decode
-        packet = self._packet(unit)
-        frame = self._decode(packet, unit, decode)
-        return Delivery(frame=frame, packet=packet, keyframe=unit.keyframe,
-                        template=self._template_of(unit))
-
-    def _packet(self, unit: AccessUnit) -> av.Packet:
         packet = av.Packet(unit.data)
         packet.pts = packet.dts = self._timestamp(unit.timestamp)
         packet.time_base = TIME_BASE
         packet.is_keyframe = unit.keyframe
-        return packet
-
-    def _template_of(self, unit: AccessUnit) -> MuxTemplate | None:
+        frame = self._decode(packet, unit, decode)
         if self._template is None and unit.keyframe and not unit.damaged:
             self._template = mux_template(unit.data)
-        return self._template
+        return Delivery(frame=frame, packet=packet, keyframe=unit.keyframe,
+                        template=self._template)
 
     def _timestamp(self, ts: int) -> int:
         # RTP timestamps wrap at 2^32 and start anywhere: unwrapped, counted from zero.

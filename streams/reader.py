@@ -190,21 +190,14 @@ class Reader:
                 self.log.debug("close failed: %s", self._clean(str(exc)))
         return delivered
 
-    def _inline(self, unit: AccessUnit, key_pending: bool,
-                copy: Callable[[AccessUnit], Delivery] | None) -> bool:
-        """On the light path's thread: take a packet there when no picture is wanted from it,
-        so the reader thread is not woken for it: health, and packets copied by hooks that
-        need no pictures (recorders; ``copy`` is None while the reader has a unit in hand)."""
-        if key_pending or self._stop.is_set():
+    def _inline(self, unit: AccessUnit, key_pending: bool) -> bool:
+        """On the light path's thread: take a packet there when all it brings is health (no
+        picture wanted from it, no packet hook), so the reader thread is not woken for it."""
+        if self._packet_hooks or key_pending or self._stop.is_set():
             return False
         mode = self.decode_mode()
         if mode == "all" or (mode == "key" and unit.keyframe):
             return False
-        if self._packet_hooks:
-            if copy is None or self.hooks_want_pictures:
-                return False
-            self._ingest(copy(unit), "none")
-            return True
         self._ingest(Delivery(frame=None, keyframe=unit.keyframe), "none")
         return True
 

@@ -72,31 +72,20 @@ def test_many_health_only_cameras_share_one_thread_and_wake_readers_only_for_key
 def test_a_recorded_camera_stays_on_the_light_path_and_its_segments_play(
     replay: str, make_hub: Callable[..., StreamHub], tmp_path: Path
 ) -> None:
-    """Recording copies the light path's packets on the packet thread: no switch to FFmpeg's
-    demuxer, no reader thread woken, and the segment written from them decodes end to end at
-    its size."""
+    """Recording copies the light path's packets: no switch to FFmpeg's demuxer, no reader
+    woken for decoding, and the segment written from them decodes end to end at its size."""
     hub = make_hub([camera("rec", replay, fps=5, tamper=False)], fast_settings(read_timeout=5))
     wait_for(lambda: hub.health()[0].status == "online", 15, "online")
     stream = hub.camera("rec").sub
     source = stream.source
     assert isinstance(source, PacketSource)
     copied: list[Delivery] = []
-    woken = [0]
-    original = source.read
-
-    def counted(mode: str) -> object:
-        woken[0] += 1
-        return original(mode)  # type: ignore[arg-type]
-
-    source.read = counted  # type: ignore[method-assign,assignment]
     key = stream.add_packet_hook(copied.append, frames=False)
     try:
         wait_for(lambda: sum(d.keyframe for d in copied) >= 2, 10, "two keyframes copied")
     finally:
         stream.remove_packet_hook(key)
     assert stream.source is source, "the same light session: no switch, no reconnect"
-    # Copied on the packet thread: the camera's reader thread is not woken for each packet.
-    assert len(copied) >= 10 and woken[0] <= 2, f"woken {woken[0]} times for {len(copied)}"
     assert stream.decoded_frames == 0, "copying packets decodes nothing"
     assert all(d.packet is not None and d.packet.stream is None for d in copied)
     first_key = next(i for i, d in enumerate(copied) if d.keyframe)
