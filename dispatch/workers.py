@@ -90,6 +90,14 @@ class Leases:
         self.ttl = timedelta(seconds=lease_seconds)
         self.important = frozenset(important)
 
+    def announce(self) -> None:
+        """Count as a live worker holding nothing, before the first :meth:`cycle`: workers
+        started together then split the cameras from their first takings, instead of the
+        first one to cycle taking all of them (300 recorded cameras on one of two workers
+        kept it too busy to give them back)."""
+        with self._factory.begin() as session:
+            self._register(session, 0)
+
     def cycle(self, cameras: Collection[str], held: Mapping[str, int]) -> Cycle:
         """Renew, count the live workers, and take or give back cameras (see the module)."""
         with self._factory.begin() as session:

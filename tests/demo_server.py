@@ -1,5 +1,6 @@
 """The real ``zongzhi demo`` with accounts, started for browser tests that log in as its
-demo accounts (``--cases 1500 --activity 0``: a light prefecture and a quiet field).
+demo accounts (``--cases 1500 --activity 0``: a light prefecture and a quiet field; ``--record 0``
+unless the test passes ``--record``).
 
 :class:`Demo` runs the server in a subprocess on a free port and reads the printed accounts
 (username → password, home center code and name); :func:`login` signs a browser context in through
@@ -34,7 +35,9 @@ class Demo:
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dashboard.server.cli", "demo", "--data-dir", str(data),
-             "--port", str(self.port), *(args or ("--cases", "1500", "--activity", "0"))],
+             "--port", str(self.port), *(args or ("--cases", "1500", "--activity", "0")),
+             # Recording encodes simulated pictures: only the tests of playback ask for it.
+             *(() if "--record" in args else ("--record", "0"))],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

@@ -160,6 +160,12 @@ class StreamWorker:
 
     def _loop(self) -> None:
         renew = self.settings.streams.workers.renew_seconds
+        try:  # live, holding nothing, for one renewal: workers starting together see each other
+            self.leases.announce()
+            if self._stop.wait(renew):
+                return
+        except Exception:
+            log.exception("worker %s could not announce itself", self.id)
         while True:
             try:
                 self.step()

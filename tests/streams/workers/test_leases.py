@@ -169,3 +169,15 @@ def test_worker_routes_answer_only_with_the_token(factory: sessionmaker[Session]
                            timeout=10)
     assert answer.status_code == 200
     assert answer.json() == {"id": "w9", "url": "http://127.0.0.1:9", "cameras": []}
+
+
+def test_workers_that_announced_share_from_the_first_taking(factory: sessionmaker[Session]) -> None:
+    w1, w2 = _leases(factory, "w1"), _leases(factory, "w2")
+    w1.announce()
+    w2.announce()
+    first = w1.cycle(CAMERAS, {})
+    assert first.live_workers == 2 and len(first.taken) == 3, "half, not all six"
+    second = w2.cycle(CAMERAS, {})
+    assert len(second.taken) == 3 and second.excess == []
+    assert {t.camera_id for t in first.taken}.isdisjoint(t.camera_id for t in second.taken)
+
