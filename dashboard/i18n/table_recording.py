@@ -19,7 +19,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.span": ("时间轴范围", "Timeline span"),
     "rec.span_minutes": ("前后共 {n} 分钟", "{n} minutes around it"),
     "rec.play": ("▶ 播放", "▶ Play"),
-    "rec.pause": ("⏸ 暂停", "⏸ Pause"),
+    "rec.pause": ("❚❚ 暂停", "❚❚ Pause"),
     "rec.none": ("此刻无录像", "Nothing recorded at this moment"),
     "rec.alert": ("告警", "Alert"),
     "rec.clip_hint": ("把所选摄像机在该时刻前后的录像存为事件证据（原始码流，附 SHA-256）",

@@ -117,7 +117,7 @@ if viewer is not None and center is not None:
         if cams:
             half = span * 30.0
             player([(c, names[c]) for c in cams], start=at - half, end=min(at + half, time.time() + 5),
-                   at=at, lang=lang, tz=tz,
+                   until=at + half, at=at, lang=lang, tz=tz,
                    words={"play": t("rec.play"), "pause": t("rec.pause"), "none": t("rec.none"),
                           "alert": t("rec.alert")},
                    kinds={k.value: label("alert", k.value, lang) for k in AlertKind},

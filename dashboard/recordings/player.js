@@ -2,7 +2,8 @@
 // four <video> elements following one clock, play/pause, 1×/2×/4×/8×, seek by click.
 // Segments are fragmented MP4 (H.264) served with range requests by /recordings/....
 export default function (component) {
-  const { data, parentElement } = component;
+  const { parentElement } = component;
+  const data = { ...component.data }; // its end moves on with the present (see the refresher)
   const key = JSON.stringify([data.cameras.map((c) => c.id), data.start, data.end, data.at]);
   if (parentElement.__zzPlayer && parentElement.__zzPlayer.key === key) return;
   if (parentElement.__zzPlayer) parentElement.__zzPlayer.stop();
@@ -44,7 +45,7 @@ export default function (component) {
   const grid = el("div", `display:grid;gap:6px;max-width:${n > 1 ? 1400 : 900}px;grid-template-columns:repeat(${n > 1 ? 2 : 1},1fr)`);
   root.appendChild(grid);
 
-  const span = data.end - data.start;
+  let span = data.end - data.start; // grows with the present while the page is open (refresh)
   const state = { t: data.at, playing: false, rate: 1, last: performance.now(), stopped: false };
   const tracks = data.cameras.map((cam) => {
     const row = el("div", "display:flex;align-items:center;gap:0.4rem");
@@ -142,12 +143,19 @@ export default function (component) {
     draw();
     requestAnimationFrame(tick);
   };
-  const load = async (track) => {
+  const load = async (track, again) => {
+    if (again && data.until > data.end) { // the timeline reaches the present: move its end on
+      data.end = Math.min(data.until, Date.now() / 1000 + 5);
+      span = data.end - data.start;
+      root.dataset.end = String(data.end);
+    }
     const q = `start=${data.start}&end=${data.end}`;
     const res = await fetch(`/recordings/${encodeURIComponent(track.cam.id)}/timeline?${q}`, { credentials: "same-origin" });
     if (!res.ok) return;
     const body = await res.json();
+    if (again) for (const old of track.lane.querySelectorAll(".zz-segment, .zz-event")) old.remove();
     track.segments = body.segments;
+    track.events = body.events.length;
     for (const s of body.segments) {
       const left = ((Math.max(s.start, data.start) - data.start) / span) * 100;
       const width = ((Math.min(s.end, data.end) - Math.max(s.start, data.start)) / span) * 100;
@@ -162,11 +170,22 @@ export default function (component) {
       mark.title = `${data.kinds[e.kind] || w.alert} ${fmt.format(new Date(e.at * 1000))}`;
       track.lane.insertBefore(mark, track.cursor);
     }
-    follow(track, true);
+    if (!again) follow(track, true);
+    else if (!track.current) follow(track, false); // a segment now exists under the cursor
   };
-  Promise.all(tracks.map(load)).then(() => {
+  Promise.all(tracks.map((tr) => load(tr, false))).then(() => {
     root.dataset.ready = "1";
   });
+  // A timeline that reaches the present grows: segments are indexed as they close.
+  const refresher = Date.now() / 1000 - data.end < 120
+    ? setInterval(() => {
+        if (state.stopped) clearInterval(refresher);
+        else {
+        for (const tr of tracks) load(tr, true).catch(() => {});
+        draw();
+      }
+      }, 10000)
+    : null;
   parentElement.__zzPlayer = {
     key,
     stop: () => {

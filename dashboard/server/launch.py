@@ -94,7 +94,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def demo_recording(data_dir: Path, cameras: list[CameraConfig], count: int) -> RecordingPolicy | None:
     """The demo records its first ``count`` cameras (the prefecture hall's) continuously into
-    ``data/recordings`` (2 GB, two days), so 录像回放 and case clips have something to show.
+    ``data/recordings`` (2 GB, two days, 30 s segments), so 录像回放 and case clips have something to show.
     Simulated cameras have no packets: their pictures are encoded (about a fifth of a core
     each for the 1280×720 main stream), hence only a few."""
     if count <= 0:
@@ -102,7 +102,7 @@ def demo_recording(data_dir: Path, cameras: list[CameraConfig], count: int) -> R
     chosen = [c.id for c in cameras if c.sub_url.startswith("sim:")][:count]
     return RecordingPolicy(
         storage=[{"path": (data_dir / "recordings").resolve(), "quota_gb": 2}],  # type: ignore[list-item]
-        default_mode="off", retention_days=2, segment_seconds=60,
+        default_mode="off", retention_days=2, segment_seconds=30,
         cameras=dict.fromkeys(chosen, "continuous"),
     )
 
