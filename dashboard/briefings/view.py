@@ -64,7 +64,8 @@ def headline(b: Briefing, words: Words) -> None:
         cols = st.columns(7)
         for col, (key, kind, value) in zip(cols, shown[start:start + 7], strict=False):
             label, help_text = metric_label(tr(key, words.lang))
-            col.metric(label, cell_text(kind, value, words), help=help_text)
+            col.metric(md(label), cell_text(kind, value, words),
+                       help=None if help_text is None else md(help_text))
 
 
 def table_rows(table: Table, words: Words) -> list[dict[str, str]]:
