@@ -3,8 +3,9 @@ inbox's 督办/催办 tab, counted exactly; the trail and the API show it (SQLit
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -98,15 +99,17 @@ def test_supervision_comes_only_from_above_with_a_note_and_a_deadline_ahead(db: 
 
 def test_supervise_through_the_api(db: Db, tmp_path: Path) -> None:
     case_id = _to_village(db)
+    # A deadline ahead of the real day (the API checks it against today in the center's zone).
+    due = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=30)).isoformat()
     with api_for(db, tmp_path, {"county": COUNTY_OP, "village": VILLAGE_OP}) as (api, _bus):
         case = api.get(f"/api/cases/{case_id}", as_="county").json()
         assert "supervise" in case["allowed_actions"]
         r = api.post(f"/api/cases/{case_id}/actions", as_="county", json={
-            "action": "supervise", "payload": {"note": "限期办理", "deadline": "2026-12-01"},
+            "action": "supervise", "payload": {"note": "限期办理", "deadline": due},
             "expected_version": case["version"]})
         assert r.status_code == 200, r.text
         got = r.json()
-        assert got["supervise_note"] == "限期办理" and got["supervise_due_on"] == "2026-12-01"
+        assert got["supervise_note"] == "限期办理" and got["supervise_due_on"] == due
         assert got["timeline"][-1]["action"] == "supervise"
         village = api.get(f"/api/cases/{case_id}", as_="village").json()
         assert "supervise" not in village["allowed_actions"]
