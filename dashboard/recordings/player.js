@@ -155,7 +155,6 @@ export default function (component) {
     const body = await res.json();
     if (again) for (const old of track.lane.querySelectorAll(".zz-segment, .zz-event")) old.remove();
     track.segments = body.segments;
-    track.events = body.events.length;
     for (const s of body.segments) {
       const left = ((Math.max(s.start, data.start) - data.start) / span) * 100;
       const width = ((Math.min(s.end, data.end) - Math.max(s.start, data.start)) / span) * 100;
@@ -179,11 +178,12 @@ export default function (component) {
   // A timeline that reaches the present grows: segments are indexed as they close.
   const refresher = Date.now() / 1000 - data.end < 120
     ? setInterval(() => {
-        if (state.stopped) clearInterval(refresher);
-        else {
+        if (state.stopped) {
+          clearInterval(refresher);
+          return;
+        }
         for (const tr of tracks) load(tr, true).catch(() => {});
         draw();
-      }
       }, 10000)
     : null;
   parentElement.__zzPlayer = {
