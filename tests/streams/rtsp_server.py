@@ -70,8 +70,41 @@ def main() -> None:
     if server.attach(None) == 0:
         print("FAILED to listen", flush=True)
         sys.exit(1)
-    print("READY", flush=True)
+    shared = [] if args.protocols == "udp" else list(range(args.mounts))
+    keep = warm(args, shared)  # noqa: F841 — the warming clients live as long as the server
     GLib.MainLoop().run()
+
+
+def warm(args: argparse.Namespace, mounts: list[int]) -> list[Gst.Element]:
+    """Play every shared mount from inside the server before saying READY.
+
+    gst-rtsp-server 1.22 aborts on an assertion (``gst_rtsp_media_get_rates``) when two
+    clients, over TCP or UDP, join one shared media while it is still being prepared: 4 first
+    connections in 20 here. A client of the server's own that keeps each shared media playing
+    means every test client joins a media that is already running, as a camera that someone
+    already watches.
+    """
+    userinfo = f"{args.user}:{args.password or ''}@" if args.user else ""
+    waiting = set(mounts)
+    pipelines = []
+
+    def first_buffer(_sink: Gst.Element, _buffer: Gst.Buffer, _pad: Gst.Pad, mount: int) -> None:
+        if mount in waiting:
+            waiting.discard(mount)
+            if not waiting:
+                print("READY", flush=True)
+
+    if not waiting:
+        print("READY", flush=True)
+    for i in mounts:
+        pipeline = Gst.parse_launch(
+            f"rtspsrc location=rtsp://{userinfo}127.0.0.1:{args.port}/cam{i} protocols=tcp "
+            "latency=0 ! fakesink sync=false async=false signal-handoffs=true name=sink"
+        )
+        pipeline.get_by_name("sink").connect("handoff", first_buffer, i)
+        pipeline.set_state(Gst.State.PLAYING)
+        pipelines.append(pipeline)
+    return pipelines
 
 
 if __name__ == "__main__":
