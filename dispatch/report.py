@@ -22,7 +22,7 @@ from dispatch.intake import CaseIntake, resolve_places
 from dispatch.models import Camera, Case
 from dispatch.principal import Principal
 from dispatch.registry import center_by_code
-from dispatch.resend import ResendConflict, differences
+from dispatch.resend import ResendConflict, differences, reporter_of
 from dispatch.sla import TZ, Sla
 from dispatch.trail import append_event
 from dispatch.types import CaseState
@@ -109,7 +109,7 @@ def report_case(
         camera_id=intake.camera_id,
         lat=intake.lat,
         lon=intake.lon,
-        reporter=intake.reporter or principal.actor,
+        reporter=reporter_of(intake, principal),
     )
     facts = {
         "center_id": center.id,

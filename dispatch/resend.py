@@ -46,6 +46,12 @@ _COLUMNS = ("title", "description", "sub_kind", "address", "reporter_phone", "ca
 _REPORTED = ("center", "risk", "complexity", "leader", "plan")
 
 
+def reporter_of(intake: CaseIntake, principal: Principal) -> str:
+    """The case's 报告人: as given, else the reporting account as people read it (its display
+    name, else its login)."""
+    return intake.reporter or principal.name or principal.actor
+
+
 def differences(
     session: Session, case: Case, intake: CaseIntake, principal: Principal
 ) -> list[str]:
@@ -59,7 +65,7 @@ def differences(
     for name in _REPORTED:
         if sent[name] != first.get(name):
             out.append(name)
-    if (intake.reporter or principal.actor) != case.reporter:
+    if reporter_of(intake, principal) != case.reporter:
         out.append("reporter")
     grid, unit = _codes(session, case)
     if (intake.grid is not None or intake.unit is None) and intake.grid != grid:

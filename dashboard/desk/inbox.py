@@ -60,6 +60,8 @@ def _inbox(viewer: Principal) -> None:
                           policy=svc.sla)
     st.caption(t("wall.updated", time=local_time(now)))
     fresh = _fresh(chosen, page.items)  # an empty tab is looked at too: what comes next is new
+    if chosen is Tab.REPORTED:
+        _progress(page.items, lang)
     if not page.items:
         st.info(t("desk.inbox.empty"))
         return
@@ -77,6 +79,8 @@ _live_inbox = st.fragment(run_every=REFRESH)(_inbox)
 def inbox_row(item: InboxItem, new: bool = False) -> Row:
     """An inbox item as a row: for orders the addressee and the time left to sign."""
     lang = current_lang()
+    if item.latest_action is not None:
+        return reported_row(item, new, lang)
     badges = [(label("risk", item.risk, lang), RISK_COLOR.get(item.risk, "gray"))]
     if item.sign_seconds_left is not None:
         left = duration(item.sign_seconds_left)
@@ -108,6 +112,43 @@ def inbox_row(item: InboxItem, new: bool = False) -> Row:
     )  # fmt: skip
 
 
+#: A report's state as its reporter reads it: refused in red, finished in green.
+STATE_COLOR = {"refused": "red", "closed": "green", "visited": "green", "verified": "green",
+               "resolved": "green", "merged": "gray", "suspended": "orange"}
+
+
+def reported_row(item: InboxItem, new: bool, lang: str) -> Row:
+    """One of the reporter's own reports: its state, the center now holding it and the latest
+    step of its trail with the reason given (a refusal says why)."""
+    badges = [(label("state", item.state, lang), STATE_COLOR.get(item.state, "blue"))]
+    if item.overdue:
+        badges.append((t("desk.overdue"), "red"))
+    latest = None
+    if item.latest_action and item.latest_at:
+        latest = t("desk.latest", action=label("action", item.latest_action, lang),
+                   time=local_time(item.latest_at))
+    return Row(
+        number=item.number, title=item.title, new=new, badges=tuple(badges),
+        facts=facts(
+            label("kind", item.kind, lang), t("desk.held_by", center=item.center_name),
+            t("desk.reported", time=local_time(item.reported_at)), latest,
+            t("desk.latest_note", note=item.latest_note) if item.latest_note else None,
+        ),
+    )  # fmt: skip
+
+
+def _progress(items: list[InboxItem], lang: str) -> None:
+    """A toast for each of the reporter's reports whose trail moved since the last look."""
+    seen: dict[int, tuple[str | None, object]] = st.session_state.setdefault("reported_seen", {})
+    for item in items:
+        now = (item.latest_action, item.latest_at)
+        before = seen.get(item.case_id)
+        if before is not None and before != now and item.latest_action:
+            st.toast(tr("desk.inbox.progress", lang, number=item.number,
+                        action=label("action", item.latest_action, lang)))
+        seen[item.case_id] = now
+
+
 def _tab_label(tab: Tab, counts: dict[Tab, int], unseen: set[Tab], lang: str) -> str:
     text = tr("desk.tab.count", lang, tab=tr(f"desk.tab.{tab.value}", lang), n=counts.get(tab, 0))
     return f"{text} · {tr('desk.new', lang)}" if tab in unseen else text
@@ -121,7 +162,7 @@ def _arrivals(counts: dict[Tab, int]) -> set[Tab]:
     if before is not None:
         for tab, n in counts.items():
             grew = n - before.get(tab, n)
-            if grew > 0:
+            if grew > 0 and tab is not Tab.REPORTED:  # one's own report is no arrival
                 unseen.add(tab)
                 st.toast(t("desk.inbox.arrived", tab=t(f"desk.tab.{tab.value}"), n=grew))
     st.session_state["inbox_counts"] = dict(counts)
@@ -129,6 +170,9 @@ def _arrivals(counts: dict[Tab, int]) -> set[Tab]:
 
 
 def _key(item: InboxItem) -> str:
+    """An item's identity in its tab; a report is new again whenever its trail moves."""
+    if item.latest_action is not None:
+        return f"{item.case_id}:{item.latest_action}:{item.latest_at}"
     return f"{item.case_id}:{item.order_id}"
 
 

@@ -17,6 +17,9 @@ tab             what                                                   action
 ``to_close``    cases at its center, visited                           归档
 ``supervised``  cases under 催办/通报 or 督办 that it must move on: its  (the case's next step)
                 orders still open, or its own cases without an open order
+``reported``    the cases it reported itself (a reporter without a     (none: it follows them)
+                desk, e.g. a grid worker), newest first, each with its
+                state, where it is and the latest step of its trail
 ==============  =====================================================  =====================
 
 "Its center" is the principal's home center itself (``owning_path`` equal to its path), not
@@ -29,7 +32,7 @@ statement (``COUNT(*) FILTER`` per tab over the home center's cases and the addr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -39,7 +42,7 @@ from sqlalchemy.orm import Session, aliased
 from config.sla import SlaPolicy
 from dispatch.desk.signing import sign_deadline
 from dispatch.desk.tabs import BY_TAB, Desk, Tab, TabRule, addressed, tabs_for
-from dispatch.models import Case, Center, Department, DispatchOrder
+from dispatch.models import Case, CaseEvent, Center, Department, DispatchOrder
 from dispatch.order_alerts import sign_clock_start
 from dispatch.principal import Principal
 from dispatch.rollup.tables import is_overdue
@@ -83,6 +86,10 @@ class InboxItem:
     supervise_by: str | None = None
     supervise_note: str | None = None
     supervise_due_on: date | None = None
+    #: ``reported`` tab: the latest line of the case's trail (action, when, its reason or note).
+    latest_action: str | None = None
+    latest_at: datetime | None = None
+    latest_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +162,21 @@ def _supervised_ids(me: Desk) -> sa.CompoundSelect:
     return sa.union(via_order, at_center)
 
 
-def _count(session: Session, me: Desk, rule: TabRule) -> int:
+def _reported_ids(actor: str) -> sa.Select:
+    """The cases whose ``report`` line names ``actor`` (``ix_case_events_actor_action``)."""
+    return sa.select(CaseEvent.case_id).where(
+        CaseEvent.actor == actor, CaseEvent.action == "report"
+    )
+
+
+def _count_reported(session: Session, actor: str) -> int:
+    query = sa.select(sa.func.count()).select_from(_reported_ids(actor).subquery())
+    return int(session.scalar(query) or 0)
+
+
+def _count(session: Session, me: Desk, rule: TabRule, actor: str) -> int:
+    if rule.reporter:
+        return _count_reported(session, actor)
     return _counts(session, me, (rule,))[rule.tab]
 
 
@@ -261,8 +282,10 @@ def inbox_counts(session: Session, principal: Principal) -> dict[Tab, int]:
     tabs = tabs_for(principal)
     if not tabs:
         return {}
-    me = Desk.of(session, principal)
-    counts = _counts(session, me, tuple(BY_TAB[tab] for tab in tabs))
+    rules = tuple(BY_TAB[tab] for tab in tabs if not BY_TAB[tab].reporter)
+    counts = _counts(session, Desk.of(session, principal), rules) if rules else {}
+    if Tab.REPORTED in tabs:
+        counts[Tab.REPORTED] = _count_reported(session, principal.actor)
     return {tab: counts[tab] for tab in tabs}
 
 
@@ -304,6 +327,9 @@ def inbox_page(
             order_by = [Case.due_at.is_(None), Case.due_at, DispatchOrder.id]
         elif tab is Tab.RETURN_REVIEW:
             order_by = [DispatchOrder.returned_at, DispatchOrder.id]
+    elif rule.reporter:
+        query = sa.select(*columns).where(Case.id.in_(_reported_ids(principal.actor)))
+        order_by = [Case.reported_at.desc(), Case.id.desc()]
     elif tab is Tab.SUPERVISED:
         query = sa.select(*columns).where(Case.id.in_(_supervised_ids(me)))
         latest = sa.case(
@@ -321,12 +347,48 @@ def inbox_page(
     query = query.add_columns(sa.func.count().over().label("tab_total"))
     query = query.join(owner, owner.id == Case.center_id).order_by(*order_by)
     rows = session.execute(query.limit(limit).offset(offset)).all()
-    total = rows[0].tab_total if rows else (_count(session, me, rule) if offset else 0)
+    total = rows[0].tab_total if rows else (
+        _count(session, me, rule, principal.actor) if offset else 0
+    )
     sla = policy if isinstance(policy, Sla) else None
-    rule = sla.policy if sla is not None else (policy or SlaPolicy())
+    clock = sla.policy if sla is not None else (policy or SlaPolicy())
     calendar = sla.calendar if sla is not None else None
-    items = [_item(row, now, rule, tab, calendar) for row in rows]
+    items = [_item(row, now, clock, tab, calendar) for row in rows]
+    if rule.reporter:
+        items = _with_latest(session, items)
     return InboxPage(tab, items, total, limit, offset)
+
+
+#: The payload field that says why, for the trail lines a reporter wants to read.
+_NOTE_FIELDS = ("reason", "result", "note", "message", "feedback")
+
+
+def _with_latest(session: Session, items: list[InboxItem]) -> list[InboxItem]:
+    """``items`` with the latest line of each case's trail (one query for the page)."""
+    if not items:
+        return items
+    last = (
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.seq).label("seq"))
+        .where(CaseEvent.case_id.in_([i.case_id for i in items]))
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    events = session.scalars(
+        sa.select(CaseEvent).join(
+            last, sa.and_(CaseEvent.case_id == last.c.case_id, CaseEvent.seq == last.c.seq)
+        )
+    )
+    latest = {e.case_id: e for e in events}
+    out = []
+    for item in items:
+        event = latest.get(item.case_id)
+        if event is None:
+            out.append(item)
+            continue
+        payload = event.payload or {}
+        note = next((str(payload[k]) for k in _NOTE_FIELDS if payload.get(k)), None)
+        out.append(replace(item, latest_action=event.action, latest_at=event.at, latest_note=note))
+    return out
 
 
 

@@ -13,7 +13,7 @@ from dispatch.models import Center, Department, DispatchOrder
 from dispatch.principal import Principal, Role
 from dispatch.types import CaseState as S
 from dispatch.types import OrderState
-from dispatch.workflow import BY_ACTION
+from dispatch.workflow import BY_ACTION, REPORT
 
 DESK_ROLES = (Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
 
@@ -29,6 +29,7 @@ class Tab(StrEnum):
     TO_VISIT = "to_visit"  # 待回访
     TO_CLOSE = "to_close"  # 待归档
     SUPERVISED = "supervised"  # 督办/催办
+    REPORTED = "reported"  # 我上报的: a reporter's own reports and where each stands
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class TabRule:
     returned: bool | None = None
     #: Orders of the center's own cases whose return awaits its decision (退单 arbitration).
     arbitrate: bool = False
+    #: The cases the principal itself reported (the trail's ``report`` line is its own),
+    #: whatever their state and wherever they went: a reporter without a desk sees here what
+    #: became of each report (受理 or 不予受理 with the reason, 派单, 办结 …).
+    reporter: bool = False
 
 
 def _states(*states: S) -> tuple[str, ...]:
@@ -64,13 +69,14 @@ TABS: tuple[TabRule, ...] = (
     TabRule(Tab.TO_VISIT, ("visit",), _states(S.VERIFIED)),
     TabRule(Tab.TO_CLOSE, ("close",), _states(S.VISITED)),
     TabRule(Tab.SUPERVISED, (), _states(*BY_ACTION["urge"].sources)),
+    TabRule(Tab.REPORTED, ("report",), (), reporter=True),
 )  # fmt: skip
 BY_TAB: dict[Tab, TabRule] = {r.tab: r for r in TABS}
 
 
 def _may(principal: Principal, action: str) -> bool:
     """The principal's roles and credentials allow ``action`` (as the workflow checks)."""
-    t = BY_ACTION[action]
+    t = REPORT if action == REPORT.action else BY_ACTION[action]
     return principal.has(*t.roles) and (
         principal.allowed_actions is None or action in principal.allowed_actions
     )
@@ -80,7 +86,12 @@ def tabs_for(principal: Principal) -> tuple[Tab, ...]:
     """The tabs that can ever hold something for this principal (by its roles)."""
     out = []
     for rule in TABS:
-        if rule.tab is Tab.SUPERVISED:
+        if rule.reporter:
+            # A desk follows its reports in its center's lists; a grid worker has no other.
+            ok = _may(principal, "report") and not principal.has(*DESK_ROLES) and (
+                principal.department is None
+            )
+        elif rule.tab is Tab.SUPERVISED:
             ok = principal.has(*DESK_ROLES) or principal.department is not None
         elif rule.order_state is not None:
             ok = any(_may(principal, a) for a in rule.actions) and (

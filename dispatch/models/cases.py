@@ -190,6 +190,8 @@ class CaseEvent(Base):
         sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),
         # Briefings count a period's escalations, 催办 and 通报 (migration 0015).
         sa.Index("ix_case_events_action_at", "action", "at"),
+        # A reporter's own reports, the inbox's 我上报的 (migration 0022).
+        sa.Index("ix_case_events_actor_action", "actor", "action"),
     )
 
 

@@ -198,4 +198,10 @@ def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
         if _pressed(c) and c.state in supervisable and not active:
             pressed.add(c.id)
     counts["supervised"] = len(pressed)
+    from dispatch.models import CaseEvent
+
+    counts["reported"] = len({
+        e.case_id for e in session.scalars(sa.select(CaseEvent).where(CaseEvent.actor == who.actor))
+        if e.action == "report"
+    })  # fmt: skip
     return counts

@@ -90,6 +90,12 @@ def _populate(db: Db) -> dict[str, int]:
     ids["escalated"] = new_case(db).id
     act(db, OPERATOR, ids["escalated"], "escalate", reason="涉及多个乡镇")
     ids["village_report"] = new_case(db, VILLAGE_OP, center="532622101201").id
+    # Two reports of the grid worker: one refused by the village, one escalated to the township.
+    for name, minute in (("grid_refused", 1), ("grid_escalated", 2)):
+        ids[name] = new_case(db, GRID_WORKER, T0 + timedelta(minutes=minute),
+                             channel="grid_worker", center="532622101201").id
+    act(db, VILLAGE_OP, ids["grid_refused"], "refuse", reason="重复上报，已在处理")
+    act(db, VILLAGE_OP, ids["grid_escalated"], "escalate", reason="涉及两个村")
     return ids
 
 
@@ -101,7 +107,7 @@ def test_each_account_sees_exactly_what_awaits_it(db: Db) -> None:
             expected = recount_inbox(s, who)
             assert counts[who.actor] == {t: expected[t.value] for t in tabs_for(who)}, who.actor
     assert counts["township-op"] == {
-        Tab.TO_SIGN: 0, Tab.HANDLING: 0, Tab.TO_ACCEPT: 2, Tab.TO_DISPATCH: 1,
+        Tab.TO_SIGN: 0, Tab.HANDLING: 0, Tab.TO_ACCEPT: 2, Tab.TO_DISPATCH: 2,  # + the grid's
         Tab.RETURN_REVIEW: 1, Tab.RETURNED: 1, Tab.TO_VERIFY: 1, Tab.TO_VISIT: 1, Tab.TO_CLOSE: 1,
         Tab.SUPERVISED: 1,
     }  # fmt: skip
@@ -110,8 +116,9 @@ def test_each_account_sees_exactly_what_awaits_it(db: Db) -> None:
     assert counts["village-op"][Tab.TO_ACCEPT] == 1
     assert counts["police-liaison"] == {Tab.TO_SIGN: 1, Tab.HANDLING: 0, Tab.SUPERVISED: 1}
     assert counts["county-op"][Tab.TO_DISPATCH] == 1  # the escalated case
-    # The township does not sign for the village, nor for a department.
-    assert counts["grid-worker"] == {}
+    # A grid worker has no desk: it follows its own reports, wherever they went.
+    assert counts["grid-worker"] == {Tab.REPORTED: 2}
+    assert Tab.REPORTED not in counts["township-op"] and Tab.REPORTED not in counts["police-liaison"]
     assert sum(counts["prefecture-leader"].values()) == 0
 
 
@@ -135,6 +142,17 @@ def test_pages_match_counts_and_carry_what_a_row_shows(db: Db) -> None:
         urged = inbox_page(s, POLICE, Tab.SUPERVISED, now=now).items
         assert [i.case_id for i in urged] == [ids["police"]]
         assert urged[0].supervision_stage == 1
+        mine = inbox_page(s, GRID_WORKER, Tab.REPORTED, now=now).items
+        assert [i.case_id for i in mine] == [ids["grid_escalated"], ids["grid_refused"]]
+        escalated, refused = mine
+        assert (refused.state, refused.latest_action) == ("refused", "refuse")
+        assert refused.latest_note == "重复上报，已在处理" and refused.latest_at == T0
+        assert (escalated.latest_action, escalated.latest_note) == ("escalate", "涉及两个村")
+        assert escalated.center_name != refused.center_name  # now held by the township
+        second = inbox_page(s, GRID_WORKER, Tab.REPORTED, limit=1, offset=1, now=now)
+        assert second.total == 2 and [i.case_id for i in second.items] == [ids["grid_refused"]]
+        assert inbox_page(s, GRID_WORKER, Tab.REPORTED, offset=5, now=now).total == 2
+        assert inbox_page(s, OPERATOR, Tab.REPORTED, now=now).total == 0  # a desk: not its tab
 
 
 def _payload(s: Session, tab: Tab, case: Case, order_id: int | None) -> tuple[str, dict]:
@@ -167,7 +185,7 @@ def test_every_item_leads_to_an_action_the_workflow_accepts(db: Db) -> None:
     with db.factory() as s:
         for who in (*ACCOUNTS, ADMIN):
             for tab in inbox_counts(s, who):
-                if tab is Tab.SUPERVISED:
+                if tab in (Tab.SUPERVISED, Tab.REPORTED):
                     continue
                 for item in inbox_page(s, who, tab).items:
                     case = s.get(Case, item.case_id)

@@ -52,16 +52,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
 class Steps:
     """Numbered screenshots of the whole main area (it scrolls inside the page)."""
 
-    def __init__(self) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for old in ARTIFACTS.glob("*.png"):
+    def __init__(self, folder: Path = ARTIFACTS) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
             old.unlink()
         self.n = 0
 
     def shot(self, page: Page, name: str) -> Path:
         settle(page)
         self.n += 1
-        path = ARTIFACTS / f"{self.n:02d}-{name}.png"
+        path = self.folder / f"{self.n:02d}-{name}.png"
         size = page.viewport_size or {"width": 1600, "height": 1000}
         tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
         page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(tall), 6000))})
