@@ -18,6 +18,7 @@ from dashboard.server.services import services
 from dashboard.shared.chrome import current_scope, page_header, principal, scope_bar
 from dashboard.shared.export import columns, export_buttons
 from dispatch.briefings import Kind, store
+from dispatch.briefings.model import Status
 from dispatch.briefings.words import local_date
 from dispatch.errors import NotFound
 from dispatch.localtime import TZ
@@ -27,6 +28,7 @@ from dispatch.sheets import Sheet
 
 DAYS = (30, 90, 365)
 KINDS = (None, *(k.value for k in Kind))
+STATUSES = (None, Status.DRAFT.value, Status.SIGNED.value)
 
 
 def period_of(item: dict[str, Any], lang: str) -> str:
@@ -66,11 +68,13 @@ def shown_cell(kind: str, value: object) -> object:
     return value
 
 
-def read_list(viewer: Principal, center: CenterRef, kind: str | None, days: int) -> list[dict[str, Any]]:
+def read_list(viewer: Principal, center: CenterRef, kind: str | None, days: int,
+              status: str | None = None) -> list[dict[str, Any]]:
     since = datetime.now(UTC).astimezone(TZ).date() - timedelta(days=days)
     with services().session_factory() as session:
         return store.list_briefings(session, viewer, center.path, kind=Kind(kind) if kind else None,
-                                    start=since, limit=store.LIST_MAX)
+                                    start=since, status=Status(status) if status else None,
+                                    limit=store.LIST_MAX)
 
 
 def briefing_list(viewer: Principal, center: CenterRef, lang: str) -> list[dict[str, Any]]:
@@ -79,7 +83,10 @@ def briefing_list(viewer: Principal, center: CenterRef, lang: str) -> list[dict[
                                     format_func=lambda k: t("brief_page.all") if k is None else t(f"brief_page.kind.{k}"))
         days = st.segmented_control(t("brief_page.within"), DAYS, default=90, key="brief_days",
                                     format_func=lambda n: t("brief_page.days", n=n)) or 90
-    items = read_list(viewer, center, kind, days)
+        # A leader looks for what awaits a signature: 待签发 lists the drafts alone.
+        status = st.segmented_control(t("brief_page.status"), STATUSES, default=None, key="brief_status",
+                                      format_func=lambda s: t(f"brief_page.filter.{s or 'all'}"))
+    items = read_list(viewer, center, kind, days, status)
     if not items:
         st.info(t("brief_page.none"))
         return items

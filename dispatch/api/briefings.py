@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from dispatch.api.http import ApiContext, JSONResponse, query_int, query_scope, read_json
 from dispatch.briefings import Kind, last_finished, period_of, store
+from dispatch.briefings.model import Status
 from dispatch.errors import InvalidInput, NotFound
 from dispatch.localtime import TZ
 from dispatch.principal import Principal
@@ -54,11 +55,17 @@ def _list(ctx: ApiContext, request: Request, principal: Principal) -> dict[str, 
     end = _date(q["to"], "to") if q.get("to") else None
     if start and end and start > end:
         raise InvalidInput("from", "must not be after to")
+    status = None
+    if q.get("status"):
+        try:
+            status = Status(q["status"])
+        except ValueError:
+            raise InvalidInput("status", "must be draft or signed") from None
     limit = query_int(request, "limit", 100, 1, store.LIST_MAX)
     with ctx.factory() as session:
         scope = query_scope(session, principal, request)
         items = store.list_briefings(
-            session, principal, scope, kind=kind, start=start, end=end, limit=limit
+            session, principal, scope, kind=kind, start=start, end=end, status=status, limit=limit
         )
         return {"scope": scope, "items": items, "limit": limit}
 

@@ -115,6 +115,8 @@ def briefing_paths() -> dict[str, Any]:
                     query_param("kind", "daily|weekly|monthly|quarterly", KIND),
                     query_param("from", "Periods starting on or after this local date", DATE),
                     query_param("to", "Periods starting on or before this local date", DATE),
+                    query_param("status", "draft (awaiting a signature) | signed",
+                                {"type": "string", "enum": ["draft", "signed"]}),
                     query_param(
                         "limit", f"1–{LIST_MAX}",
                         {"type": "integer", "minimum": 1, "maximum": LIST_MAX, "default": 100},

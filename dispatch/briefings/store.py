@@ -191,14 +191,18 @@ def list_briefings(
     kind: Kind | None = None,
     start: date | None = None,
     end: date | None = None,
+    status: Status | None = None,
     limit: int = LIST_MAX,
 ) -> list[dict[str, object]]:
     """Summaries of the briefings of ``scope_path``'s subtree the principal may read whose
-    period starts in ``[start, end]``, newest period first: id, kind, center, period,
-    status, signer, time, version and the headline (no tables)."""
+    period starts in ``[start, end]`` (and in ``status``: the drafts awaiting a signature, or
+    the signed ones), newest period first: id, kind, center, period, status, signer, time,
+    version and the headline (no tables)."""
     where = [_visible(principal), subtree_filter(BriefingRecord.center_path, scope_path)]
     if kind is not None:
         where.append(BriefingRecord.kind == kind.value)
+    if status is not None:
+        where.append(BriefingRecord.status == status.value)
     if start is not None:
         where.append(BriefingRecord.period_start >= start)
     if end is not None:

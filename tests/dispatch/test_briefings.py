@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from dashboard.i18n.table import TABLE
 from dispatch.alerts import record_camera_status
 from dispatch.briefings import Briefing, Kind, generate, period_of
+from dispatch.briefings.model import Status
 from dispatch.briefings.narrative import KIND_NAMES
 from dispatch.briefings.store import BriefingConflict, generate_and_save, get, list_briefings, sign
 from dispatch.desk.phone import mask_phone
@@ -324,6 +325,9 @@ def test_a_signed_briefing_does_not_change_when_its_cases_do(db: Db) -> None:
     assert draft.id is not None and draft.status == "draft"
     assert draft.headline["reported"] == 4 and draft.headline["accepted"] == 2
     assert draft.headline["new_high_risk"] == 1
+    with db.factory() as s:  # what awaits a signature, and nothing signed yet
+        assert [b["id"] for b in list_briefings(s, DUTY, TOWNSHIP, status=Status.DRAFT)] == [draft.id]
+        assert list_briefings(s, DUTY, TOWNSHIP, status=Status.SIGNED) == []
     with db.begin() as s, pytest.raises(Forbidden):
         sign(s, OPERATOR, draft.id, "operators do not sign")
     with db.begin() as s, pytest.raises(InvalidInput):
@@ -336,6 +340,9 @@ def test_a_signed_briefing_does_not_change_when_its_cases_do(db: Db) -> None:
     frozen = signed.to_dict()
     assert signed.status == "signed" and signed.signature is not None
     assert signed.signature.signer == "township-duty" and frozen["conclusion"].startswith("今日")
+    with db.factory() as s:
+        assert list_briefings(s, DUTY, TOWNSHIP, status=Status.DRAFT) == []
+        assert [b["id"] for b in list_briefings(s, DUTY, TOWNSHIP, status=Status.SIGNED)] == [draft.id]
 
     # The cases move on: accepted late, a report backdated into the day, the high-risk closed.
     act(db, OPERATOR, cases[1].id, "accept", now + timedelta(hours=2))
@@ -436,6 +443,13 @@ def test_briefings_through_the_api(db: Db, tmp_path: Path) -> None:
         assert [i["id"] for i in listed["items"]] == [doc["id"]]
         assert listed["items"][0]["signed_by"] == "township-duty"
         assert api.get("/api/briefings?kind=weekly", as_="county").json()["items"] == []
+        drafts = api.get("/api/briefings?status=draft", as_="county")
+        assert drafts.status_code == 200, drafts.text
+        assert drafts.json()["items"] == []
+        signed = api.get("/api/briefings?status=signed", as_="county").json()["items"]
+        assert [i["id"] for i in signed] == [doc["id"]]
+        wrong = api.get("/api/briefings?status=approved", as_="county")
+        assert wrong.status_code == 422 and "status" in wrong.text
         assert api.get("/api/briefings?from=2026-12-01&to=2026-11-01",
                        as_="county").status_code == 422
         assert api.get("/api/briefings?scope=532623", as_="county").status_code == 404
