@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.consultation import panel
+from dashboard.consultation.notice import invitation_notice
 from dashboard.consultation.start import running_list, start_form
 from dashboard.i18n import t
 from dashboard.shared.chrome import principal
@@ -28,6 +29,7 @@ if viewer is not None:
     raw = st.query_params.get("session", "")
     consult_id = int(raw) if raw.isdigit() else None
     if consult_id is None:
+        invitation_notice(viewer)  # sessions that invited this desk (their cases may be elsewhere)
         from_case = bool(st.query_params.get("case"))
         if not from_case:
             opened = running_list(viewer)

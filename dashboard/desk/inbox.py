@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.consultation.notice import invitation_notice
 from dashboard.desk.inbox_export import inbox_sheet
 from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, duration, facts, offset_of, pager
 from dashboard.i18n import current_lang, label, t, tr
@@ -35,6 +36,7 @@ def inbox(viewer: Principal, *, live: bool = True) -> None:
 
 
 def _inbox(viewer: Principal) -> None:
+    invitation_notice(viewer, toast=True)  # a consultation that invited this desk, live
     tabs = tabs_for(viewer)
     if not tabs:
         st.info(t("desk.inbox.none"))

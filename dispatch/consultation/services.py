@@ -301,6 +301,67 @@ class RunningSession:
     connected: int
 
 
+#: Invitees that stand for a center's desk or a department: whoever is on duty there answers.
+_CENTER_INVITEES = ("village_center", "township_center", "lower_center")
+
+
+@dataclass(frozen=True)
+class DeskInvitation:
+    """A running session that invited the caller's center or department, with that
+    invitation's join token (the center's seat: whoever is on duty there takes it)."""
+
+    session: RunningSession
+    invitee: str  # the invited center's or department's name
+    participant_id: int
+    token: str
+
+
+def invitations_for(session: Session, principal: Principal, *, key: bytes,
+                    limit: int = 20) -> list[DeskInvitation]:
+    """Open sessions that invited the caller's own center (a desk account) or department (a
+    liaison) where nobody has taken that seat yet and this account is not in the session on a
+    seat of its own, newest first: what an invited desk must be told wherever it works. The
+    invitation is the credential (as its link is), so a session on a case outside the caller's
+    scope is told too: a village invited to a township's consultation joins on its link."""
+    from dispatch.desk.tabs import Desk  # the desk's registry ids, read once per session
+
+    me = Desk.of(session, principal)
+    mine = []
+    if me.desk and me.center_id is not None:
+        mine.append(sa.and_(Participant.center_id == me.center_id,
+                            Participant.role.in_(_CENTER_INVITEES)))
+    if me.department_id is not None:
+        mine.append(sa.and_(Participant.department_id == me.department_id,
+                            Participant.role == "department"))
+    if not mine:
+        return []
+    joined = sa.select(Participant.session_id).where(Participant.actor == principal.actor)
+    rows = session.execute(
+        sa.select(Participant, ConsultSession, Case)
+        .join(ConsultSession, ConsultSession.id == Participant.session_id)
+        .join(Case, Case.id == ConsultSession.case_id)
+        .where(sa.or_(*mine), Participant.state == INVITED, ConsultSession.ended_at.is_(None),
+               Participant.session_id.not_in(joined))
+        .order_by(ConsultSession.started_at.desc(), Participant.id).limit(limit)
+    ).all()
+    out, seen = [], set()
+    for person, consult, case in rows:
+        token = link_token(person, key)
+        if token is None or consult.id in seen or (
+            person.token_expires_at is not None and person.token_expires_at <= _now(None)
+        ):
+            continue
+        seen.add(consult.id)
+        out.append(DeskInvitation(_running(consult, case), person.name, person.id, token))
+    return out
+
+
+def _running(consult: ConsultSession, case: Case) -> RunningSession:
+    people = [(p.name, p.role, p.state) for p in consult.participants]
+    return RunningSession(consult.id, case.number or "", case.title, consult.started_at, people,
+                          sum(1 for _, _, state in people if state == CONNECTED))
+
+
 def running_sessions(session: Session, principal: Principal, limit: int = 200) -> list[RunningSession]:
     """Open sessions whose case the caller may see (its subtree, or an order it holds), newest first."""
     rows = session.execute(
@@ -312,7 +373,5 @@ def running_sessions(session: Session, principal: Principal, limit: int = 200) -
     for consult, case in rows:
         if not can_see(session, principal, case):
             continue
-        people = [(p.name, p.role, p.state) for p in consult.participants]
-        out.append(RunningSession(consult.id, case.number or "", case.title, consult.started_at, people,
-                                  sum(1 for _, _, state in people if state == CONNECTED)))
+        out.append(_running(consult, case))
     return out

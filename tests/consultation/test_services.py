@@ -100,3 +100,37 @@ def test_every_step_lands_in_the_trail_and_the_replay_still_holds(db: Db) -> Non
         assert replay_matches(s, case)
         with pytest.raises(RuleViolation):
             svc.add_note(s, OPERATOR.actor, svc.get_session(s, OPERATOR, cid)[0], "too late")
+
+
+def test_an_invited_desk_is_told_until_it_joins(db: Db) -> None:
+    """The village center and the judicial office are invited along the chain: their accounts
+    find the session among their invitations until they join it themselves or it ends."""
+    from tests.dispatch.factories import VILLAGE_OP
+
+    case_id = case_in_handling(db)
+    with db.begin() as s:
+        consult = svc.start_session(s, OPERATOR, case_id=case_id, now=T1)
+        svc.own_invitation(s, OPERATOR, consult.id, key=KEY)  # the one who starts it is in it
+        svc.invite_chain(s, OPERATOR, consult.id, key=KEY, now=T1)
+        cid = consult.id
+    with db.begin() as s:
+        found = {}
+        for who, seat in ((VILLAGE_OP, "village_center"), (JUDICIAL, "department")):
+            (found[who.actor],) = svc.invitations_for(s, who, key=KEY)
+            invited = found[who.actor]
+            assert invited.session.id == cid and invited.session.case_title
+            # The seat's own link: it resolves to the invited center or department.
+            assert svc.resolve_token(s, invited.token).role == seat
+        assert found["village-op"].invitee and found["judicial-liaison"].invitee == "江那镇司法所"
+        assert svc.invitations_for(s, OPERATOR, key=KEY) == []  # already in it
+        assert svc.invitations_for(s, PRINCIPALS["other-county"], key=KEY) == []
+        assert svc.invitations_for(s, PRINCIPALS["county"], key=KEY) == []  # not invited
+        # The village takes its seat (its link joins): nobody there is told any more.
+        person = svc.resolve_token(s, found["village-op"].token)
+        svc.mark_joined(s, person, now=T1)
+    with db.begin() as s:
+        assert svc.invitations_for(s, VILLAGE_OP, key=KEY) == []
+        assert [f.session.id for f in svc.invitations_for(s, JUDICIAL, key=KEY)] == [cid]
+        record.end_session(s, OPERATOR, cid, now=T1 + timedelta(minutes=5))
+    with db.begin() as s:
+        assert svc.invitations_for(s, JUDICIAL, key=KEY) == []

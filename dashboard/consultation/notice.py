@@ -1,0 +1,50 @@
+"""会商邀请: the notice an invited desk reads wherever it works.
+
+A session started on a case invites the centers and departments along its chain
+(:func:`dispatch.consultation.chain.invitees`). Their accounts are told here, on the desk's live
+inbox and on the sessions page: the case, who is invited, since when and how many are in, and a
+button that opens the seat's own join page. A toast names a new invitation when it arrives
+while the page is open. The notice goes once someone of the center takes the seat, or the
+session ends.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.i18n import current_lang, tr
+from dashboard.i18n.dates import local_time
+from dashboard.server.services import services
+from dispatch.consultation import services as svc
+from dispatch.consultation.links import link, link_key
+from dispatch.principal import Principal
+
+
+def invitation_notice(viewer: Principal, *, toast: bool = False) -> int:
+    """Draw the viewer's open invitations (newest first); returns how many there are."""
+    svc_ = services()
+    with svc_.session_factory() as session:
+        found = svc.invitations_for(session, viewer, key=link_key(svc_.settings.data_dir))
+    lang = current_lang()
+    known: set[int] | None = st.session_state.get("invites_known")
+    if toast and known is not None:
+        for invitation in found:
+            if invitation.session.id not in known:
+                st.toast(tr("consult.invite.arrived", lang, number=invitation.session.case_number),
+                         icon=":material/video_call:")
+    st.session_state["invites_known"] = {i.session.id for i in found}
+    page_lang = "en" if lang == "en" else "zh-CN"
+    for invitation in found:
+        running = invitation.session
+        with st.container(border=True, key=f"invite_{running.id}", horizontal=True,
+                          vertical_alignment="center", gap="small"):
+            st.badge(tr("consult.invite.badge", lang), color="orange", icon=":material/video_call:")
+            st.text(tr("consult.invite.text", lang, number=running.case_number, title=running.case_title,
+                       invitee=invitation.invitee, time=local_time(running.started_at),
+                       n=running.connected))
+            st.link_button(tr("consult.invite.enter", lang), f"{link(invitation.token)}?lang={page_lang}",
+                           type="primary", icon=":material/login:")
+    return len(found)
+
+
+__all__ = ["invitation_notice"]
