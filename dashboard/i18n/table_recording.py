@@ -21,6 +21,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.play": ("▶ 播放", "▶ Play"),
     "rec.pause": ("❚❚ 暂停", "❚❚ Pause"),
     "rec.none": ("此刻无录像", "Nothing recorded at this moment"),
+    "rec.off_camera": ("本摄像机未开启录像", "This camera is not recorded"),
     "rec.alert": ("告警", "Alert"),
     "rec.clip_hint": ("把所选摄像机在该时刻前后的录像存为事件证据（原始码流，附 SHA-256）",
                       "Keep the chosen cameras' video around this moment as a case's evidence "

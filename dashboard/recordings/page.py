@@ -119,7 +119,8 @@ if viewer is not None and center is not None:
             player([(c, names[c]) for c in cams], start=at - half, end=min(at + half, time.time() + 5),
                    until=at + half, at=at, lang=lang, tz=tz,
                    words={"play": t("rec.play"), "pause": t("rec.pause"), "none": t("rec.none"),
-                          "alert": t("rec.alert")},
+                          "off": t("rec.off_camera"), "alert": t("rec.alert")},
+                   off=frozenset(c for c in cams if modes[c] == "off"),
                    kinds={k.value: label("alert", k.value, lang) for k in AlertKind},
                    key=f"playback_{lang}")
             keep_clip_form(cams, names, at)

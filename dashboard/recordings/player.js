@@ -64,7 +64,7 @@ export default function (component) {
     video.preload = "auto";
     video.dataset.camera = cam.id;
     const name = el("div", "position:absolute;left:6px;bottom:6px;padding:1px 6px;background:rgba(0,0,0,0.6);color:#fff", cam.name);
-    const none = el("div", "position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#bbb", w.none);
+    const none = el("div", "position:absolute;inset:0;display:flex;align-items:center;justify-content:center;color:#bbb", cam.off && w.off ? w.off : w.none);
     box.append(video, name, none);
     grid.appendChild(box);
     lane.addEventListener("click", (ev) => {

@@ -24,13 +24,14 @@ def _component() -> Any:
 
 def player(cameras: list[tuple[str, str]], *, start: float, end: float, at: float, lang: str,
            tz: str, words: dict[str, str], kinds: dict[str, str], key: str = "playback",
-           until: float | None = None) -> None:
+           until: float | None = None, off: frozenset[str] = frozenset()) -> None:
     """``cameras``: (id, name) of up to four cameras; ``start``/``end``/``at`` epoch seconds;
-    ``words``: play, pause, none, alert (translated); ``kinds``: alert kind → its label.
+    ``words``: play, pause, none, off, alert (translated); ``kinds``: alert kind → its label;
+    ``off``: cameras the deployment does not record (their picture says so, not "none now").
     ``until``: where the timeline would end if ``end`` had not been cut at the present: the
     open page extends its timeline towards it as time passes (segments keep arriving)."""
     _component()(key=key, data={
-        "cameras": [{"id": cid, "name": name} for cid, name in cameras[:4]],
+        "cameras": [{"id": cid, "name": name, "off": cid in off} for cid, name in cameras[:4]],
         "start": start, "end": end, "at": at, "lang": lang, "tz": tz, "words": words,
         "kinds": kinds, "until": max(end, until if until is not None else end),
     })

@@ -1,7 +1,7 @@
 """The demo records its prefecture hall's cameras: a prefecture leader opens 录像回放 by a
 click, finds the recorded camera first in the picker (marked 连续录像), sees what was recorded
 on the timeline and plays it in Chromium; a village operator's picker holds only the cameras
-of the village, none of them the hall's."""
+of the village, none of them the hall's, and its unrecorded camera says it is not recorded."""
 
 from __future__ import annotations
 
@@ -73,5 +73,10 @@ def test_the_leader_finds_and_plays_the_demo_recording(demo: tuple[Demo, Path],
         page.locator("[data-testid='stMultiSelect']").first.wait_for(timeout=60_000)
         page.wait_for_timeout(500)
         assert "连续录像" not in page.inner_text("body"), "the hall's camera is not the village's"
+        # The village's camera records nothing: its picture says so, not "nothing right now".
+        player = page.locator(".zz-playback[data-ready='1']")  # in the component's shadow root
+        player.wait_for(timeout=60_000)
+        words = player.inner_text()
+        assert "本摄像机未开启录像" in words and "此刻无录像" not in words, words
     finally:
         context.close()
