@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.i18n import current_lang, tr
 from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
+from dashboard.shared.text import md
 from dispatch.consultation import services as svc
 from dispatch.consultation.links import link, link_key
 from dispatch.principal import Principal
@@ -30,7 +31,7 @@ def invitation_notice(viewer: Principal, *, toast: bool = False) -> int:
     if toast and known is not None:
         for invitation in found:
             if invitation.session.id not in known:
-                st.toast(tr("consult.invite.arrived", lang, number=invitation.session.case_number),
+                st.toast(tr("consult.invite.arrived", lang, number=md(invitation.session.case_number)),
                          icon=":material/video_call:")
     st.session_state["invites_known"] = {i.session.id for i in found}
     page_lang = "en" if lang == "en" else "zh-CN"

@@ -20,6 +20,7 @@ from dashboard.i18n import current_lang, label, t, tr
 from dashboard.i18n.dates import local_time
 from dashboard.server.services import services
 from dashboard.shared.export import export_buttons
+from dashboard.shared.text import md
 from dispatch.desk.inbox import InboxItem, Tab, inbox_counts, inbox_page, tabs_for
 from dispatch.principal import Principal
 
@@ -146,7 +147,7 @@ def _progress(items: list[InboxItem], lang: str) -> None:
         now = (item.latest_action, item.latest_at)
         before = seen.get(item.case_id)
         if before is not None and before != now and item.latest_action:
-            st.toast(tr("desk.inbox.progress", lang, number=item.number,
+            st.toast(tr("desk.inbox.progress", lang, number=md(item.number),
                         action=label("action", item.latest_action, lang)))
         seen[item.case_id] = now
 

@@ -188,6 +188,14 @@ class Cluster:
                 out.append(ports[upstream.split(",")[-1].strip()])
         return out
 
+    def served_at_least(self, method: str, path: str, count: int, timeout: float = 5.0) -> list[int]:
+        """:meth:`served` once it holds ``count`` entries: nginx writes a request's line after
+        its answer, so the line of the request just answered may not be there yet."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.served(method, path)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
     def client(self, backend: int) -> httpx.Client:
         """An HTTPS client pinned by its route cookie to ``backend`` (through nginx)."""
         c = httpx.Client(base_url=self.url, verify=False, timeout=30)
