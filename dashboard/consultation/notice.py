@@ -10,6 +10,9 @@ session ends.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.i18n import current_lang, tr
@@ -21,11 +24,17 @@ from dispatch.consultation.links import link, link_key
 from dispatch.principal import Principal
 
 
+@cache
+def _key(data_dir: Path) -> bytes:
+    """The link key, read once per process: the live inbox draws this notice every 1.5 s."""
+    return link_key(data_dir)
+
+
 def invitation_notice(viewer: Principal, *, toast: bool = False) -> int:
     """Draw the viewer's open invitations (newest first); returns how many there are."""
-    svc_ = services()
-    with svc_.session_factory() as session:
-        found = svc.invitations_for(session, viewer, key=link_key(svc_.settings.data_dir))
+    app = services()
+    with app.session_factory() as session:
+        found = svc.invitations_for(session, viewer, key=_key(Path(app.settings.data_dir)))
     lang = current_lang()
     known: set[int] | None = st.session_state.get("invites_known")
     if toast and known is not None:

@@ -22,6 +22,7 @@ from dispatch.consultation.links import new_nonce, token_for
 from dispatch.consultation.lookup import get_session as get_session
 from dispatch.consultation.lookup import require_desk, require_open
 from dispatch.consultation.models import ConsultSession, Participant, SessionCamera
+from dispatch.desk.tabs import Desk
 from dispatch.errors import InvalidInput, NotFound, RuleViolation
 from dispatch.models import Alert, Camera, Case
 from dispatch.permissions import can_see
@@ -323,8 +324,6 @@ def invitations_for(session: Session, principal: Principal, *, key: bytes,
     seat of its own, newest first: what an invited desk must be told wherever it works. The
     invitation is the credential (as its link is), so a session on a case outside the caller's
     scope is told too: a village invited to a township's consultation joins on its link."""
-    from dispatch.desk.tabs import Desk  # the desk's registry ids, read once per session
-
     me = Desk.of(session, principal)
     mine = []
     if me.desk and me.center_id is not None:
