@@ -33,11 +33,19 @@ def inbox(viewer: Principal, *, live: bool = True) -> None:
     """Draw the inbox; ``live`` re-reads it every :data:`REFRESH` seconds. The desk holds it
     still while the intake form is open: a re-run under a half-filled form could drop a photo
     picked at that moment."""
-    (_live_inbox if live else _inbox)(viewer)
+    (_live_inbox if live else _inbox_and_invitations)(viewer)
+
+
+def _inbox_and_invitations(viewer: Principal) -> None:
+    invited = st.container()  # filled last: the inbox's own rows reach the page first
+    try:
+        _inbox(viewer)
+    finally:
+        with invited:
+            invitation_notice(viewer, toast=True)  # a consultation that invited this desk
 
 
 def _inbox(viewer: Principal) -> None:
-    invitation_notice(viewer, toast=True)  # a consultation that invited this desk, live
     tabs = tabs_for(viewer)
     if not tabs:
         st.info(t("desk.inbox.none"))
@@ -76,7 +84,7 @@ def _inbox(viewer: Principal) -> None:
         pager(page.total, PAGE, key)
 
 
-_live_inbox = st.fragment(run_every=REFRESH)(_inbox)
+_live_inbox = st.fragment(run_every=REFRESH)(_inbox_and_invitations)
 
 
 def inbox_row(item: InboxItem, new: bool = False) -> Row:
