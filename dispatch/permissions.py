@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import orders as order_rules
 from dispatch.errors import ActionNotAllowed, DispatchError, Forbidden, NotFound
-from dispatch.models import Case, Center, DispatchOrder
+from dispatch.models import Case, CaseEvent, Center, DispatchOrder
 from dispatch.principal import Principal
 from dispatch.transitions import Transition
 
@@ -63,6 +63,21 @@ def can_see(session: Session, principal: Principal, case: Case) -> bool:
     if principal.sees(case.owning_path):
         return True
     return any(holds(session, principal, o) for o in _orders(session, case))
+
+
+def reported_by(session: Session, principal: Principal, case: Case) -> bool:
+    """Whether the case's ``report`` line names the principal: its reporter may read it
+    wherever it went since (escalated above its center, say), but acts only within its scope.
+    An API token is never a reporter (it reports on behalf of its center)."""
+    if is_token(principal):
+        return False
+    query = (
+        sa.select(CaseEvent.id)
+        .where(CaseEvent.case_id == case.id, CaseEvent.action == "report",
+               CaseEvent.actor == principal.actor)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
 
 
 def _orders(session: Session, case: Case) -> list[DispatchOrder]:

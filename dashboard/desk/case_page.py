@@ -10,12 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.desk import case_cameras, case_clips, case_summary
-from dashboard.desk.case_actions import actions_panel
+from dashboard.desk.case_actions import FLASH, actions_panel
 from dashboard.desk.case_view import load_case
 from dashboard.desk.selection import open_case
 from dashboard.i18n import current_lang, t
 from dashboard.server.services import services
 from dashboard.shared.chrome import text_heading
+from dashboard.shared.text import md
 from dispatch.errors import DispatchError
 from dispatch.principal import Principal
 
@@ -28,15 +29,26 @@ def case_page(viewer: Principal, number: str) -> None:
         with svc.session_factory() as session:
             view = load_case(session, viewer, str(number), current_lang(), svc.settings.data_dir)
     except DispatchError:
-        st.error(t("console.case_not_found"))
+        flash = st.session_state.pop(FLASH, None)
+        if flash:  # the action just taken moved the case out of this viewer's reach (上报上级)
+            st.success(md(flash))
+            st.info(md(t("console.moved_away", number=number)))
+        else:
+            st.error(t("console.case_not_found"))
         return
     text_heading(f"{view.number} · {view.case.title}")
+    if view.reporter_only:
+        # Its own report, now held above its center: the reporter follows it, read-only.
+        st.info(md(t("console.reporter_view", holder=view.holder or "—")))
     left, right = st.columns([3, 2], gap="large")
     with left:
         case_summary.summary(view)
         case_summary.orders(view.orders)
         case_summary.trail(view)
     with right:
+        if view.reporter_only:
+            case_cameras.pictures(view)
+            return
         actions_panel(viewer, view)
         case_cameras.consult_button(viewer, view)
         case_cameras.cameras(viewer, view)

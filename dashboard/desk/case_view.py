@@ -31,7 +31,9 @@ from dispatch.casefile import (
 from dispatch.cases import orders_of, timeline
 from dispatch.desk.phone import mask_phone
 from dispatch.models import Camera, Case, Center, DispatchOrder, Grid, Unit
+from dispatch.permissions import can_see
 from dispatch.principal import Principal
+from dispatch.scopes import center_names
 from dispatch.types import TERMINAL_STATES, OrderRole, OrderState
 from dispatch.workflow import allowed_actions
 
@@ -74,21 +76,29 @@ class CaseView:
     choices: Choices
     cameras: list[str]
     camera_names: dict[str, str]
+    #: The viewer reported this case and reads it outside its scope (escalated above its
+    #: center, say): the trail and orders only, no actions, cameras or others' pictures.
+    reporter_only: bool = False
+    holder: str = ""  # the center that holds the case now, for the reporter's notice
 
 
 def load_case(session: Session, viewer: Principal, number: str, lang: str, data_dir: Path) -> CaseView:
-    """Raises NotFound (also for a case outside the viewer's reach)."""
-    case = case_by_number(session, viewer, number)
+    """Raises NotFound (also for a case outside the viewer's reach, unless the viewer
+    reported it: then read-only, ``reporter_only``)."""
+    case = case_by_number(session, viewer, number, reporter=True)
+    reporter_only = not can_see(session, viewer, case)
     orders = orders_of(session, case.id)
     targets = order_targets(session, orders)
     order_text = {o.id: f"{label('order_role', o.role, lang)} · {targets[o.id]}" for o in orders}
     events = timeline(session, case.id)
-    cameras = case_cameras(session, case, viewer)
+    cameras = [] if reporter_only else case_cameras(session, case, viewer)
     camera_ids = set(cameras) | {e.payload.get("camera") for e in events if isinstance(e.payload.get("camera"), str)}
     camera_names = dict(session.execute(sa.select(Camera.id, Camera.name).where(Camera.id.in_(camera_ids))).all())
     codes = {e.payload.get("to_center") for e in events if isinstance(e.payload.get("to_center"), str)}
     centers = dict(session.execute(sa.select(Center.code, Center.name).where(Center.code.in_(codes))).all())
     attachments = case_attachments(session, case)
+    if reporter_only:  # what the reporter itself attached, not the handlers' evidence
+        attachments = [a for a in attachments if a.created_by == viewer.actor]
     actors = {e.actor for e in events} | {o.dispatched_by for o in orders} | {a.created_by for a in attachments}
     names = Names(actor_names(session, actors), order_text, centers, camera_names)
     held = held_orders(session, viewer, orders)
@@ -118,6 +128,8 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
         ),
         cameras=cameras,
         camera_names=camera_names,
+        reporter_only=reporter_only,
+        holder=center_names(session, {case.center_id}).get(case.center_id, "") if reporter_only else "",
     )
 
 

@@ -6,7 +6,9 @@ accounts: the grid worker (cun.grid) registers two reports from its desk and fin
 (不予受理) and accepts the other; the grid worker's page, left open, says so within seconds
 without a reload (a toast, the row marked 新, the state and the reason in Chinese); the county
 leader (xian.leader) finds the refused report by six digits of its number and reads the reason
-on its trail. Screenshots: ``artifacts/e2e-grid/``.
+on its trail. The village then sends the other report up to its township; the grid worker
+still opens it from its row, read-only, and reads who holds it and why.
+Screenshots: ``artifacts/e2e-grid/``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tests.e2e.ui import WAIT, choose, idle, search_for, type_in
 
 ARTIFACTS = ROOT / "artifacts" / "e2e-grid"
 REASON = "该路灯属供电所维护，已转告供电所，请勿重复上报"
+UP_REASON = "井盖属镇市政所管辖，村级无法更换"
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +135,26 @@ def test_a_grid_worker_sees_what_became_of_its_reports(browser: Browser, demo: D
     open_row(grid, grid.get_by_role("button", name=re.compile(re.escape(refused))), refused)
     state_is(grid, "不予受理")
     expect(grid.get_by_text(REASON).first).to_be_visible(timeout=WAIT)
+
+    # The village sends the accepted one up to its township: outside the grid worker's village
+    # now, the report still opens from its row, read-only, saying who holds it and why.
+    act(village, "上报上级", fill={"原因 *": UP_REASON})
+    # The village's page says where the case went, not that it does not exist.
+    expect(village.get_by_text(re.compile(rf"^事件 {re.escape(accepted)} 已交由其他中心办理"))).to_be_visible(timeout=WAIT)
+    assert "事件不存在" not in main_text(village)
+    township = demo.centers["xiang.operator"]
+    idle(grid)
+    grid.get_by_role("button", name="返回队列").click()
+    up_row = row_of(grid, accepted)
+    expect(up_row.get_by_text(re.compile(re.escape(f"现由{township}办理")))).to_be_visible(timeout=WAIT)
+    open_row(grid, grid.get_by_role("button", name=re.compile(re.escape(accepted))), accepted)
+    expect(grid.get_by_text(f"您是本事件的报告人：事件现由{township}办理，此处只供查看进展（不能在此办理）。")
+           ).to_be_visible(timeout=WAIT)
+    expect(grid.get_by_text(UP_REASON).first).to_be_visible(timeout=WAIT)
+    assert "事件不存在或不在您的范围内" not in main_text(grid)
+    assert grid.get_by_role("button", name="上报上级", exact=True).count() == 0  # nothing to act on
+    steps.shot(grid, "grid-escalated-report")
+    check_chinese(main_text(grid).replace(accepted, ""), accepted)
 
     # The county leader finds it by six digits of its number.
     county = desk_of(browser, demo, "xian.leader")

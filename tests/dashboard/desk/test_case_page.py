@@ -9,13 +9,16 @@ from config.intake import IntakePolicy
 from dashboard.server.services import Services
 from dispatch.cases import report_case
 from dispatch.intake import parse_intake
+from dispatch.principal import Principal
 from tests.dashboard.desk.case_helpers import (
     COUNTY_DESK,
     TOWN,
     TOWNSHIP,
     VILLAGE,
+    VILLAGE_PATH,
     VILLAGER,
     act,
+    action_buttons,
     case_page,
     raw_leftovers,
     visible,
@@ -106,3 +109,57 @@ def test_a_case_outside_the_viewer_reads_as_not_found(services: Services) -> Non
     at = case_page(services, other, number)
     assert [e.value for e in at.error] == ["事件不存在或不在您的范围内"]
     assert not [b for b in at.button if b.key and b.key.startswith("act_")]
+
+
+def test_a_reporter_follows_its_report_after_it_went_up_read_only(services: Services) -> None:
+    """A grid worker's report escalated to the township is outside the worker's village, but
+    its reporter still opens it from 我上报的: the trail with the reason, where it is now, its
+    own photo; no actions, no cameras, no one else's evidence. Anyone else of the village
+    still reads "not found", and the API's scope is unchanged."""
+    import io
+
+    from PIL import Image
+
+    from dispatch.casefile import case_by_number
+    from dispatch.cases import get_case
+    from dispatch.desk.evidence import attach_photos, checked_photos
+    from dispatch.errors import Hidden
+    from dispatch.principal import Role
+
+    grid = Principal(actor="grid1", center_path=VILLAGE_PATH, roles=frozenset({Role.GRID_WORKER}),
+                     name="网格员李四")
+    other_grid = Principal(actor="grid2", center_path=VILLAGE_PATH,
+                           roles=frozenset({Role.GRID_WORKER}), name="网格员王五")
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 24), "blue").save(buf, format="JPEG")
+    with services.session_factory.begin() as session:
+        intake = parse_intake({"title": "河堤渗水", "kind": "hazard", "sub_kind": "reservoir_river",
+                               "channel": "grid_worker", "center": VILLAGE, "address": "上村河堤",
+                               "risk": "medium"}, strict=True)
+        case, _ = report_case(session, grid, intake, sla=services.sla)
+        number, case_id = case.number, case.id
+        attach_photos(session, case, "grid1", checked_photos([("渗水.jpg", "image/jpeg", buf.getvalue())]),
+                      data_dir=services.settings.data_dir, now=case.reported_at)
+        attach_photos(session, case, "village1", checked_photos([("复核.jpg", "image/jpeg", buf.getvalue())]),
+                      data_dir=services.settings.data_dir, now=case.reported_at)
+    act(services, VILLAGER, case_id, "escalate", {"reason": "险情超出村级处置能力"})
+
+    at = case_page(services, grid, number)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    text = visible(at)
+    assert "您是本事件的报告人：事件现由文山市东镇综治中心办理" in text, text[:400]
+    assert "险情超出村级处置能力" in text and "河堤渗水" in text
+    assert not action_buttons(at)
+    assert len(at.get("image")) == 2  # its own photo, among the pictures and on the report line
+    assert not raw_leftovers(text, "zh-CN"), raw_leftovers(text, "zh-CN")
+
+    # Not the reporter: the village's other grid worker does not read it.
+    at = case_page(services, other_grid, number)
+    assert [e.value for e in at.error] == ["事件不存在或不在您的范围内"]
+    with services.session_factory() as session:
+        with pytest.raises(Hidden):  # the API's read keeps the scope
+            get_case(session, grid, case_id)
+        with pytest.raises(Hidden):
+            case_by_number(session, other_grid, number, reporter=True)
+        assert case_by_number(session, grid, number, reporter=True).id == case_id
