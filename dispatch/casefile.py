@@ -22,14 +22,14 @@ from dispatch.types import OrderState
 
 
 def case_by_number(
-    session: Session, principal: Principal, number: str, *, reporter: bool = False
+    session: Session, principal: Principal, number: str, *, follower: bool = False
 ) -> Case:
     """The case numbered ``number`` as ``principal`` may see it (NotFound otherwise);
-    ``reporter``: also its own report outside its scope (:func:`dispatch.cases.get_case`)."""
+    ``follower``: also a case it follows outside its scope (:func:`dispatch.cases.get_case`)."""
     case_id = session.scalar(sa.select(Case.id).where(Case.number == number.strip()))
     if case_id is None:
         raise NotFound("case", number)
-    return get_case(session, principal, case_id, reporter=reporter)
+    return get_case(session, principal, case_id, follower=follower)
 
 
 def order_targets(session: Session, orders: list[DispatchOrder]) -> dict[int, str]:

@@ -17,7 +17,7 @@ from dispatch.errors import ActionNotAllowed, ConflictError, Hidden, InvalidInpu
 from dispatch.facts import ActionContext
 from dispatch.models import Case, DispatchOrder
 from dispatch.payloads import validate_payload
-from dispatch.permissions import can_see, refusal, reported_by
+from dispatch.permissions import can_see, follows, refusal
 from dispatch.principal import Principal
 from dispatch.queries import (
     CasePage,
@@ -35,15 +35,16 @@ from dispatch.workflow import BY_ACTION, allowed_actions
 
 
 def get_case(
-    session: Session, principal: Principal, case_id: int, *, reporter: bool = False
+    session: Session, principal: Principal, case_id: int, *, follower: bool = False
 ) -> Case:
-    """The case as ``principal`` may see it. ``reporter``: its own report is also readable
-    outside its scope (the caller then shows it read-only: :func:`can_see` still says no)."""
+    """The case as ``principal`` may see it. ``follower``: also a case it follows outside its
+    scope (its own report, or one its center sent up: :func:`~dispatch.permissions.follows`);
+    the caller then shows it read-only (:func:`can_see` still says no)."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("case", case_id)
     if not can_see(session, principal, case) and not (
-        reporter and reported_by(session, principal, case)
+        follower and follows(session, principal, case)
     ):
         # Answered as 404 so that existence does not leak; the refusal is still audited.
         raise Hidden("case", case_id, case.owning_path)

@@ -21,7 +21,7 @@ from dispatch import orders as order_rules
 from dispatch.alerts import clear_alert
 from dispatch.errors import InvalidInput, RuleViolation
 from dispatch.guards import missing_leader_or_plan
-from dispatch.models import Attachment, Case, Center, DispatchOrder
+from dispatch.models import Attachment, Case, CaseEscalation, Center, DispatchOrder
 from dispatch.order_alerts import clear_settled, unsigned_key
 from dispatch.principal import Principal
 from dispatch.sla import Sla
@@ -233,6 +233,8 @@ def escalate(ctx: ActionContext) -> dict[str, Any]:
     assert parent is not None
     order_rules.cancel_active(ctx.session, ctx.case.id)
     clear_settled(ctx.session, ctx.case.id, ctx.now)
+    # What the center sent up stays findable from it (已上报), beside the trail's line.
+    ctx.session.add(CaseEscalation(case_id=ctx.case.id, from_center_id=center.id, at=ctx.now))
     return {
         "from_center": center.code,
         "to_center": parent.code,

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from dispatch import orders as order_rules
 from dispatch.errors import ActionNotAllowed, DispatchError, Forbidden, NotFound
-from dispatch.models import Case, CaseEvent, Center, DispatchOrder
-from dispatch.principal import Principal
+from dispatch.models import Case, CaseEscalation, CaseEvent, Center, DispatchOrder
+from dispatch.principal import Principal, Role
 from dispatch.transitions import Transition
 
 
@@ -78,6 +78,29 @@ def reported_by(session: Session, principal: Principal, case: Case) -> bool:
         .limit(1)
     )
     return session.scalar(query) is not None
+
+
+#: Roles of a center's desk: they follow what their center sent up (已上报).
+_DESK = (Role.OPERATOR, Role.DUTY_OFFICER, Role.LEADER)
+
+
+def escalated_from(session: Session, principal: Principal, case: Case) -> bool:
+    """Whether the principal is a desk of a center that sent the case up (上报上级)."""
+    if is_token(principal) or not principal.has(*_DESK):
+        return False
+    query = (
+        sa.select(CaseEscalation.id)
+        .join(Center, Center.id == CaseEscalation.from_center_id)
+        .where(CaseEscalation.case_id == case.id, Center.path == principal.center_path)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def follows(session: Session, principal: Principal, case: Case) -> bool:
+    """Whether the principal may read a case outside its scope, read-only: it reported the
+    case, or its center's desk sent it up. Actions keep to the scope (:func:`refusal`)."""
+    return reported_by(session, principal, case) or escalated_from(session, principal, case)
 
 
 def _orders(session: Session, case: Case) -> list[DispatchOrder]:

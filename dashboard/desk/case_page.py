@@ -29,24 +29,23 @@ def case_page(viewer: Principal, number: str) -> None:
         with svc.session_factory() as session:
             view = load_case(session, viewer, str(number), current_lang(), svc.settings.data_dir)
     except DispatchError:
-        flash = st.session_state.pop(FLASH, None)
-        if flash:  # the action just taken moved the case out of this viewer's reach (上报上级)
-            st.success(md(flash))
-            st.info(md(t("console.moved_away", number=number)))
-        else:
-            st.error(t("console.case_not_found"))
+        st.error(t("console.case_not_found"))
         return
     text_heading(f"{view.number} · {view.case.title}")
-    if view.reporter_only:
-        # Its own report, now held above its center: the reporter follows it, read-only.
-        st.info(md(t("console.reporter_view", holder=view.holder or "—")))
+    if view.follower:
+        # Its own report, or what its center sent up, now held elsewhere: read-only. The
+        # action that just sent it up is confirmed here (the actions panel is not drawn).
+        flash = st.session_state.pop(FLASH, None)
+        if flash:
+            st.success(md(flash))
+        st.info(md(t(f"console.follower.{view.follower}", holder=view.holder or "—")))
     left, right = st.columns([3, 2], gap="large")
     with left:
         case_summary.summary(view)
         case_summary.orders(view.orders)
         case_summary.trail(view)
     with right:
-        if view.reporter_only:
+        if view.follower:
             case_cameras.pictures(view)
             return
         actions_panel(viewer, view)

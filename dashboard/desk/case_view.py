@@ -30,8 +30,17 @@ from dispatch.casefile import (
 )
 from dispatch.cases import orders_of, timeline
 from dispatch.desk.phone import mask_phone
-from dispatch.models import Camera, Case, Center, DispatchOrder, Grid, Unit
-from dispatch.permissions import can_see
+from dispatch.models import (
+    Attachment,
+    Camera,
+    Case,
+    CaseEscalation,
+    Center,
+    DispatchOrder,
+    Grid,
+    Unit,
+)
+from dispatch.permissions import can_see, reported_by
 from dispatch.principal import Principal
 from dispatch.scopes import center_names
 from dispatch.types import TERMINAL_STATES, OrderRole, OrderState
@@ -76,29 +85,32 @@ class CaseView:
     choices: Choices
     cameras: list[str]
     camera_names: dict[str, str]
-    #: The viewer reported this case and reads it outside its scope (escalated above its
-    #: center, say): the trail and orders only, no actions, cameras or others' pictures.
-    reporter_only: bool = False
-    holder: str = ""  # the center that holds the case now, for the reporter's notice
+    #: The viewer reads this case outside its scope, read-only: "reporter" (its own report,
+    #: escalated above its center, say) or "escalated" (its center sent it up); "" within
+    #: its scope. A follower gets the trail and orders only: no actions, no cameras, only
+    #: the pictures it (or, sent up, its center before then) attached.
+    follower: str = ""
+    holder: str = ""  # the center that holds the case now, for the follower's notice
 
 
 def load_case(session: Session, viewer: Principal, number: str, lang: str, data_dir: Path) -> CaseView:
     """Raises NotFound (also for a case outside the viewer's reach, unless the viewer
-    reported it: then read-only, ``reporter_only``)."""
-    case = case_by_number(session, viewer, number, reporter=True)
-    reporter_only = not can_see(session, viewer, case)
+    follows it: then read-only, ``follower``)."""
+    case = case_by_number(session, viewer, number, follower=True)
+    follower = "" if can_see(session, viewer, case) else (
+        "reporter" if reported_by(session, viewer, case) else "escalated")
     orders = orders_of(session, case.id)
     targets = order_targets(session, orders)
     order_text = {o.id: f"{label('order_role', o.role, lang)} · {targets[o.id]}" for o in orders}
     events = timeline(session, case.id)
-    cameras = [] if reporter_only else case_cameras(session, case, viewer)
+    cameras = [] if follower else case_cameras(session, case, viewer)
     camera_ids = set(cameras) | {e.payload.get("camera") for e in events if isinstance(e.payload.get("camera"), str)}
     camera_names = dict(session.execute(sa.select(Camera.id, Camera.name).where(Camera.id.in_(camera_ids))).all())
     codes = {e.payload.get("to_center") for e in events if isinstance(e.payload.get("to_center"), str)}
     centers = dict(session.execute(sa.select(Center.code, Center.name).where(Center.code.in_(codes))).all())
     attachments = case_attachments(session, case)
-    if reporter_only:  # what the reporter itself attached, not the handlers' evidence
-        attachments = [a for a in attachments if a.created_by == viewer.actor]
+    if follower:  # what the follower attached, not the evidence of those who hold it now
+        attachments = _followed(session, viewer, case, follower, attachments)
     actors = {e.actor for e in events} | {o.dispatched_by for o in orders} | {a.created_by for a in attachments}
     names = Names(actor_names(session, actors), order_text, centers, camera_names)
     held = held_orders(session, viewer, orders)
@@ -128,9 +140,23 @@ def load_case(session: Session, viewer: Principal, number: str, lang: str, data_
         ),
         cameras=cameras,
         camera_names=camera_names,
-        reporter_only=reporter_only,
-        holder=center_names(session, {case.center_id}).get(case.center_id, "") if reporter_only else "",
+        follower=follower,
+        holder=center_names(session, {case.center_id}).get(case.center_id, "") if follower else "",
     )
+
+
+def _followed(session: Session, viewer: Principal, case: Case, follower: str,
+              attachments: list[Attachment]) -> list[Attachment]:
+    """The pictures a follower may see: the reporter its own; a center that sent the case up
+    those attached while it held the case (up to its last 上报)."""
+    if follower == "reporter":
+        return [a for a in attachments if a.created_by == viewer.actor]
+    sent = session.scalar(
+        sa.select(sa.func.max(CaseEscalation.at))
+        .join(Center, Center.id == CaseEscalation.from_center_id)
+        .where(CaseEscalation.case_id == case.id, Center.path == viewer.center_path)
+    )
+    return [a for a in attachments if sent is not None and a.created_at <= sent]
 
 
 def _decision(o: DispatchOrder, lang: str) -> str:

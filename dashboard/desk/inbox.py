@@ -71,7 +71,7 @@ def _inbox(viewer: Principal) -> None:
                           policy=svc.sla)
     st.caption(t("wall.updated", time=local_time(now)))
     fresh = _fresh(chosen, page.items)  # an empty tab is looked at too: what comes next is new
-    if chosen is Tab.REPORTED:
+    if chosen in (Tab.REPORTED, Tab.ESCALATED):
         _progress(page.items, lang)
     if not page.items:
         st.info(t("desk.inbox.empty"))

@@ -17,6 +17,8 @@ tab             what                                                   action
 ``to_close``    cases at its center, visited                           归档
 ``supervised``  cases under 催办/通报 or 督办 that it must move on: its  (the case's next step)
                 orders still open, or its own cases without an open order
+``escalated``   the cases its center sent up (上报上级), newest first,    (none: it follows them)
+                with state, holder and latest step, as ``reported``
 ``reported``    the cases it reported itself (a reporter without a     (none: it follows them)
                 desk, e.g. a grid worker), newest first, each with its
                 state, where it is and the latest step of its trail
@@ -42,7 +44,7 @@ from sqlalchemy.orm import Session, aliased
 from config.sla import SlaPolicy
 from dispatch.desk.signing import sign_deadline
 from dispatch.desk.tabs import BY_TAB, Desk, Tab, TabRule, addressed, tabs_for
-from dispatch.models import Case, CaseEvent, Center, Department, DispatchOrder
+from dispatch.models import Case, CaseEscalation, CaseEvent, Center, Department, DispatchOrder
 from dispatch.order_alerts import sign_clock_start
 from dispatch.principal import Principal
 from dispatch.rollup.tables import is_overdue
@@ -169,6 +171,13 @@ def _reported_ids(actor: str) -> sa.Select:
     )
 
 
+def _escalated_ids(me: Desk) -> sa.Select:
+    """The cases this desk's center sent up (``ix_case_escalations_from_center_case``)."""
+    if not me.desk or me.center_id is None:
+        return sa.select(CaseEscalation.case_id).where(sa.false())
+    return sa.select(CaseEscalation.case_id).where(CaseEscalation.from_center_id == me.center_id)
+
+
 def _count_reported(session: Session, actor: str) -> int:
     query = sa.select(sa.func.count()).select_from(_reported_ids(actor).subquery())
     return int(session.scalar(query) or 0)
@@ -215,6 +224,7 @@ def _count_statement(
     center = [
         r for r in rules
         if r.order_state is None and r.tab is not Tab.SUPERVISED and not r.arbitrate
+        and not r.escalated
     ]  # fmt: skip
     if center:
         states = sorted({s for r in center for s in r.case_states})
@@ -266,6 +276,12 @@ def _count_statement(
             .subquery()
         )
         tabs.append(Tab.SUPERVISED)
+    if any(r.escalated for r in rules):
+        sent = _escalated_ids(me).distinct().subquery()
+        parts.append(
+            sa.select(sa.func.count().label(Tab.ESCALATED.value)).select_from(sent).subquery()
+        )
+        tabs.append(Tab.ESCALATED)
     if not parts:
         return None, ()
     for part in parts:
@@ -330,6 +346,9 @@ def inbox_page(
     elif rule.reporter:
         query = sa.select(*columns).where(Case.id.in_(_reported_ids(principal.actor)))
         order_by = [Case.reported_at.desc(), Case.id.desc()]
+    elif rule.escalated:
+        query = sa.select(*columns).where(Case.id.in_(_escalated_ids(me)))
+        order_by = [Case.reported_at.desc(), Case.id.desc()]
     elif tab is Tab.SUPERVISED:
         query = sa.select(*columns).where(Case.id.in_(_supervised_ids(me)))
         latest = sa.case(
@@ -354,7 +373,7 @@ def inbox_page(
     clock = sla.policy if sla is not None else (policy or SlaPolicy())
     calendar = sla.calendar if sla is not None else None
     items = [_item(row, now, clock, tab, calendar) for row in rows]
-    if rule.reporter:
+    if rule.reporter or rule.escalated:
         items = _with_latest(session, items)
     return InboxPage(tab, items, total, limit, offset)
 

@@ -29,6 +29,7 @@ class Tab(StrEnum):
     TO_VISIT = "to_visit"  # 待回访
     TO_CLOSE = "to_close"  # 待归档
     SUPERVISED = "supervised"  # 督办/催办
+    ESCALATED = "escalated"  # 已上报: what the center sent up, and where each stands
     REPORTED = "reported"  # 我上报的: a reporter's own reports and where each stands
 
 
@@ -48,6 +49,9 @@ class TabRule:
     #: whatever their state and wherever they went: a reporter without a desk sees here what
     #: became of each report (受理 or 不予受理 with the reason, 派单, 办结 …).
     reporter: bool = False
+    #: The cases the principal's center sent up (上报上级), whatever became of them since: a
+    #: desk answers the caller who asks what its center did with the case.
+    escalated: bool = False
 
 
 def _states(*states: S) -> tuple[str, ...]:
@@ -69,6 +73,7 @@ TABS: tuple[TabRule, ...] = (
     TabRule(Tab.TO_VISIT, ("visit",), _states(S.VERIFIED)),
     TabRule(Tab.TO_CLOSE, ("close",), _states(S.VISITED)),
     TabRule(Tab.SUPERVISED, (), _states(*BY_ACTION["urge"].sources)),
+    TabRule(Tab.ESCALATED, ("escalate",), (), escalated=True),
     TabRule(Tab.REPORTED, ("report",), (), reporter=True),
 )  # fmt: skip
 BY_TAB: dict[Tab, TabRule] = {r.tab: r for r in TABS}
@@ -91,6 +96,8 @@ def tabs_for(principal: Principal) -> tuple[Tab, ...]:
             ok = _may(principal, "report") and not principal.has(*DESK_ROLES) and (
                 principal.department is None
             )
+        elif rule.escalated:
+            ok = principal.has(*DESK_ROLES) and _may(principal, "escalate")
         elif rule.tab is Tab.SUPERVISED:
             ok = principal.has(*DESK_ROLES) or principal.department is not None
         elif rule.order_state is not None:

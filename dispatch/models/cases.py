@@ -195,6 +195,24 @@ class CaseEvent(Base):
     )
 
 
+class CaseEscalation(Base):
+    """A case went up from ``from_center_id`` (its 上报 line, kept beside the trail): the
+    desk's 已上报 tab lists what its center sent up, and that center's desks may still read
+    those cases (read-only) after they left its scope. Written with the trail's ``escalate``
+    line (:func:`dispatch.facts.escalate`); migration 0023 fills it from earlier trails."""
+
+    __tablename__ = "case_escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    from_center_id: Mapped[int] = mapped_column(sa.ForeignKey("centers.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        sa.Index("ix_case_escalations_from_center_case", "from_center_id", "case_id"),
+    )
+
+
 class Attachment(Base):
     """A photo or document of a case; bytes live under the data folder, named by sha256."""
 

@@ -204,4 +204,11 @@ def recount_inbox(session: Session, who: Principal) -> dict[str, int]:
         e.case_id for e in session.scalars(sa.select(CaseEvent).where(CaseEvent.actor == who.actor))
         if e.action == "report"
     })  # fmt: skip
+    # What its center sent up: read from the trail's 上报 lines (their payload names the
+    # center they came from), not from the table the inbox reads.
+    code = who.center_path.rsplit("/", 1)[-1]
+    counts["escalated"] = len({
+        e.case_id for e in session.scalars(sa.select(CaseEvent).where(CaseEvent.action == "escalate"))
+        if desk and e.payload.get("from_center") == code
+    })  # fmt: skip
     return counts

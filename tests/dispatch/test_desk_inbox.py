@@ -109,7 +109,7 @@ def test_each_account_sees_exactly_what_awaits_it(db: Db) -> None:
     assert counts["township-op"] == {
         Tab.TO_SIGN: 0, Tab.HANDLING: 0, Tab.TO_ACCEPT: 2, Tab.TO_DISPATCH: 2,  # + the grid's
         Tab.RETURN_REVIEW: 1, Tab.RETURNED: 1, Tab.TO_VERIFY: 1, Tab.TO_VISIT: 1, Tab.TO_CLOSE: 1,
-        Tab.SUPERVISED: 1,
+        Tab.SUPERVISED: 1, Tab.ESCALATED: 1,
     }  # fmt: skip
     assert counts["village-op"][Tab.TO_SIGN] == 1
     assert counts["village-op"][Tab.HANDLING] == 1
@@ -118,6 +118,8 @@ def test_each_account_sees_exactly_what_awaits_it(db: Db) -> None:
     assert counts["county-op"][Tab.TO_DISPATCH] == 1  # the escalated case
     # A grid worker has no desk: it follows its own reports, wherever they went.
     assert counts["grid-worker"] == {Tab.REPORTED: 2}
+    # What a center sent up: the township its one, the village the grid worker's.
+    assert counts["village-op"][Tab.ESCALATED] == 1 and counts["county-op"][Tab.ESCALATED] == 0
     assert Tab.REPORTED not in counts["township-op"] and Tab.REPORTED not in counts["police-liaison"]
     assert sum(counts["prefecture-leader"].values()) == 0
 
@@ -153,6 +155,14 @@ def test_pages_match_counts_and_carry_what_a_row_shows(db: Db) -> None:
         assert second.total == 2 and [i.case_id for i in second.items] == [ids["grid_refused"]]
         assert inbox_page(s, GRID_WORKER, Tab.REPORTED, offset=5, now=now).total == 2
         assert inbox_page(s, OPERATOR, Tab.REPORTED, now=now).total == 0  # a desk: not its tab
+        # 已上报: what the township sent up, held by the county now, its latest step the 上报.
+        (sent,) = inbox_page(s, OPERATOR, Tab.ESCALATED, now=now).items
+        assert sent.case_id == ids["escalated"] and sent.state == "accepted"
+        assert (sent.latest_action, sent.latest_note) == ("escalate", "涉及多个乡镇")
+        assert sent.center_name != escalated.center_name  # the county, not a township
+        (up,) = inbox_page(s, VILLAGE_OP, Tab.ESCALATED, now=now).items
+        assert up.case_id == ids["grid_escalated"]
+        assert inbox_page(s, GRID_WORKER, Tab.ESCALATED, now=now).total == 0  # not a desk
 
 
 def _payload(s: Session, tab: Tab, case: Case, order_id: int | None) -> tuple[str, dict]:
@@ -185,8 +195,8 @@ def test_every_item_leads_to_an_action_the_workflow_accepts(db: Db) -> None:
     with db.factory() as s:
         for who in (*ACCOUNTS, ADMIN):
             for tab in inbox_counts(s, who):
-                if tab in (Tab.SUPERVISED, Tab.REPORTED):
-                    continue
+                if tab in (Tab.SUPERVISED, Tab.REPORTED, Tab.ESCALATED):
+                    continue  # followed, not acted on (the escalated ones: see below)
                 for item in inbox_page(s, who, tab).items:
                     case = s.get(Case, item.case_id)
                     assert case is not None
@@ -263,3 +273,26 @@ def test_demo_accounts_counts_equal_a_recount(demo: sessionmaker[Session]) -> No
             assert got == {t: expected[t.value] for t in tabs_for(who)}, who
             seen += sum(got.values())
         assert seen > 0
+
+
+def test_a_center_reads_what_it_sent_up_but_acts_no_more(db: Db) -> None:
+    """The township's desk still opens the case it escalated (read-only: no action is
+    allowed, the API's read keeps the scope); the village below it and a sibling do not."""
+    from dispatch.cases import get_case
+    from dispatch.errors import Hidden
+    from dispatch.permissions import can_see, escalated_from, follows
+    from dispatch.workflow import allowed_actions
+
+    ids = _populate(db)
+    with db.factory() as s:
+        case = s.get(Case, ids["escalated"])
+        assert case is not None and not can_see(s, OPERATOR, case)
+        assert escalated_from(s, OPERATOR, case) and follows(s, OPERATOR, case)
+        assert get_case(s, OPERATOR, case.id, follower=True).id == case.id
+        with pytest.raises(Hidden):
+            get_case(s, OPERATOR, case.id)
+        assert allowed_actions(s, OPERATOR, case) == []
+        for other in (VILLAGE_OP, GRID_WORKER, principal(f"{COUNTY}/532622102", Role.OPERATOR, actor="sibling-op")):
+            assert not follows(s, other, case), other.actor
+            with pytest.raises(Hidden):
+                get_case(s, other, case.id, follower=True)

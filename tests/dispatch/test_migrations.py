@@ -80,3 +80,45 @@ def test_cli_db_upgrade(database_url: str, capsys: object) -> None:
         assert current(engine) == head()
     finally:
         engine.dispose()
+
+
+def test_escalations_are_filled_in_from_the_trail(database_url: str) -> None:
+    """Migration 0023 gives every earlier 上报 line its ``case_escalations`` row: taken down to
+    0022 and up again, a database holds exactly the rows the service wrote."""
+    from alembic import command
+
+    from dispatch.db import make_session_factory
+    from dispatch.migrate import alembic_config
+    from dispatch.registry import import_deployment
+    from dispatch.rollup import install_rollups
+    from dispatch.sla import Sla
+    from tests.dispatch.factories import OPERATOR, VILLAGE_OP, Db, act, deployment, new_case
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        factory = install_rollups(make_session_factory(engine))
+        dep = deployment()
+        with factory.begin() as session:
+            import_deployment(session, dep)
+        db = Db(engine, factory, Sla.build(dep.sla, dep.holidays))
+        up = new_case(db).id
+        act(db, OPERATOR, up, "escalate", reason="涉及多个乡镇")
+        village = new_case(db, VILLAGE_OP, center="532622101201").id
+        act(db, VILLAGE_OP, village, "escalate", reason="涉及两个村")
+        act(db, OPERATOR, village, "escalate", reason="再上报县")
+        read = sa.text("SELECT case_id, from_center_id, at FROM case_escalations ORDER BY id")
+        with engine.connect() as conn:
+            written = [tuple(r) for r in conn.execute(read)]
+        assert [r[0] for r in written] == [up, village, village]
+        assert len({r[1] for r in written}) == 2  # the township twice, the village once
+        config = alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0022_reporter_index")
+        assert "case_escalations" not in sa.inspect(engine).get_table_names()
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(read)] == written
+    finally:
+        engine.dispose()

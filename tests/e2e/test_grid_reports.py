@@ -7,7 +7,8 @@ accounts: the grid worker (cun.grid) registers two reports from its desk and fin
 without a reload (a toast, the row marked 新, the state and the reason in Chinese); the county
 leader (xian.leader) finds the refused report by six digits of its number and reads the reason
 on its trail. The village then sends the other report up to its township; the grid worker
-still opens it from its row, read-only, and reads who holds it and why.
+still opens it from its row, read-only, and reads who holds it and why; so does the village
+desk, from its 已上报 tab.
 Screenshots: ``artifacts/e2e-grid/``.
 """
 
@@ -139,10 +140,11 @@ def test_a_grid_worker_sees_what_became_of_its_reports(browser: Browser, demo: D
     # The village sends the accepted one up to its township: outside the grid worker's village
     # now, the report still opens from its row, read-only, saying who holds it and why.
     act(village, "上报上级", fill={"原因 *": UP_REASON})
-    # The village's page says where the case went, not that it does not exist.
-    expect(village.get_by_text(re.compile(rf"^事件 {re.escape(accepted)} 已交由其他中心办理"))).to_be_visible(timeout=WAIT)
-    assert "事件不存在" not in main_text(village)
+    # The village's page says where the case went (it stays readable), not "not found".
     township = demo.centers["xiang.operator"]
+    notice = f"本中心已将本事件上报：事件现由{township}办理，此处只供查看进展（不能在此办理）。"
+    expect(village.get_by_text(notice)).to_be_visible(timeout=WAIT)
+    assert "事件不存在" not in main_text(village)
     idle(grid)
     grid.get_by_role("button", name="返回队列").click()
     up_row = row_of(grid, accepted)
@@ -155,6 +157,19 @@ def test_a_grid_worker_sees_what_became_of_its_reports(browser: Browser, demo: D
     assert grid.get_by_role("button", name="上报上级", exact=True).count() == 0  # nothing to act on
     steps.shot(grid, "grid-escalated-report")
     check_chinese(main_text(grid).replace(accepted, ""), accepted)
+
+    # The village desk finds what it sent up under 已上报 and follows it the same way.
+    idle(village)
+    village.get_by_role("button", name="返回队列").click()
+    village.get_by_role("radio", name=re.compile(r"^已上报 [1-9]\d*( · 新)?$")).click()
+    sent_row = row_of(village, accepted)
+    expect(sent_row.get_by_text(re.compile(re.escape(f"现由{township}办理")))).to_be_visible(timeout=WAIT)
+    expect(sent_row.get_by_text(re.compile(re.escape(f"说明：{UP_REASON}")))).to_be_visible(timeout=WAIT)
+    open_row(village, village.get_by_role("button", name=re.compile(re.escape(accepted))), accepted)
+    expect(village.get_by_text(notice)).to_be_visible(timeout=WAIT)
+    assert village.get_by_role("button", name="派单", exact=True).count() == 0
+    steps.shot(village, "village-sent-up")
+    check_chinese(main_text(village).replace(accepted, ""), accepted)
 
     # The county leader finds it by six digits of its number.
     county = desk_of(browser, demo, "xian.leader")

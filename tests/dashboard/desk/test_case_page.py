@@ -161,5 +161,5 @@ def test_a_reporter_follows_its_report_after_it_went_up_read_only(services: Serv
         with pytest.raises(Hidden):  # the API's read keeps the scope
             get_case(session, grid, case_id)
         with pytest.raises(Hidden):
-            case_by_number(session, other_grid, number, reporter=True)
-        assert case_by_number(session, grid, number, reporter=True).id == case_id
+            case_by_number(session, other_grid, number, follower=True)
+        assert case_by_number(session, grid, number, follower=True).id == case_id
