@@ -173,7 +173,8 @@ def _arrivals(counts: dict[Tab, int]) -> set[Tab]:
     if before is not None:
         for tab, n in counts.items():
             grew = n - before.get(tab, n)
-            if grew > 0 and tab is not Tab.REPORTED:  # one's own report is no arrival
+            # One's own report, or what one's center sent up, is no arrival.
+            if grew > 0 and tab not in (Tab.REPORTED, Tab.ESCALATED):
                 unseen.add(tab)
                 st.toast(t("desk.inbox.arrived", tab=t(f"desk.tab.{tab.value}"), n=grew))
     st.session_state["inbox_counts"] = dict(counts)

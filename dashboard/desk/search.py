@@ -31,7 +31,7 @@ def search_results(viewer: Principal, query: str) -> None:
         st.session_state[key] = 0
     offset = int(st.session_state.get(key, 0))
     with services().session_factory() as session:
-        result = search_cases(session, viewer, query, limit=PAGE, offset=offset)
+        result = search_cases(session, viewer, query, limit=PAGE, offset=offset, followed=True)
     if result.too_short:
         st.info(t("desk.search.too_short"))
         return

@@ -20,7 +20,10 @@ How it stays fast (see :mod:`dispatch.desk.search_index` for the index itself):
   scope's cases are read).
 * The cases of held orders are a second stream merged with the subtree's: from three
   characters through the text index restricted to the held cases, below that by reading the
-  held cases' texts (a desk holds a few thousand orders a year at most).
+  held cases' texts (a desk holds a few thousand orders a year at most). With ``followed``
+  (the desk's search box) the cases the caller follows outside its scope, read-only
+  (:func:`dispatch.permissions.follows`), join that stream: those its center sent up (a desk)
+  and, for an account without a desk, its own reports.
 * One character finds nothing (``too_short``). Control characters are dropped, the query is
   cut to 64 characters, and ``%``, ``_`` and quotes are literal characters.
 """
@@ -38,7 +41,7 @@ from dispatch.desk.phone import mask_phone
 from dispatch.desk.scope import within
 from dispatch.desk.search_index import FTS_TABLE, SEP, normalize_query
 from dispatch.desk.tabs import Desk, addressed
-from dispatch.models import Case, Center, DispatchOrder, Grid
+from dispatch.models import Case, CaseEscalation, CaseEvent, Center, DispatchOrder, Grid
 from dispatch.principal import Principal
 from dispatch.types import TERMINAL_STATES
 
@@ -88,19 +91,21 @@ class SearchResult:
 
 
 def search_cases(
-    session: Session, principal: Principal, query: str, *, limit: int = 20, offset: int = 0
+    session: Session, principal: Principal, query: str, *, limit: int = 20, offset: int = 0,
+    followed: bool = False,
 ) -> SearchResult:
     """Cases the principal may see (:func:`dispatch.permissions.can_see`: its subtree, and the
     cases of orders addressed to its center or department) matching ``query``; never raises
-    on odd input."""
+    on odd input. ``followed``: also the cases it may read outside its scope (what its center
+    sent up, its own reports: :func:`dispatch.permissions.follows`)."""
     q = normalize_query(query)
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)
     if len(q) < MIN_QUERY:
         return SearchResult(q, [], limit, offset, False, too_short=True)
     me = Desk.of(session, principal)
     scope = within(session, Case.owning_path, principal.center_path)
-    held = _held(me)
-    visible = scope if held is None else sa.or_(scope, sa.exists(held.where(_of_case())))
+    held = _held(me, principal if followed else None)
+    visible = scope if held is None else sa.or_(scope, Case.id.in_(held.scalar_subquery()))
     exact = session.scalar(sa.select(Case.id).where(Case.number == q.upper(), visible))
     lead = [exact] if exact is not None else []
     # The exact case heads the list; the stream of matches fills the rest of the page.
@@ -120,21 +125,27 @@ def search_cases(
     return SearchResult(q, _hits(session, ids[:limit], exact), limit, offset, has_more)
 
 
-def _held(me: Desk) -> sa.Select | None:
-    """The orders the principal holds (addressed to its center's desk or its department), or
-    None when it can hold none."""
-    where = addressed(me, DispatchOrder)
-    if me.department_id is None and not (me.desk and me.center_id is not None):
+def _held(me: Desk, follower: Principal | None = None) -> sa.Select | sa.CompoundSelect | None:
+    """The ids of the cases of the orders the principal holds (addressed to its center's desk
+    or its department), and with ``follower`` those it follows (sent up by its center's desk;
+    its own reports when it has no desk); None when there are none to have."""
+    parts: list[sa.Select] = []
+    if me.department_id is not None or (me.desk and me.center_id is not None):
+        parts.append(sa.select(DispatchOrder.case_id).where(addressed(me, DispatchOrder)))
+    if follower is not None and follower.allowed_actions is None:  # not an API token
+        if me.desk and me.center_id is not None:
+            parts.append(sa.select(CaseEscalation.case_id).where(
+                CaseEscalation.from_center_id == me.center_id))
+        elif not me.desk:  # a desk's own reports stay at its center, or went up from it
+            parts.append(sa.select(CaseEvent.case_id).where(
+                CaseEvent.actor == follower.actor, CaseEvent.action == "report"))
+    if not parts:
         return None
-    return sa.select(DispatchOrder.case_id).where(where)
-
-
-def _of_case() -> sa.ColumnElement[bool]:
-    return DispatchOrder.case_id == Case.id
+    return parts[0] if len(parts) == 1 else sa.union(*parts)
 
 
 def _held_matches(
-    session: Session, held: sa.Select, q: str, exclude: int | None, limit: int
+    session: Session, held: sa.Select | sa.CompoundSelect, q: str, exclude: int | None, limit: int
 ) -> list[int]:
     """Cases of the principal's orders whose text holds ``q`` anywhere, newest first: through
     the text index from three characters, by reading the held cases' texts below that."""

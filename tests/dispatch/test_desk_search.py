@@ -125,6 +125,33 @@ def test_order_holders_find_the_cases_of_their_orders(db: Db) -> None:
         assert [h.number for h in page.items] == [number] and not page.has_more
 
 
+def test_what_one_follows_is_found_by_its_own_search_box(db: Db) -> None:
+    """A case the village sent up is found by the village's desk search (``followed``), by a
+    fragment of its number and by text, but not by the consultation picker's search; its
+    grid worker finds its own report; a sibling village and another grid worker do not."""
+    grid = principal(VILLAGE, Role.GRID_WORKER, actor="grid-one")
+    sent = new_case(db, VILLAGE_OP, center="532622101201", title="山体裂缝扩大").id
+    act(db, VILLAGE_OP, sent, "escalate", reason="需乡镇组织排查")
+    reported = new_case(db, grid, center="532622101201", channel="grid_worker",
+                        title="山体落石").id
+    act(db, VILLAGE_OP, reported, "escalate", reason="涉及两个村")
+    with db.begin() as s:
+        sent_no = s.get(Case, sent).number or ""  # type: ignore[union-attr]
+        reported_no = s.get(Case, reported).number or ""  # type: ignore[union-attr]
+    assert _numbers(db, VILLAGE_OP, sent_no[-6:], followed=True) == [sent_no]
+    assert _numbers(db, VILLAGE_OP, sent_no, followed=True) == [sent_no]
+    assert _numbers(db, VILLAGE_OP, "山体", followed=True) == [reported_no, sent_no]
+    assert _numbers(db, VILLAGE_OP, "裂缝扩大", followed=True) == [sent_no]
+    assert _numbers(db, VILLAGE_OP, sent_no[-6:]) == []  # without it: the scope only
+    assert _numbers(db, grid, "山体", followed=True) == [reported_no]
+    assert _numbers(db, grid, reported_no[-6:], followed=True) == [reported_no]
+    other_grid = principal(VILLAGE, Role.GRID_WORKER, actor="grid-two")
+    sibling = principal(VILLAGE.rsplit("/", 1)[0] + "/532622101202", Role.OPERATOR)
+    for who in (other_grid, sibling):
+        assert _numbers(db, who, "山体", followed=True) == []
+    assert _numbers(db, NARROW, "山体", followed=True) == [reported_no, sent_no]  # in scope
+
+
 def test_odd_input_neither_errors_nor_acts_as_wildcards(db: Db) -> None:
     new_case(db, title="物业费100%退还")
     new_case(db, title="普通纠纷")

@@ -165,11 +165,18 @@ def test_a_grid_worker_sees_what_became_of_its_reports(browser: Browser, demo: D
     sent_row = row_of(village, accepted)
     expect(sent_row.get_by_text(re.compile(re.escape(f"现由{township}办理")))).to_be_visible(timeout=WAIT)
     expect(sent_row.get_by_text(re.compile(re.escape(f"说明：{UP_REASON}")))).to_be_visible(timeout=WAIT)
+    # What the desk sent up itself is not announced as new work (新待办).
+    assert village.get_by_text(re.compile(r"^新待办：已上报")).count() == 0
     open_row(village, village.get_by_role("button", name=re.compile(re.escape(accepted))), accepted)
     expect(village.get_by_text(notice)).to_be_visible(timeout=WAIT)
     assert village.get_by_role("button", name="派单", exact=True).count() == 0
     steps.shot(village, "village-sent-up")
     check_chinese(main_text(village).replace(accepted, ""), accepted)
+    # A month later, by six digits of its number, from the desk's search box.
+    idle(village)
+    village.get_by_role("button", name="返回队列").click()
+    search_for(village, village.get_by_placeholder("搜索编号、标题、地址、报事人、电话…"), accepted[-6:])
+    expect(village.get_by_role("button", name=re.compile(re.escape(accepted)))).to_be_visible(timeout=WAIT)
 
     # The county leader finds it by six digits of its number.
     county = desk_of(browser, demo, "xian.leader")
