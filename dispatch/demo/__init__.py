@@ -116,6 +116,8 @@ def generate_demo(
                 summary.orders += w.write("dispatch_orders", ORDER_COLUMNS, chunk.orders)
                 if trail:
                     summary.events += w.write("case_events", EVENT_COLUMNS, chunk.events)
+                    w.write("case_escalations", ("case_id", "from_center_id", "at"),
+                            chunk.escalations)
             for c, f in zip(chunk.cases, chunk.facts, strict=True):
                 acc.add(f)
                 states[c["state"]] += 1

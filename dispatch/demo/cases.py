@@ -44,6 +44,7 @@ class Chunk:
     cases: list[dict[str, Any]] = field(default_factory=list)
     orders: list[list[Any]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
+    escalations: list[tuple[int, int, int]] = field(default_factory=list)
     facts: list[Facts] = field(default_factory=list)
 
 
@@ -132,6 +133,7 @@ class CaseFactory:
             chunk.orders.extend(trail.orders)
             base = self.next_event
             chunk.events.extend((base + i, *e) for i, e in enumerate(trail.events))
+            chunk.escalations.extend(trail.escalations)
             self.next_event += len(trail.events)
             self.events_played += trail.n
             self.next_order = trail.next_order

@@ -53,7 +53,7 @@ def take_step(
         return trail.accept(at, desk, c["due_at"])
     if step == "escalate":
         to = ups[c["escalation_count"]]
-        return trail.escalate(at, desk, (here.code,), (to.code, to.id, to.path))
+        return trail.escalate(at, desk, (here.code, here.id), (to.code, to.id, to.path))
     if step == "dispatch":
         return trail.emit(at, desk, "dispatch", S.DISPATCHED, {})
     lead_id = next((o[0] for o in reversed(trail.orders) if o[4] == "lead"), 0)

@@ -49,6 +49,7 @@ class Trail:
         "case_id",
         "now",
         "events",
+        "escalations",
         "cols",
         "cut",
         "orders",
@@ -63,6 +64,7 @@ class Trail:
     ) -> None:
         self.case_id, self.now, self.cols = case_id, now, cols
         self.events: list[tuple[Any, ...]] = []
+        self.escalations: list[tuple[int, int, int]] = []  # (case, from center id, at)
         self.orders: list[list[Any]] = []
         self.cut = False
         self.next_order = next_order
@@ -137,6 +139,8 @@ class Trail:
             "to_path": to[2],
         }
         if self.emit(at, actor, "escalate", S.ACCEPTED, payload):
+            if self.record:  # the row dispatch.facts.escalate writes beside the trail's line
+                self.escalations.append((self.case_id, frm[1], at))
             c = self.cols
             c["center_id"], c["owning_path"] = to[1], to[2]
             c["escalation_count"] += 1

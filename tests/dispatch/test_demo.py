@@ -26,7 +26,17 @@ from dispatch.demo.geography import COUNTIES
 from dispatch.demo.toml import write_deployment
 from dispatch.effects import snapshot
 from dispatch.kpi import compute_kpis
-from dispatch.models import Case, CaseEvent, Center, Department, DispatchOrder, Grid, Person, Unit
+from dispatch.models import (
+    Case,
+    CaseEscalation,
+    CaseEvent,
+    Center,
+    Department,
+    DispatchOrder,
+    Grid,
+    Person,
+    Unit,
+)
 from dispatch.principal import Principal, Role
 from dispatch.registry import import_deployment
 from dispatch.rollup import install_rollups, kpi_daily, rebuild_rollups
@@ -143,6 +153,14 @@ def test_cases_are_reachable_replayable_and_believable(factory: sessionmaker[Ses
     # A seasonal and weekly pattern: more reports on weekdays than at weekends.
     weekday = Counter(c.reported_at.astimezone(TZ).weekday() for c in cases)
     assert min(weekday[d] for d in range(5)) > max(weekday[5], weekday[6])
+    # Every 上报 line has the row the service writes beside it (已上报), from its center.
+    with factory() as s:
+        codes = dict(s.execute(sa.select(Center.code, Center.id)).all())
+        lines = sorted((e.case_id, codes[e.payload["from_center"]], e.at) for e in s.scalars(
+            sa.select(CaseEvent).where(CaseEvent.action == "escalate")))
+        rows = sorted(s.execute(sa.select(CaseEscalation.case_id, CaseEscalation.from_center_id,
+                                          CaseEscalation.at)).all())
+    assert len(lines) > 20 and [tuple(r) for r in rows] == lines
 
 
 def _check_times(c: Case) -> None:
