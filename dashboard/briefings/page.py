@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.briefings import actions
+from dashboard.briefings.labels import period_of, status_of
 from dashboard.briefings.view import show
 from dashboard.i18n import current_lang, t, tr
 from dashboard.i18n.dates import local_time
@@ -19,7 +20,6 @@ from dashboard.shared.chrome import current_scope, page_header, principal, scope
 from dashboard.shared.export import columns, export_buttons
 from dispatch.briefings import Kind, store
 from dispatch.briefings.model import Status
-from dispatch.briefings.words import local_date
 from dispatch.errors import NotFound
 from dispatch.localtime import TZ
 from dispatch.principal import Principal
@@ -29,18 +29,6 @@ from dispatch.sheets import Sheet
 DAYS = (30, 90, 365)
 KINDS = (None, *(k.value for k in Kind))
 STATUSES = (None, Status.DRAFT.value, Status.SIGNED.value)
-
-
-def period_of(item: dict[str, Any], lang: str) -> str:
-    start = local_date(str(item["period_start"]))
-    last = local_date(str(item["period_end"])) - timedelta(days=1)
-    if start == last:
-        return start.isoformat()
-    return tr("brief_page.period_range", lang, start=start.isoformat(), end=last.isoformat())
-
-
-def status_of(item: dict[str, Any], lang: str) -> str:
-    return tr(f"brief_page.status.{'signed' if item['status'] == 'signed' else 'draft'}", lang)
 
 
 def list_sheet(items: list[dict[str, Any]], lang: str) -> Sheet:
@@ -113,8 +101,11 @@ def opened(items: list[dict[str, Any]], lang: str) -> int | None:
     picked = st.session_state.get(key)
     if picked is not None and picked not in ids:
         ids.insert(0, picked)
-    if key not in st.session_state and wanted and wanted.isdigit():
+    if wanted and wanted.isdigit() and (
+        key not in st.session_state or st.session_state.get("brief_link") != wanted
+    ):  # a link followed (the desk's 前往签发) opens its briefing, whatever was open before
         st.session_state[key] = int(wanted)
+    st.session_state["brief_link"] = wanted
     chosen = st.selectbox(t("brief_page.open"), ids, index=None, key=key,
                           placeholder=t("brief_page.open_hint"),
                           format_func=lambda i: names.get(i, tr("brief_page.number", lang, id=i)))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from dashboard.briefings.notice import signature_notice
 from dashboard.consultation.notice import invitation_notice
 from dashboard.desk.inbox_export import inbox_sheet
 from dashboard.desk.rows import RISK_COLOR, Row, draw_rows, duration, facts, offset_of, pager
@@ -43,6 +44,7 @@ def _inbox_and_invitations(viewer: Principal) -> None:
     finally:
         with invited:
             invitation_notice(viewer, toast=True)  # a consultation that invited this desk
+            signature_notice(viewer, toast=True)  # 日小结 / 研判 drafts it must sign
 
 
 def _inbox(viewer: Principal) -> None:

@@ -235,6 +235,27 @@ def summary(rec: BriefingRecord) -> dict[str, object]:
     }
 
 
+def awaiting_signature(
+    session: Session, principal: Principal, *, limit: int = 5
+) -> tuple[int, list[dict[str, object]]]:
+    """待签发: how many drafts of the principal's own center await a signature it may give
+    (:func:`may_sign`), and the newest ``limit`` of them (newest period first)."""
+    if not principal.has(Role.DUTY_OFFICER, Role.LEADER, Role.ADMIN):
+        return 0, []
+    where = (
+        BriefingRecord.center_path == principal.center_path,
+        BriefingRecord.status == Status.DRAFT.value,
+    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(BriefingRecord).where(*where))
+    recs = session.scalars(
+        sa.select(BriefingRecord)
+        .where(*where)
+        .order_by(BriefingRecord.period_start.desc(), BriefingRecord.kind)
+        .limit(limit)
+    ).all()
+    return int(total or 0), [summary(r) for r in recs]
+
+
 def may_sign(principal: Principal, center_path: str) -> bool:
     """A duty officer, leader or administrator of the briefing's own center."""
     return principal.center_path == center_path and principal.has(

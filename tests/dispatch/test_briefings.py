@@ -19,7 +19,14 @@ from dispatch.alerts import record_camera_status
 from dispatch.briefings import Briefing, Kind, generate, period_of
 from dispatch.briefings.model import Status
 from dispatch.briefings.narrative import KIND_NAMES
-from dispatch.briefings.store import BriefingConflict, generate_and_save, get, list_briefings, sign
+from dispatch.briefings.store import (
+    BriefingConflict,
+    awaiting_signature,
+    generate_and_save,
+    get,
+    list_briefings,
+    sign,
+)
 from dispatch.desk.phone import mask_phone
 from dispatch.errors import Forbidden, InvalidInput, NotFound
 from dispatch.kpi import compute_kpis
@@ -328,6 +335,11 @@ def test_a_signed_briefing_does_not_change_when_its_cases_do(db: Db) -> None:
     with db.factory() as s:  # what awaits a signature, and nothing signed yet
         assert [b["id"] for b in list_briefings(s, DUTY, TOWNSHIP, status=Status.DRAFT)] == [draft.id]
         assert list_briefings(s, DUTY, TOWNSHIP, status=Status.SIGNED) == []
+        # 待签发 on the desk: the township's own signers, not its operator nor the county's.
+        assert [b["id"] for b in awaiting_signature(s, DUTY)[1]] == [draft.id]
+        assert awaiting_signature(s, DUTY)[0] == 1
+        assert awaiting_signature(s, OPERATOR) == (0, [])
+        assert awaiting_signature(s, COUNTY_DUTY) == (0, [])
     with db.begin() as s, pytest.raises(Forbidden):
         sign(s, OPERATOR, draft.id, "operators do not sign")
     with db.begin() as s, pytest.raises(InvalidInput):
@@ -342,6 +354,7 @@ def test_a_signed_briefing_does_not_change_when_its_cases_do(db: Db) -> None:
     assert signed.signature.signer == "township-duty" and frozen["conclusion"].startswith("今日")
     with db.factory() as s:
         assert list_briefings(s, DUTY, TOWNSHIP, status=Status.DRAFT) == []
+        assert awaiting_signature(s, DUTY) == (0, [])
         assert [b["id"] for b in list_briefings(s, DUTY, TOWNSHIP, status=Status.SIGNED)] == [draft.id]
 
     # The cases move on: accepted late, a report backdated into the day, the high-risk closed.
