@@ -16,6 +16,7 @@ from dashboard.briefings.labels import period_of
 from dashboard.i18n import current_lang, tr
 from dashboard.server.pages import PAGES
 from dashboard.server.services import services
+from dashboard.shared.text import md
 from dispatch.briefings import store
 from dispatch.principal import Principal
 
@@ -33,7 +34,7 @@ def signature_notice(viewer: Principal, *, toast: bool = False) -> int:
     if toast and known is not None:
         for draft_id, name in names.items():
             if draft_id not in known:
-                st.toast(tr("brief.notice.arrived", lang, name=name), icon=":material/draw:")
+                st.toast(tr("brief.notice.arrived", lang, name=md(name)), icon=":material/draw:")
     st.session_state["drafts_known"] = set(names) | (known or set())
     for draft in drafts:
         draft_id = int(draft["id"])
