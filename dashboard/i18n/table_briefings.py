@@ -40,7 +40,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "brief.notice.text": ("{center}的{name}：草稿，待您签发", "{name} of {center}: a draft awaiting your signature"),
     "brief.notice.open": ("前往签发", "Open to sign"),
     "brief.notice.more": ("另有 {n} 份草稿待签发：见「研判」页，状态选「待签发」",
-                          "{n} more drafts await a signature: see 研判, status 待签发"),
+                          "{n} more drafts await a signature: see Briefings, status Awaiting signature"),
     "brief.notice.arrived": ("新的待签发：{name}", "New to sign: {name}"),
     "brief_page.filter.signed": ("已签发", "Signed"),
     "brief_page.within": ("统计周期开始于", "Periods starting within"),
