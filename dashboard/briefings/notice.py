@@ -2,7 +2,8 @@
 
 The server makes every center's 日小结 and 研判 as their periods end
 (:mod:`dashboard.server.periodic`); they wait as drafts until someone of that center signs
-them (:func:`dispatch.briefings.store.may_sign`). The desk's live inbox names the newest few
+them (:func:`dispatch.briefings.store.may_sign`). The desk names the newest few above its
+inbox (a fragment of their own, re-run every 20 s: :data:`dashboard.desk.inbox.SIGN_REFRESH`)
 with a button that opens each on the 研判 page (``?briefing=ID``), and says how many more
 wait; a toast names a draft that arrives while the desk is open. A signed one leaves the
 notice.

@@ -43,8 +43,17 @@ from sqlalchemy.orm import Session, aliased
 
 from config.sla import SlaPolicy
 from dispatch.desk.signing import sign_deadline
-from dispatch.desk.tabs import BY_TAB, Desk, Tab, TabRule, addressed, tabs_for
-from dispatch.models import Case, CaseEscalation, CaseEvent, Center, Department, DispatchOrder
+from dispatch.desk.tabs import (
+    BY_TAB,
+    Desk,
+    Tab,
+    TabRule,
+    addressed,
+    escalated_ids,
+    reported_ids,
+    tabs_for,
+)
+from dispatch.models import Case, CaseEvent, Center, Department, DispatchOrder
 from dispatch.order_alerts import sign_clock_start
 from dispatch.principal import Principal
 from dispatch.rollup.tables import is_overdue
@@ -164,22 +173,8 @@ def _supervised_ids(me: Desk) -> sa.CompoundSelect:
     return sa.union(via_order, at_center)
 
 
-def _reported_ids(actor: str) -> sa.Select:
-    """The cases whose ``report`` line names ``actor`` (``ix_case_events_actor_action``)."""
-    return sa.select(CaseEvent.case_id).where(
-        CaseEvent.actor == actor, CaseEvent.action == "report"
-    )
-
-
-def _escalated_ids(me: Desk) -> sa.Select:
-    """The cases this desk's center sent up (``ix_case_escalations_from_center_case``)."""
-    if not me.desk or me.center_id is None:
-        return sa.select(CaseEscalation.case_id).where(sa.false())
-    return sa.select(CaseEscalation.case_id).where(CaseEscalation.from_center_id == me.center_id)
-
-
 def _count_reported(session: Session, actor: str) -> int:
-    query = sa.select(sa.func.count()).select_from(_reported_ids(actor).subquery())
+    query = sa.select(sa.func.count()).select_from(reported_ids(actor).subquery())
     return int(session.scalar(query) or 0)
 
 
@@ -277,7 +272,7 @@ def _count_statement(
         )
         tabs.append(Tab.SUPERVISED)
     if any(r.escalated for r in rules):
-        sent = _escalated_ids(me).distinct().subquery()
+        sent = escalated_ids(me).distinct().subquery()
         parts.append(
             sa.select(sa.func.count().label(Tab.ESCALATED.value)).select_from(sent).subquery()
         )
@@ -344,10 +339,10 @@ def inbox_page(
         elif tab is Tab.RETURN_REVIEW:
             order_by = [DispatchOrder.returned_at, DispatchOrder.id]
     elif rule.reporter:
-        query = sa.select(*columns).where(Case.id.in_(_reported_ids(principal.actor)))
+        query = sa.select(*columns).where(Case.id.in_(reported_ids(principal.actor)))
         order_by = [Case.reported_at.desc(), Case.id.desc()]
     elif rule.escalated:
-        query = sa.select(*columns).where(Case.id.in_(_escalated_ids(me)))
+        query = sa.select(*columns).where(Case.id.in_(escalated_ids(me)))
         order_by = [Case.reported_at.desc(), Case.id.desc()]
     elif tab is Tab.SUPERVISED:
         query = sa.select(*columns).where(Case.id.in_(_supervised_ids(me)))

@@ -40,8 +40,8 @@ from sqlalchemy.orm import Session
 from dispatch.desk.phone import mask_phone
 from dispatch.desk.scope import within
 from dispatch.desk.search_index import FTS_TABLE, SEP, normalize_query
-from dispatch.desk.tabs import Desk, addressed
-from dispatch.models import Case, CaseEscalation, CaseEvent, Center, DispatchOrder, Grid
+from dispatch.desk.tabs import Desk, addressed, escalated_ids, reported_ids
+from dispatch.models import Case, Center, DispatchOrder, Grid
 from dispatch.principal import Principal
 from dispatch.types import TERMINAL_STATES
 
@@ -134,11 +134,9 @@ def _held(me: Desk, follower: Principal | None = None) -> sa.Select | sa.Compoun
         parts.append(sa.select(DispatchOrder.case_id).where(addressed(me, DispatchOrder)))
     if follower is not None and follower.allowed_actions is None:  # not an API token
         if me.desk and me.center_id is not None:
-            parts.append(sa.select(CaseEscalation.case_id).where(
-                CaseEscalation.from_center_id == me.center_id))
+            parts.append(escalated_ids(me))
         elif not me.desk:  # a desk's own reports stay at its center, or went up from it
-            parts.append(sa.select(CaseEvent.case_id).where(
-                CaseEvent.actor == follower.actor, CaseEvent.action == "report"))
+            parts.append(reported_ids(follower.actor))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else sa.union(*parts)

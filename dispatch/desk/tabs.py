@@ -9,7 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dispatch.models import Center, Department, DispatchOrder
+from dispatch.models import CaseEscalation, CaseEvent, Center, Department, DispatchOrder
 from dispatch.principal import Principal, Role
 from dispatch.types import CaseState as S
 from dispatch.types import OrderState
@@ -155,3 +155,17 @@ def addressed(me: Desk, order: type[DispatchOrder] | DispatchOrder) -> sa.Column
     if me.desk and me.center_id is not None:
         parts.append(order.center_id == me.center_id)
     return sa.or_(*parts) if parts else sa.false()
+
+
+def reported_ids(actor: str) -> sa.Select:
+    """The cases whose ``report`` line names ``actor`` (``ix_case_events_actor_action``)."""
+    return sa.select(CaseEvent.case_id).where(
+        CaseEvent.actor == actor, CaseEvent.action == "report"
+    )
+
+
+def escalated_ids(me: Desk) -> sa.Select:
+    """The cases this desk's center sent up (``ix_case_escalations_from_center_case``)."""
+    if not me.desk or me.center_id is None:
+        return sa.select(CaseEscalation.case_id).where(sa.false())
+    return sa.select(CaseEscalation.case_id).where(CaseEscalation.from_center_id == me.center_id)
